@@ -24,6 +24,7 @@ func commands() []command {
 		{"run", "run a scenario file and print KPIs with 95% intervals", cmdRun},
 		{"validate", "check scenario files and list every error", cmdValidate},
 		{"examples", "list or print the bundled example scenarios", cmdExamples},
+		{"schema", "print the JSON Schema of scenario files", cmdSchema},
 		{"serve", "start the mock coupon platform", cmdServe},
 		{"load", "drive a platform with a load plan and judge thresholds", cmdLoad},
 		{"report", "render a report from saved results", cmdReport},

@@ -1,0 +1,110 @@
+package results
+
+// SchemaVersion names the results.json format; it changes only when a field
+// changes meaning or is removed.
+const SchemaVersion = "giftsim/results/v1"
+
+// Simulation is the whole result of one scenario run: every arm, every KPI,
+// with 95% intervals across replications and paired differences against the
+// first arm (the baseline).
+type Simulation struct {
+	Schema       string   `json:"schema"`
+	Scenario     Scenario `json:"scenario"`
+	Seed         uint64   `json:"seed"`
+	Replications int      `json:"replications"`
+	KPIs         []KPI    `json:"kpis"` // KPIs describes each KPI id used in the arms, in display order.
+	Arms         []Arm    `json:"arms"`
+	// Sweep names the swept fields when the arms come from a sweep, else nil.
+	Sweep []string `json:"sweep,omitempty"`
+}
+
+// Scenario echoes what was run.
+type Scenario struct {
+	Name     string            `json:"name"`
+	Question string            `json:"question,omitempty"`
+	File     string            `json:"file,omitempty"`
+	Start    string            `json:"start"`   // RFC 3339
+	Horizon  string            `json:"horizon"` // e.g. "30d"
+	Days     int               `json:"days"`
+	Setup    []Setting         `json:"setup"` // Setup is the base configuration as name/value rows.
+	Extra    map[string]string `json:"extra,omitempty"`
+}
+
+// Setting is one row of a setup table.
+type Setting struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// KPI describes one indicator.
+type KPI struct {
+	ID     string `json:"id"`     // ID is the key in Arm.KPIs, e.g. "redemption_rate".
+	Name   string `json:"name"`   // Name is for people, e.g. "Redemption rate (K2)".
+	Unit   string `json:"unit"`   // Unit is "%", "CNY", "users" ...
+	Better string `json:"better"` // Better is "higher", "lower" or "" when neither.
+}
+
+// Arm is one arm's aggregated result.
+type Arm struct {
+	Name string `json:"name"`
+	// Settings are the fields this arm changes against the base scenario.
+	Settings []Setting `json:"settings,omitempty"`
+	// SweepValues are the swept values of this arm, parallel to Simulation.Sweep.
+	SweepValues []string `json:"sweep_values,omitempty"`
+	// KPIs maps a KPI id to its estimate across replications.
+	KPIs map[string]Estimate `json:"kpis"`
+	// Diffs maps a KPI id to the paired difference arm − baseline (absent for
+	// the baseline itself).
+	Diffs map[string]Diff `json:"diffs,omitempty"`
+	// Series are the daily time series, one entry per simulated day.
+	Series []Day `json:"series"`
+	// Heatmap[w][h] is the mean number of redemptions on weekday w (0 =
+	// Monday) at hour h (0–23), in the scenario's time zone.
+	Heatmap [7][24]float64 `json:"heatmap"`
+	// CascadeDepth[d] is the mean number of coupons that reached depth d of
+	// the gift cascade (0 = received from the merchant).
+	CascadeDepth []float64 `json:"cascade_depth"`
+	// Funnel is the lifecycle funnel: exposed, claimed, gifted on, redeemed.
+	Funnel []Stage `json:"funnel"`
+}
+
+// Stage is one step of the funnel with its mean count.
+type Stage struct {
+	Name  string  `json:"name"`
+	Count float64 `json:"count"`
+}
+
+// Estimate is a mean across replications with its 95% confidence interval.
+type Estimate struct {
+	Mean float64 `json:"mean"`
+	Low  float64 `json:"ci_low"`
+	High float64 `json:"ci_high"`
+	SD   float64 `json:"sd"`
+	N    int     `json:"n"`
+}
+
+// Diff is a paired difference arm − baseline over common random numbers.
+type Diff struct {
+	Estimate
+	// Ratio is mean(arm)/mean(baseline); 0 when the baseline mean is 0.
+	Ratio float64 `json:"ratio"`
+	// Significant is true when the 95% interval excludes zero.
+	Significant bool `json:"significant"`
+}
+
+// Day is one day of an arm's time series.
+type Day struct {
+	Day         int      `json:"day"`
+	Date        string   `json:"date"` // YYYY-MM-DD
+	Exposed     Estimate `json:"exposed"`
+	Issued      Estimate `json:"issued"`
+	Claims      Estimate `json:"claims"`
+	Gifts       Estimate `json:"gifts"`
+	Redemptions Estimate `json:"redemptions"`
+	Expiries    Estimate `json:"expiries"`
+	// Float is the fund float at the end of the day (K4 so far), in %.
+	Float Estimate `json:"float"`
+	// DashboardRedemptions is what the merchant's dashboard shows for the day
+	// at its end, given channel reporting delays (B8).
+	DashboardRedemptions Estimate `json:"dashboard_redemptions"`
+}
