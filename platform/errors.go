@@ -31,6 +31,14 @@ var (
 	ErrBinding          = errors.New("mch_id, appid and openid do not belong together")
 	ErrRecycleExpired   = errors.New("coupon left the recycle bin")
 	ErrCompliance       = errors.New("compliance rule broken")
+
+	// The mock platform's own refusals (HTTP layer, signatures, idempotency).
+	ErrSignature        = errors.New("signature check failed")
+	ErrAlreadyExists    = errors.New("resource already exists")
+	ErrStockNotStarted  = errors.New("stock is not started")
+	ErrMemberRequired   = errors.New("member account required")
+	ErrMethodNotAllowed = errors.New("method not allowed")
+	ErrBodyTooLarge     = errors.New("request body too large")
 )
 
 // RuleError is a refusal that names the domain rule behind it (R1–R20, C1–C7).
@@ -85,6 +93,10 @@ const (
 	CodeResourceAlreadyExists Code = "RESOURCE_ALREADY_EXISTS"
 	CodeFrequencyLimited      Code = "FREQUENCY_LIMITED"
 	CodeSystemError           Code = "SYSTEM_ERROR"
+	// CodeMethodNotAllowed and CodeRequestTooLarge are HTTP-level refusals
+	// (405, 413) that the mock answers in the same {"code","message"} shape.
+	CodeMethodNotAllowed Code = "METHOD_NOT_ALLOWED"
+	CodeRequestTooLarge  Code = "REQUEST_ENTITY_TOO_LARGE"
 )
 
 // HTTPStatus is the HTTP status the platform answers with for c.
@@ -102,6 +114,10 @@ func (c Code) HTTPStatus() int {
 		return http.StatusNotFound
 	case CodeFrequencyLimited:
 		return http.StatusTooManyRequests
+	case CodeMethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	case CodeRequestTooLarge:
+		return http.StatusRequestEntityTooLarge
 	default:
 		return http.StatusInternalServerError
 	}
@@ -118,6 +134,14 @@ func CodeOf(err error) Code {
 		return CodeParamError
 	case errors.Is(err, ErrNotFound), errors.Is(err, ErrRecycleExpired):
 		return CodeResourceNotExists
+	case errors.Is(err, ErrSignature):
+		return CodeSignError
+	case errors.Is(err, ErrAlreadyExists):
+		return CodeResourceAlreadyExists
+	case errors.Is(err, ErrMethodNotAllowed):
+		return CodeMethodNotAllowed
+	case errors.Is(err, ErrBodyTooLarge):
+		return CodeRequestTooLarge
 	case errors.Is(err, ErrQuotaExhausted):
 		return CodeFrequencyLimited
 	case errors.Is(err, ErrIPBlocked):
@@ -129,7 +153,8 @@ func CodeOf(err error) Code {
 	case errors.Is(err, ErrNotGiftable), errors.Is(err, ErrTransferLimit), errors.Is(err, ErrReviewRequired),
 		errors.Is(err, ErrTierRequired), errors.Is(err, ErrChatDailyLimit), errors.Is(err, ErrOncePerUser),
 		errors.Is(err, ErrBankCardRequired), errors.Is(err, ErrClaimWindow), errors.Is(err, ErrRefusalBlock),
-		errors.Is(err, ErrIllegalState), errors.Is(err, ErrBinding), errors.Is(err, ErrCompliance):
+		errors.Is(err, ErrIllegalState), errors.Is(err, ErrBinding), errors.Is(err, ErrCompliance),
+		errors.Is(err, ErrStockNotStarted), errors.Is(err, ErrMemberRequired):
 		return CodeRuleLimit
 	default:
 		return CodeSystemError

@@ -3,19 +3,289 @@ package sim
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
 
+	"giftsim/platform"
 	"giftsim/results"
 )
 
 // RunOptions controls how an experiment runs.
 type RunOptions struct {
 	Workers  int       // Workers is the number of replications run at once; 0 means GOMAXPROCS.
-	Progress io.Writer // Progress receives progress lines; nil for none.
+	Progress io.Writer // Progress receives a progress line per finished run; nil for none.
+	Stats    *RunStats // Stats, if not nil, receives counts of the work done.
+}
+
+// RunStats counts the work of an experiment.
+type RunStats struct {
+	Runs    int    // Runs is arms × replications.
+	Events  uint64 // Events is the number of simulation events handled.
+	Coupons uint64 // Coupons is the number of coupons issued.
 }
 
 // RunExperiment runs every arm of exp over its replications with common
-// random numbers and returns the aggregated results.
+// random numbers and returns the aggregated results. Replications run in
+// parallel; the output depends only on exp, never on the worker count.
 func RunExperiment(ctx context.Context, exp *Experiment, opts RunOptions) (*results.Simulation, error) {
-	return nil, errors.New("sim: not implemented yet")
+	if len(exp.Arms) == 0 {
+		return nil, fmt.Errorf("%w: the experiment has no arms", platform.ErrInvalid)
+	}
+	for i := range exp.Arms {
+		if err := exp.Arms[i].Config.Validate(); err != nil {
+			return nil, fmt.Errorf("arm %q: %w", exp.Arms[i].Name, err)
+		}
+	}
+	reps := max(exp.Replications, 1)
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	r := &runner{exp: exp, workers: workers, progress: opts.Progress, dir: filepath.Dir(exp.File)}
+	if exp.File == "" {
+		r.dir = ""
+	}
+	target := reps
+	if p := exp.Precision; p != nil && p.Max > target {
+		r.planned = p.Max
+	} else {
+		r.planned = reps
+	}
+	for {
+		if err := r.runUpTo(ctx, target); err != nil {
+			return nil, err
+		}
+		next, more := r.needMore(target)
+		if !more {
+			break
+		}
+		target = next
+	}
+	if r.progress != nil {
+		fmt.Fprintln(r.progress)
+	}
+	if opts.Stats != nil {
+		*opts.Stats = r.stats
+	}
+	return r.aggregate(), nil
+}
+
+// runner holds the outcomes of every (arm, replication) run so far.
+type runner struct {
+	exp      *Experiment
+	workers  int
+	progress io.Writer
+	dir      string
+	planned  int
+	outcomes [][]*outcome // [arm][rep]
+	stats    RunStats
+	mu       sync.Mutex
+}
+
+// runUpTo runs replications until there are n per arm.
+func (r *runner) runUpTo(ctx context.Context, n int) error {
+	start := 0
+	if len(r.outcomes) > 0 {
+		start = len(r.outcomes[0])
+	}
+	if r.outcomes == nil {
+		r.outcomes = make([][]*outcome, len(r.exp.Arms))
+	}
+	for a := range r.outcomes {
+		r.outcomes[a] = append(r.outcomes[a], make([]*outcome, n-start)...)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan int)
+	errc := make(chan error, r.workers)
+	var wg sync.WaitGroup
+	for range min(r.workers, n-start) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for rep := range jobs {
+				if err := r.replicate(ctx, rep); err != nil {
+					errc <- err
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+feed:
+	for rep := start; rep < n; rep++ {
+		select {
+		case jobs <- rep:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	close(errc)
+	if err := <-errc; err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// replicate runs every arm of one replication. Arms with the same
+// population share one World, so their differences are paired.
+func (r *runner) replicate(ctx context.Context, rep int) error {
+	worlds := map[string]*World{}
+	for a := range r.exp.Arms {
+		cfg := &r.exp.Arms[a].Config
+		key := fmt.Sprintf("%+v", cfg.Population)
+		w, ok := worlds[key]
+		if !ok {
+			var err error
+			if w, err = NewWorld(ctx, cfg.Population, r.exp.Seed, rep, r.dir); err != nil {
+				return fmt.Errorf("arm %q, replication %d: %w", r.exp.Arms[a].Name, rep, err)
+			}
+			worlds[key] = w
+		}
+		out, err := newModel(cfg, w, r.exp.Seed, rep).run(ctx)
+		if err != nil {
+			if errors.Is(err, context.Canceled) {
+				return err
+			}
+			return fmt.Errorf("arm %q, replication %d: %w", r.exp.Arms[a].Name, rep, err)
+		}
+		r.mu.Lock()
+		r.outcomes[a][rep] = out
+		r.stats.Runs++
+		r.stats.Events += out.events
+		r.stats.Coupons += uint64(out.kpi[kpiIssued])
+		if r.progress != nil {
+			fmt.Fprintf(r.progress, "\rrunning: %d/%d arm-replications", r.stats.Runs, len(r.exp.Arms)*r.planned)
+		}
+		r.mu.Unlock()
+	}
+	return nil
+}
+
+// needMore applies the precision target: more replications while any arm's
+// interval of the KPI is wider than asked, up to the cap.
+func (r *runner) needMore(n int) (int, bool) {
+	p := r.exp.Precision
+	if p == nil || n >= p.Max {
+		return n, false
+	}
+	k := kpiIndex(p.KPI)
+	if k < 0 {
+		return n, false
+	}
+	for a := range r.outcomes {
+		if n < 2 || halfWidth(estimate(r.column(a, k))) > p.HalfWidth {
+			return min(p.Max, n+max(r.workers, n/2)), true
+		}
+	}
+	return n, false
+}
+
+func kpiIndex(id string) int {
+	for i, k := range KPIs() {
+		if k.ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// KPIIDs lists the ids of every KPI, for validating precision targets.
+func KPIIDs() []string {
+	var ids []string
+	for _, k := range KPIs() {
+		ids = append(ids, k.ID)
+	}
+	return ids
+}
+
+// column returns KPI k of arm a across replications.
+func (r *runner) column(a, k int) []float64 {
+	xs := make([]float64, len(r.outcomes[a]))
+	for i, o := range r.outcomes[a] {
+		xs[i] = o.kpi[k]
+	}
+	return xs
+}
+
+// aggregate turns the outcomes into results.
+func (r *runner) aggregate() *results.Simulation {
+	exp := r.exp
+	base := exp.Arms[0].Config
+	clk := newClock(base.Start, base.Behaviour.Activity, base.Behaviour.WeekendActivity)
+	sim := &results.Simulation{
+		Schema: results.SchemaVersion, Seed: exp.Seed, Replications: len(r.outcomes[0]),
+		KPIs: KPIs(), Sweep: exp.Sweep,
+		Scenario: results.Scenario{Name: exp.Name, Question: exp.Question, File: exp.File,
+			Start: base.Start.Format(time.RFC3339), Horizon: platform.FormatDuration(base.Horizon),
+			Days: clk.day(int64(base.Horizon/time.Second)-1) + 1},
+	}
+	for _, s := range exp.Setup {
+		sim.Scenario.Setup = append(sim.Scenario.Setup, results.Setting{Name: s[0], Value: s[1]})
+	}
+	kpis := KPIs()
+	for a, arm := range exp.Arms {
+		ra := results.Arm{Name: arm.Name, SweepValues: arm.SweepValues, KPIs: map[string]results.Estimate{}}
+		for _, s := range arm.Settings {
+			ra.Settings = append(ra.Settings, results.Setting{Name: s[0], Value: s[1]})
+		}
+		for k, info := range kpis {
+			ra.KPIs[info.ID] = estimate(r.column(a, k))
+			if a > 0 {
+				if ra.Diffs == nil {
+					ra.Diffs = map[string]results.Diff{}
+				}
+				ra.Diffs[info.ID] = pairedDiff(r.column(a, k), r.column(0, k))
+			}
+		}
+		outs := r.outcomes[a]
+		days := len(outs[0].series)
+		xs := make([]float64, len(outs))
+		series := func(d, s int) results.Estimate {
+			for i, o := range outs {
+				xs[i] = 0
+				if d < len(o.series) {
+					xs[i] = o.series[d][s]
+				}
+			}
+			return estimate(xs)
+		}
+		for d := range days {
+			date := base.Start.Add(time.Duration(clk.dayStart(d)) * time.Second).Format("2006-01-02")
+			ra.Series = append(ra.Series, results.Day{Day: d, Date: date,
+				Exposed: series(d, seriesExposed), Issued: series(d, seriesIssued), Claims: series(d, seriesClaims),
+				Gifts: series(d, seriesGifts), Redemptions: series(d, seriesRedemptions), Expiries: series(d, seriesExpiries),
+				Float: series(d, seriesFloat), DashboardRedemptions: series(d, seriesDashboard)})
+		}
+		maxDepth := 0
+		for _, o := range outs {
+			maxDepth = max(maxDepth, len(o.depth))
+		}
+		ra.CascadeDepth = make([]float64, maxDepth)
+		var funnel [4]float64
+		for _, o := range outs {
+			for wd := range 7 {
+				for h := range 24 {
+					ra.Heatmap[wd][h] += o.heat[wd][h] / float64(len(outs))
+				}
+			}
+			for d, c := range o.depth {
+				ra.CascadeDepth[d] += c / float64(len(outs))
+			}
+			for i := range funnel {
+				funnel[i] += o.funnel[i] / float64(len(outs))
+			}
+		}
+		for i, name := range []string{"exposed", "claimed", "gifted on", "redeemed"} {
+			ra.Funnel = append(ra.Funnel, results.Stage{Name: name, Count: funnel[i]})
+		}
+		sim.Arms = append(sim.Arms, ra)
+	}
+	return sim
 }
