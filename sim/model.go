@@ -82,6 +82,8 @@ type model struct {
 	ipClaims     []int32
 
 	counts    [platform.NumStates]int
+	moves     [16]int        // moves counts lifecycle transitions by event
+	refused   map[string]int // refused counts refusals by rule id
 	quotaDay  int
 	quotaUsed int
 	days      int
@@ -105,6 +107,7 @@ func newModel(cfg *Config, w *World, seed uint64, rep int) *model {
 		validity: validity, transferCap: cfg.Coupon.TransferLimit(),
 		labelled: cfg.Coupon.Label == LabelLimited24h,
 		quota:    cfg.Merchant.Quota(), risk: cfg.Risk, quotaDay: -1,
+		refused:  map[string]int{},
 	}
 	n := w.N()
 	m.uflags = make([]uint8, n)
@@ -201,6 +204,7 @@ func (m *model) move(c int32, ev platform.Event) {
 		return
 	}
 	m.state[c] = to
+	m.moves[ev]++
 	m.counts[from]--
 	m.counts[to]++
 	m.gen[c]++
@@ -276,20 +280,20 @@ func (m *model) exposureClaim(u int32, push int) {
 func (m *model) issue(u int32, ch platform.Channel) bool {
 	now := m.now()
 	if int32(now) < m.blockedUntil[u] {
-		m.out.kpi[kpiRuleRefused]++ // R15: no coupon of this kind for 24 h
+		m.refuse1("R15", kpiRuleRefused) // no coupon of this kind for 24 h
 		return false
 	}
 	if ch == platform.ChannelMiniProgram {
 		if err := ch.CheckOncePerUser(int(m.uflags[u]&uMiniProg) / int(uMiniProg)); err != nil {
-			m.out.kpi[kpiRuleRefused]++ // C3
+			m.refuse1(platform.RuleOf(err), kpiRuleRefused)
 			return false
 		}
 	}
 	if d := m.clk.day(now); d != m.quotaDay {
 		m.quotaDay, m.quotaUsed = d, 0
 	}
-	if platform.CheckQuota(m.quotaUsed, m.quota) != nil {
-		m.out.kpi[kpiQuotaRefused]++ // R11
+	if err := platform.CheckQuota(m.quotaUsed, m.quota); err != nil {
+		m.refuse1(platform.RuleOf(err), kpiQuotaRefused)
 		return false
 	}
 	if !m.receiveAllowed(u) {
@@ -327,8 +331,8 @@ func (m *model) receiveAllowed(u int32) bool {
 	if m.recvBucket[u] != bucket {
 		m.recvBucket[u], m.recvCount[u] = bucket, 0
 	}
-	if m.risk.CheckReceive(int(m.recvCount[u])) != nil {
-		m.out.kpi[kpiRiskBlocked]++
+	if err := m.risk.CheckReceive(int(m.recvCount[u])); err != nil {
+		m.refuse1(platform.RuleOf(err), kpiRiskBlocked)
 		return false
 	}
 	if m.recvCount[u] < 1<<16-1 {
@@ -347,12 +351,18 @@ func (m *model) ipClaimAllowed(u int32) bool {
 	if m.ipDay[g] != win {
 		m.ipDay[g], m.ipClaims[g] = win, 0
 	}
-	if m.risk.CheckIPClaim(true, int(m.ipClaims[g])) != nil {
-		m.out.kpi[kpiRiskBlocked]++
+	if err := m.risk.CheckIPClaim(true, int(m.ipClaims[g])); err != nil {
+		m.refuse1(platform.RuleOf(err), kpiRiskBlocked)
 		return false
 	}
 	m.ipClaims[g]++
 	return true
+}
+
+// refuse1 counts one refusal under its rule id and KPI.
+func (m *model) refuse1(rule string, kpi int) {
+	m.refused[rule]++
+	m.out.kpi[kpi]++
 }
 
 // inquiry draws whether a claim leads to a customer-service inquiry (B6).
@@ -481,7 +491,7 @@ func (m *model) gift(c int32) {
 		RecipientBlockedUntil: m.clk.start.Add(time.Duration(m.blockedUntil[v]) * time.Second), Now: at,
 	})
 	if err != nil {
-		m.out.kpi[kpiRuleRefused]++
+		m.refuse1(platform.RuleOf(err), kpiRuleRefused)
 		m.fallBack(c)
 		return
 	}

@@ -123,13 +123,12 @@ func build(off []int64, edges [][2]int32) *Graph {
 	adj := make([]int32, off[n])
 	for _, e := range edges {
 		u, v := e[0], e[1]
-		if u == v {
-			continue
+		if u != v {
+			adj[off[u]] = v
+			off[u]++
+			adj[off[v]] = u
+			off[v]++
 		}
-		adj[off[u]] = v
-		off[u]++
-		adj[off[v]] = u
-		off[v]++
 	}
 	// Each cursor now sits at the end of its list, which is the next start.
 	copy(off[1:], off[:n])
@@ -162,3 +161,4 @@ func build(off []int64, edges [][2]int32) *Graph {
 	}
 	return &Graph{Off: off, Adj: adj}
 }
+

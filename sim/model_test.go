@@ -1,0 +1,398 @@
+package sim
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"testing"
+	"time"
+
+	"giftsim/platform"
+	"giftsim/sim/graph"
+)
+
+// tinyConfig is a fast scenario for rule tests.
+func tinyConfig() Config {
+	cfg := DefaultConfig()
+	cfg.Population.Users = 2000
+	cfg.Horizon = 20 * platform.Day
+	cfg.Coupon.Validity = 7 * platform.Day
+	cfg.Campaign[0].SendsPerDay = 300
+	return cfg
+}
+
+// runModel runs one arm for one replication and returns the model for
+// inspection.
+func runModel(t *testing.T, cfg Config, seed uint64) *model {
+	t.Helper()
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	w, err := NewWorld(context.Background(), cfg.Population, seed, 0, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runOnWorld(t, cfg, w, seed)
+}
+
+func runOnWorld(t *testing.T, cfg Config, w *World, seed uint64) *model {
+	t.Helper()
+	m := newModel(&cfg, w, seed, 0)
+	if _, err := m.run(context.Background()); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	return m
+}
+
+// TestConservation is a property test: across kinds, validities, recovery
+// policies and seeds, every coupon ends in exactly one state and face value
+// is conserved (the run itself returns an error otherwise), and the state
+// counts add up to the coupons issued.
+func TestConservation(t *testing.T) {
+	for seed := uint64(1); seed <= 12; seed++ {
+		cfg := tinyConfig()
+		cfg.Coupon.Validity = time.Duration(1+seed%10) * platform.Day
+		cfg.Recovery = Recovery{Share: float64(seed%3) / 2, After: time.Duration(seed%5) * platform.Day}
+		if seed%4 == 0 {
+			cfg.Coupon.Kind, cfg.Coupon.Face, cfg.Coupon.MinSpend = platform.KindPointsExchange, platform.CNY(30), 0
+		}
+		cfg.Behaviour.GiftProb = 0.5
+		m := runModel(t, cfg, seed)
+		total := 0
+		for _, n := range m.counts {
+			total += n
+		}
+		if total != len(m.state) || total == 0 {
+			t.Fatalf("seed %d: %d coupons in states, %d issued", seed, total, len(m.state))
+		}
+		for c, s := range m.state {
+			if s == 0 || int(s) >= platform.NumStates {
+				t.Fatalf("seed %d: coupon %d in no state", seed, c)
+			}
+			if int(m.transfers[c]) > platform.RuleOfKind(cfg.Coupon.Kind).Transfers {
+				t.Fatalf("seed %d: coupon %d transferred %d times, kind %s allows %d", seed, c, m.transfers[c], cfg.Coupon.Kind, platform.RuleOfKind(cfg.Coupon.Kind).Transfers)
+			}
+		}
+	}
+}
+
+func TestDeterministicWhateverTheWorkers(t *testing.T) {
+	cfg := tinyConfig()
+	arm2 := cfg
+	arm2.Coupon.Validity = 3 * platform.Day
+	exp := &Experiment{Name: "det", Seed: 7, Replications: 5, Arms: []Arm{{Name: "a", Config: cfg}, {Name: "b", Config: arm2}}}
+	var outs [][]byte
+	for _, workers := range []int{1, 2, 3} {
+		res, err := RunExperiment(context.Background(), exp, RunOptions{Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(res)
+		outs = append(outs, b)
+	}
+	if !bytes.Equal(outs[0], outs[1]) || !bytes.Equal(outs[0], outs[2]) {
+		t.Fatal("results differ with the worker count")
+	}
+	exp.Seed = 8
+	res, _ := RunExperiment(context.Background(), exp, RunOptions{})
+	if b, _ := json.Marshal(res); bytes.Equal(b, outs[0]) {
+		t.Fatal("a different seed gave the same results")
+	}
+}
+
+func TestR11QuotaBinds(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Population.Users = 5000
+	cfg.Merchant = Merchant{Industry: platform.IndustryCatering, Tier: platform.TierCertified, DailyQuota: 400}
+	cfg.Campaign[0].SendsPerDay = 3000
+	cfg.Behaviour.ClaimProb, cfg.Behaviour.ClaimRate = 1, 20
+	m := runModel(t, cfg, 1)
+	for d, s := range m.out.series {
+		if s[seriesIssued] > 400 {
+			t.Fatalf("R11: day %d issued %g, quota 400", d, s[seriesIssued])
+		}
+	}
+	if m.refused["R11"] == 0 || m.out.kpi[kpiQuotaRefused] == 0 {
+		t.Fatal("R11: the quota never bound")
+	}
+}
+
+func TestR9UnclaimedGiftsReturn(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Behaviour.GiftProb, cfg.Behaviour.GiftRate = 1, 1
+	cfg.Behaviour.AcceptProb, cfg.Behaviour.RefuseProb = 0, 0
+	m := runModel(t, cfg, 2)
+	if m.moves[platform.EventGift] == 0 || m.moves[platform.EventReturn] == 0 {
+		t.Fatalf("R9: gifts %d, returns %d", m.moves[platform.EventGift], m.moves[platform.EventReturn])
+	}
+	if m.moves[platform.EventClaim] != 0 {
+		t.Fatalf("R9: %d gifts claimed with accept_prob 0", m.moves[platform.EventClaim])
+	}
+}
+
+func TestR15RefusalBlocks(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Behaviour.GiftProb, cfg.Behaviour.GiftRate = 1, 1
+	cfg.Behaviour.AcceptProb, cfg.Behaviour.RefuseProb, cfg.Behaviour.AcceptRate = 0, 1, 5
+	m := runModel(t, cfg, 3)
+	if m.moves[platform.EventRefuse] == 0 || m.refused["R15"] == 0 {
+		t.Fatalf("R15: refusals %d, blocked sends %d", m.moves[platform.EventRefuse], m.refused["R15"])
+	}
+	sensitive := 0
+	for _, f := range m.uflags {
+		if f&uSensitive != 0 {
+			sensitive++
+		}
+	}
+	if sensitive == 0 {
+		t.Fatal("R15: no user marked sensitive")
+	}
+}
+
+func TestGiftRules(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*Config)
+		rule string // the rule that must refuse gifts ("" = none may be made)
+	}{
+		{"R8 no bank card, no gift", func(c *Config) { c.Population.BankCard = 0 }, "R8"},
+		{"R6 education needs verified recipients", func(c *Config) {
+			c.Coupon.Category, c.Population.RealName = platform.CategoryEducation, 0
+		}, "R6"},
+		{"R3 points coupons never transfer", func(c *Config) {
+			c.Coupon.Kind, c.Coupon.MinSpend = platform.KindPointsExchange, 0
+		}, ""},
+		{"R10 stock without allow transfer", func(c *Config) { c.Coupon.AllowTransfer = false }, ""},
+		{"R5 tobacco is never gifted", func(c *Config) { c.Coupon.Category, c.Coupon.AllowTransfer = platform.CategoryTobacco, false }, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tinyConfig()
+			cfg.Behaviour.GiftProb, cfg.Behaviour.GiftRate = 1, 1
+			tc.edit(&cfg)
+			m := runModel(t, cfg, 4)
+			if m.moves[platform.EventGift] != 0 {
+				t.Fatalf("%d gifts made", m.moves[platform.EventGift])
+			}
+			if tc.rule != "" && m.refused[tc.rule] == 0 {
+				t.Fatalf("no refusal under %s: %v", tc.rule, m.refused)
+			}
+		})
+	}
+	t.Run("R2 discount transfers once", func(t *testing.T) {
+		cfg := tinyConfig()
+		cfg.Behaviour.GiftProb, cfg.Behaviour.GiftRate, cfg.Behaviour.AcceptProb, cfg.Behaviour.RefuseProb = 1, 1, 1, 0
+		m := runModel(t, cfg, 5)
+		if m.moves[platform.EventClaim] == 0 {
+			t.Fatal("no gift claimed")
+		}
+		for c, d := range m.depth {
+			if d > 1 {
+				t.Fatalf("coupon %d reached depth %d", c, d)
+			}
+		}
+	})
+}
+
+// starWorld is a star: user 0 is everyone's friend, the only existing
+// customer, with a bank card.
+func starWorld(t *testing.T, n int) *World {
+	edges := make([][2]int32, 0, n-1)
+	for v := 1; v < n; v++ {
+		edges = append(edges, [2]int32{0, int32(v)})
+	}
+	g, err := graph.FromEdges(n, edges)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &World{Graph: g, flags: make([]uint8, n), ipGroup: make([]int32, n), customers: []int32{0}}
+	for u := range n {
+		w.flags[u] = flagBankCard | flagRealName
+		w.ipGroup[u] = -1
+		if u > 0 {
+			w.prospects = append(w.prospects, int32(u))
+		}
+	}
+	w.flags[0] |= flagExisting
+	return w
+}
+
+func TestC1ChatLimitAndR16Burst(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Population.Users = 500
+	cfg.Merchant = Merchant{Industry: platform.IndustryRetail, Tier: platform.TierFiled}
+	cfg.Campaign = []Push{{Channel: platform.ChannelAPI, SendsPerDay: 200, PushAt: 10 * time.Hour, Target: "customers"}}
+	cfg.Behaviour.GiftProb, cfg.Behaviour.GiftRate, cfg.Behaviour.RedeemProb = 1, 0.5, 0
+	t.Run("C1 at most 50 chat gifts a day", func(t *testing.T) {
+		c := cfg
+		c.Risk.ReceiveBurst = 1000
+		m := runOnWorld(t, c, starWorld(t, 500), 6)
+		if m.refused["C1"] == 0 {
+			t.Fatalf("C1 never refused: %v", m.refused)
+		}
+		for d, s := range m.out.series {
+			if s[seriesGifts] > platform.ChatGiftsPerDay {
+				t.Fatalf("C1: day %d had %g chat gifts from one account", d, s[seriesGifts])
+			}
+		}
+	})
+	t.Run("R16 more than 50 in an hour needs face verification", func(t *testing.T) {
+		m := runOnWorld(t, cfg, starWorld(t, 500), 6)
+		if m.refused["R16"] == 0 {
+			t.Fatalf("R16 never fired: %v", m.refused)
+		}
+		for d, s := range m.out.series {
+			if s[seriesIssued] > 50 {
+				t.Fatalf("R16: day %d delivered %g coupons to one account within an hour", d, s[seriesIssued])
+			}
+		}
+	})
+}
+
+func TestR17AbnormalIPBlocked(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Population.AbnormalIPShare, cfg.Population.AbnormalIPGroups = 1, 1
+	cfg.Behaviour.ClaimProb, cfg.Behaviour.ClaimRate, cfg.Behaviour.GiftProb = 1, 5, 0
+	m := runModel(t, cfg, 7)
+	if m.refused["R17"] == 0 {
+		t.Fatal("R17 never fired")
+	}
+	for d, s := range m.out.series {
+		if s[seriesClaims] > 3 {
+			t.Fatalf("R17: day %d had %g claims from one abnormal IP", d, s[seriesClaims])
+		}
+	}
+}
+
+func TestC3OneMiniProgramCouponPerUser(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Population.Users = 300
+	cfg.Campaign = []Push{{Channel: platform.ChannelMiniProgram, SendsPerDay: 300, PushAt: 12 * time.Hour}}
+	cfg.Behaviour.ClaimProb, cfg.Behaviour.ClaimRate = 1, 5
+	m := runModel(t, cfg, 8)
+	if got := len(m.state); got > 300 || got == 0 {
+		t.Fatalf("C3: %d coupons for 300 users", got)
+	}
+	if m.refused["C3"] == 0 {
+		t.Fatal("C3 never refused a second coupon")
+	}
+}
+
+func TestR14RecoveryPaysOnePercent(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Horizon = 40 * platform.Day
+	cfg.Campaign[0].Days = 5
+	cfg.Coupon.Validity = 2 * platform.Day
+	cfg.Behaviour.RedeemProb = 0.2
+	cfg.Recovery = Recovery{Share: 1, After: platform.Day}
+	m := runModel(t, cfg, 9)
+	rec := m.moves[platform.EventRecover]
+	if rec == 0 || m.moves[platform.EventPurge] != 0 {
+		t.Fatalf("R14: %d recovered, %d purged with share 1", rec, m.moves[platform.EventPurge])
+	}
+	if m.fees != platform.Money(rec)*platform.RecoveryFee(cfg.Coupon.Face) {
+		t.Fatalf("R14: fees %s for %d recoveries", m.fees, rec)
+	}
+	cfg.Recovery.Share = 0
+	m = runModel(t, cfg, 9)
+	if m.moves[platform.EventPurge] == 0 || m.moves[platform.EventRecover] != 0 {
+		t.Fatalf("R14: without recovery, %d purged after 30 days", m.moves[platform.EventPurge])
+	}
+}
+
+// TestRedemptionMatchesConstantHazard is an analytic check: with gifting off
+// and a constant hazard h per active hour, a 7-day validity spans exactly one
+// week of active time (168 h), so P(redeem) = 1 − exp(−168h).
+func TestRedemptionMatchesConstantHazard(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Population.Users = 20000
+	cfg.Horizon = 30 * platform.Day
+	cfg.Campaign[0].Days = 10
+	cfg.Campaign[0].SendsPerDay = 2000
+	b := &cfg.Behaviour
+	b.GiftProb, b.RedeemProb, b.ExistingBoost, b.RedeemRate = 0, 1, 1, 0.01
+	exp := &Experiment{Seed: 3, Replications: 8, Arms: []Arm{{Name: "h", Config: cfg}}}
+	res, err := RunExperiment(context.Background(), exp, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := res.Arms[0].KPIs["redemption_rate"]
+	want := 100 * (1 - math.Exp(-168*0.01))
+	if want < got.Low-0.3 || want > got.High+0.3 {
+		t.Fatalf("redemption rate %.2f%% [%.2f, %.2f], theory %.2f%%", got.Mean, got.Low, got.High, want)
+	}
+}
+
+func TestValidateRefuses(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*Config)
+		rule string
+	}{
+		{"R12 API pushes on half-hour slots", func(c *Config) {
+			c.Merchant.Tier = platform.TierFiled
+			c.Campaign = []Push{{Channel: platform.ChannelAPI, SendsPerDay: 10, PushAt: 10*time.Hour + 15*time.Minute}}
+		}, "R12"},
+		{"R11 API plan above the quota", func(c *Config) {
+			c.Merchant.Tier = platform.TierFiled
+			c.Campaign = []Push{{Channel: platform.ChannelAPI, SendsPerDay: 60000, PushAt: 10 * time.Hour}}
+		}, "R11"},
+		{"C4 API needs a filed merchant", func(c *Config) {
+			c.Campaign = []Push{{Channel: platform.ChannelAPI, SendsPerDay: 10, PushAt: 10 * time.Hour}}
+		}, "C4"},
+		{"C3 mini-program validity 7-15 days", func(c *Config) {
+			c.Campaign = []Push{{Channel: platform.ChannelMiniProgram, SendsPerDay: 10}}
+		}, "C3"},
+		{"R1 cash red packet not giftable", func(c *Config) {
+			c.Coupon.Kind, c.Coupon.MinSpend = platform.KindCashRedPacket, 0
+		}, "R1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			tc.edit(&cfg)
+			err := cfg.Validate()
+			if err == nil || !containsRule(err, tc.rule) {
+				t.Fatalf("Validate() = %v, want a %s error", err, tc.rule)
+			}
+		})
+	}
+}
+
+func containsRule(err error, rule string) bool {
+	if platform.RuleOf(err) == rule {
+		return true
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if containsRule(e, rule) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func TestClockRoundTrip(t *testing.T) {
+	start := time.Date(2026, 3, 4, 13, 20, 0, 0, time.FixedZone("CST", 8*3600))
+	b := DefaultBehaviour()
+	c := newClock(start, b.Activity, b.WeekendActivity)
+	for _, ts := range []int64{0, 1, 3599, 86400, 5*86400 + 7, 40 * 86400} {
+		if got := c.fromActive(c.active(ts)); got < ts-1 || got > ts+1 {
+			t.Errorf("fromActive(active(%d)) = %d", ts, got)
+		}
+	}
+	if wd, h := c.weekdayHour(0); wd != 2 || h != 13 {
+		t.Errorf("weekdayHour(0) = %d, %d; want Wednesday (2) 13h", wd, h)
+	}
+	if d := c.day(38399); d != 0 { // 10 h 40 min to midnight
+		t.Errorf("day before midnight = %d", d)
+	}
+	if d := c.day(38400); d != 1 {
+		t.Errorf("day after midnight = %d", d)
+	}
+	if week := c.active(7*86400) - c.active(0); math.Abs(week-168) > 1e-9 {
+		t.Errorf("a week has %g active hours, want 168", week)
+	}
+}
