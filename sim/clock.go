@@ -2,7 +2,7 @@ package sim
 
 import (
 	"math"
-	"sort"
+	"math/rand/v2"
 	"time"
 )
 
@@ -13,21 +13,23 @@ const (
 	hoursPerWeek   = 168
 )
 
-// clock maps simulated seconds from the start to calendar positions and to
-// "active time": hours weighted by how active users are at that hour of the
-// week. A constant hazard per active hour is a non-homogeneous Poisson
-// process in clock time whose rate follows the activity profile.
+// clock maps simulated seconds from the start to calendar positions, and
+// draws event times from hazards that follow hour-of-week activity profiles.
 type clock struct {
-	startWeekSec int64                 // seconds from Monday 00:00 to the start
-	start        time.Time             // the start, in the scenario's zone
-	weight       [hoursPerWeek]float64 // activity per hour of the week, mean 1
-	cum          [hoursPerWeek + 1]float64
+	startWeekSec int64     // seconds from Monday 00:00 to the start
+	start        time.Time // the start, in the scenario's zone
 }
 
-func newClock(start time.Time, weekday, weekend [24]float64) *clock {
-	c := &clock{start: start}
-	wd := (int64(start.Weekday()) + 6) % 7 // Monday = 0
-	c.startWeekSec = wd*secondsPerDay + int64(start.Hour())*secondsPerHour + int64(start.Minute())*60 + int64(start.Second())
+// profile is an hour-of-week weight table with mean 1, and its maximum.
+type profile struct {
+	w   [hoursPerWeek]float64
+	max float64
+}
+
+// newProfile builds a weekly profile from a weekday and a weekend day
+// profile, each normalised to mean 1.
+func newProfile(weekday, weekend [24]float64) *profile {
+	p := &profile{}
 	var wsum, esum float64
 	for h := range 24 {
 		wsum += weekday[h]
@@ -36,22 +38,31 @@ func newClock(start time.Time, weekday, weekend [24]float64) *clock {
 	for d := range 7 {
 		for h := range 24 {
 			if d < 5 {
-				c.weight[d*24+h] = weekday[h] * 24 / wsum
+				p.w[d*24+h] = weekday[h] * 24 / wsum
 			} else {
-				c.weight[d*24+h] = weekend[h] * 24 / esum
+				p.w[d*24+h] = weekend[h] * 24 / esum
 			}
+			p.max = max(p.max, p.w[d*24+h])
 		}
 	}
-	for i := range hoursPerWeek {
-		c.cum[i+1] = c.cum[i] + c.weight[i]
-	}
-	return c
+	return p
+}
+
+func newClock(start time.Time) *clock {
+	wd := (int64(start.Weekday()) + 6) % 7 // Monday = 0
+	return &clock{start: start,
+		startWeekSec: wd*secondsPerDay + int64(start.Hour())*secondsPerHour + int64(start.Minute())*60 + int64(start.Second())}
+}
+
+// hourOfWeek is the hour of the week (0 = Monday 00:00–01:00) of t.
+func (c *clock) hourOfWeek(t int64) int {
+	return int((c.startWeekSec + t) % secondsPerWeek / secondsPerHour)
 }
 
 // weekdayHour returns the weekday (0 = Monday) and hour of simulated time t.
 func (c *clock) weekdayHour(t int64) (int, int) {
-	s := (c.startWeekSec + t) % secondsPerWeek
-	return int(s / secondsPerDay), int(s % secondsPerDay / secondsPerHour)
+	h := c.hourOfWeek(t)
+	return h / 24, h % 24
 }
 
 // day is the calendar day index of t, 0 for the start's day.
@@ -64,60 +75,46 @@ func (c *clock) dayStart(d int) int64 {
 	return int64(d)*secondsPerDay - c.startWeekSec%secondsPerDay
 }
 
-// active returns the active hours from the week origin to t.
-func (c *clock) active(t int64) float64 {
-	s := c.startWeekSec + t
-	w := s / secondsPerWeek
-	rem := s % secondsPerWeek
-	h := rem / secondsPerHour
-	return float64(w)*c.cum[hoursPerWeek] + c.cum[h] + c.weight[h]*float64(rem%secondsPerHour)/secondsPerHour
-}
-
-// fromActive inverts active: the simulated time at which a active hours have
-// passed since the week origin.
-func (c *clock) fromActive(a float64) int64 {
-	total := c.cum[hoursPerWeek]
-	w := math.Floor(a / total)
-	rem := a - w*total
-	h := sort.Search(hoursPerWeek, func(i int) bool { return c.cum[i+1] > rem })
-	if h >= hoursPerWeek {
-		h = hoursPerWeek - 1
-	}
-	frac := 0.0
-	if c.weight[h] > 0 {
-		frac = (rem - c.cum[h]) / c.weight[h]
-	}
-	s := int64(w)*secondsPerWeek + int64(h)*secondsPerHour + int64(frac*secondsPerHour)
-	return s - c.startWeekSec
-}
-
 // never is returned by the samplers when the event does not happen.
 const never = math.MaxInt64
 
-// sampleDecay draws the time of the first event of a process that starts at
-// t0 with hazard rate·e^(−a/tau) per active hour a since t0 (tau = 0: no
-// decay). e is a standard exponential variate. It returns never when the
-// decaying process never fires.
-func (c *clock) sampleDecay(t0 int64, rate, tau, e float64) int64 {
-	if rate <= 0 {
+// sample draws the first event in [from, until) of a process with hazard
+//
+//	rate · p(t) · exp(−(t − origin)/tau)   per hour
+//
+// where p is the activity profile at t and tau a decay time constant in
+// hours (0: no decay). It thins a dominating process whose hazard uses the
+// profile's maximum (Lewis and Shedler, 1979): candidates come from the
+// envelope in closed form and each is kept with probability p(t)/max. It
+// returns never when no event falls in the interval.
+func (c *clock) sample(r *rand.Rand, p *profile, rate, tau float64, origin, from, until int64) int64 {
+	if rate <= 0 || from >= until || p.max <= 0 {
 		return never
 	}
-	var a float64
-	if tau <= 0 {
-		a = e / rate
-	} else {
-		mass := rate * tau
-		if e >= mass {
+	lam := rate * p.max
+	x := float64(from-origin) / secondsPerHour
+	d := 1.0
+	if tau > 0 {
+		d = math.Exp(-x / tau)
+	}
+	for range 1 << 16 {
+		e := r.ExpFloat64()
+		if tau > 0 {
+			d -= e / (lam * tau)
+			if d <= 0 {
+				return never
+			}
+			x = -tau * math.Log(d)
+		} else {
+			x += e / lam
+		}
+		if x*secondsPerHour >= float64(until-origin) {
 			return never
 		}
-		a = -tau * math.Log1p(-e/mass)
+		t := origin + int64(x*secondsPerHour)
+		if r.Float64()*p.max < p.w[c.hourOfWeek(t)] {
+			return max(t, from)
+		}
 	}
-	if a > 1e7 {
-		return never
-	}
-	t := c.fromActive(c.active(t0) + a)
-	if t <= t0 {
-		t = t0 + 1
-	}
-	return t
+	return never
 }

@@ -115,9 +115,30 @@ type Behaviour struct {
 	Basket           platform.Money // Basket is the mean spend at redemption.
 	Margin           float64        // Margin is the gross margin on sales, 0–1.
 	// Activity[h] weighs user activity at hour h (0–23) on weekdays and
-	// WeekendActivity on weekends; both are normalised to mean 1.
+	// WeekendActivity on weekends; both are normalised to mean 1. They shape
+	// claims and gifts.
 	Activity        [24]float64
 	WeekendActivity [24]float64
+	// RedeemActivity[h] weighs when people redeem (meal and shopping times),
+	// every day; normalised to mean 1.
+	RedeemActivity [24]float64
+	// IntentSpread is the coefficient of variation of users' latent intent
+	// (a gamma-distributed factor with mean 1 that scales redemption intent);
+	// 0 makes users alike.
+	IntentSpread float64
+	// Selection[c] is how strongly channel c selects high-intent users: an
+	// exposed user claims with probability ClaimProb·z^Selection[c] for
+	// intent factor z (B7: a live-stream grab takes effort, so claimers are
+	// keen). Indexed by platform.Channel.
+	Selection [8]float64
+	// ImpulseProb is the chance that a coupon of face value 0 is redeemed on
+	// impulse soon after it arrives; it falls as exp(−face/ImpulseScale), so
+	// only cheap coupons are impulse buys (B4). ImpulseRate is the impulse
+	// hazard per hour, weighted by RedeemActivity, within ImpulseHours.
+	ImpulseProb  float64
+	ImpulseScale platform.Money
+	ImpulseRate  float64
+	ImpulseHours float64
 }
 
 // DefaultConfig returns a small, valid scenario: 10,000 users on a
@@ -164,6 +185,11 @@ func DefaultBehaviour() Behaviour {
 	// A working day: quiet at night, peaks late morning, noon and evening.
 	b.Activity = [24]float64{0.1, 0.05, 0.05, 0.05, 0.05, 0.1, 0.3, 0.7, 1.1, 1.3, 1.6, 1.6, 1.8, 1.4, 1.1, 1.1, 1.1, 1.2, 1.4, 1.6, 1.7, 1.5, 1.0, 0.4}
 	b.WeekendActivity = [24]float64{0.2, 0.1, 0.05, 0.05, 0.05, 0.05, 0.1, 0.3, 0.7, 1.1, 1.4, 1.5, 1.7, 1.5, 1.4, 1.4, 1.4, 1.4, 1.5, 1.6, 1.7, 1.6, 1.2, 0.6}
+	// Redemptions follow meals and shopping: lunch, then dinner and the evening.
+	b.RedeemActivity = [24]float64{0.1, 0.05, 0.02, 0.02, 0.02, 0.05, 0.2, 0.6, 0.8, 0.9, 1.1, 2.2, 3.0, 1.8, 1.0, 0.9, 1.0, 1.6, 2.4, 2.2, 1.6, 1.1, 0.6, 0.3}
+	b.IntentSpread = 0.8
+	b.Selection[platform.ChannelLiveStream] = 1
+	b.ImpulseProb, b.ImpulseScale, b.ImpulseRate, b.ImpulseHours = 0.1, platform.CNY(100), 1, 2
 	return b
 }
 
@@ -276,17 +302,32 @@ func (b *Behaviour) Validate() error {
 			errs = append(errs, fmt.Errorf("%w: behaviour.%s must be non-negative, got %g", platform.ErrInvalid, r.name, r.v))
 		}
 	}
-	sum, wsum := 0.0, 0.0
-	for h := range 24 {
-		if b.Activity[h] < 0 || b.WeekendActivity[h] < 0 {
-			errs = append(errs, fmt.Errorf("%w: behaviour activity weights must be non-negative", platform.ErrInvalid))
-			break
+	for _, prof := range []struct {
+		name string
+		w    *[24]float64
+	}{{"activity", &b.Activity}, {"weekend_activity", &b.WeekendActivity}, {"redeem_activity", &b.RedeemActivity}} {
+		sum := 0.0
+		for _, x := range prof.w {
+			if !(x >= 0 && x < 1e6) {
+				sum = -1
+				break
+			}
+			sum += x
 		}
-		sum += b.Activity[h]
-		wsum += b.WeekendActivity[h]
+		if sum <= 0 {
+			errs = append(errs, fmt.Errorf("%w: behaviour.%s needs 24 non-negative weights, some positive", platform.ErrInvalid, prof.name))
+		}
 	}
-	if sum <= 0 || wsum <= 0 {
-		errs = append(errs, fmt.Errorf("%w: behaviour activity profiles need some positive weight", platform.ErrInvalid))
+	for c, k := range b.Selection {
+		if !(k >= 0 && k <= 10) {
+			errs = append(errs, fmt.Errorf("%w: behaviour.selection of %s must be 0 to 10, got %g", platform.ErrInvalid, platform.Channel(c), k))
+		}
+	}
+	if !(b.IntentSpread >= 0 && b.IntentSpread <= 5) {
+		errs = append(errs, fmt.Errorf("%w: behaviour.intent_spread must be 0 to 5, got %g", platform.ErrInvalid, b.IntentSpread))
+	}
+	if !(b.ImpulseProb >= 0 && b.ImpulseProb <= 1) || b.ImpulseScale < 0 || !(b.ImpulseRate >= 0) || !(b.ImpulseHours >= 0) {
+		errs = append(errs, fmt.Errorf("%w: behaviour.impulse_prob must be 0 to 1 and impulse_scale, impulse_rate, impulse_hours non-negative", platform.ErrInvalid))
 	}
 	return errors.Join(errs...)
 }

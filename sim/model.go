@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"giftsim/platform"
@@ -46,6 +47,9 @@ type model struct {
 	cfg     *Config
 	w       *World
 	clk     *clock
+	browse  *profile // when users read, claim and gift
+	shop    *profile // when users redeem
+	intent  []float32 // each user's latent intent factor, mean 1
 	q       *engine.Queue
 	horizon int64
 	exp     *stream // exposure draws, keyed by (push, day) and exposure index
@@ -95,10 +99,12 @@ type model struct {
 }
 
 func newModel(cfg *Config, w *World, seed uint64, rep int) *model {
-	clk := newClock(cfg.Start, cfg.Behaviour.Activity, cfg.Behaviour.WeekendActivity)
+	clk := newClock(cfg.Start)
+	b := &cfg.Behaviour
 	validity := int64(cfg.Coupon.Validity / time.Second)
 	m := &model{
 		cfg: cfg, w: w, clk: clk,
+		browse: newProfile(b.Activity, b.WeekendActivity), shop: newProfile(b.RedeemActivity, b.RedeemActivity),
 		q:        engine.New(int64(platform.ClaimWindow/time.Second), validity, int64(platform.RecycleRetention/time.Second)),
 		horizon:  int64(cfg.Horizon / time.Second),
 		exp:      newStream(seed, rep, purposeExposure),
@@ -110,6 +116,18 @@ func newModel(cfg *Config, w *World, seed uint64, rep int) *model {
 		refused:  map[string]int{},
 	}
 	n := w.N()
+	m.intent = make([]float32, n)
+	is := newStream(seed, rep, purposeIntent)
+	shape := 0.0
+	if b.IntentSpread > 0 {
+		shape = 1 / (b.IntentSpread * b.IntentSpread)
+	}
+	for u := range n {
+		m.intent[u] = 1
+		if shape > 0 {
+			m.intent[u] = float32(gammaDraw(is.at(uint64(u), 0), shape) / shape)
+		}
+	}
 	m.uflags = make([]uint8, n)
 	for u := range n {
 		if w.flags[u]&flagExisting != 0 {
@@ -252,11 +270,17 @@ func (m *model) push(i int) {
 			}
 			continue
 		}
-		if r.Float64() >= b.ClaimProb {
+		// B7: a channel that takes effort selects keen users.
+		pc := b.ClaimProb
+		if k := b.Selection[p.Channel]; k != 0 {
+			pc *= math.Pow(float64(m.intent[u]), k)
+		}
+		if r.Float64() >= pc {
 			continue
 		}
-		t := m.clk.sampleDecay(now, b.ClaimRate, b.AttentionHours, r.ExpFloat64())
-		if t <= window && t < m.horizon {
+		// B3: the push's salience decays while users are (in)active.
+		t := m.clk.sample(r, m.browse, b.ClaimRate, b.AttentionHours, now, now, window+1)
+		if t < m.horizon {
 			m.q.At(t, evExposureClaim, u, uint32(i))
 		}
 	}
@@ -378,33 +402,58 @@ func (m *model) inquiry(u int32) {
 
 // plan draws what the holder of c does next: redeem, gift it on, or let it
 // expire. Redemption and gifting are competing hazards; the earlier wins.
+//
+// Redemption (K2) is the first event of several processes, all weighted by
+// when people shop (RedeemActivity):
+//   - intent: with probability RedeemProb·z (z the holder's intent factor,
+//     times ExistingBoost for customers), hazard RedeemRate·e^(−s/ForgetHours)
+//     where s is the time held: the need fades;
+//   - deadline: in the last DeadlineHours before expiry the intent hazard is
+//     raised by DeadlineBoost, acting on what is left of the intent — with a
+//     short validity the deadline comes while the need is fresh (B1);
+//   - label: a "limited 24 hours" label adds RedeemRate·LabelUrgency in its
+//     first LabelHours (B5);
+//   - impulse: with probability ImpulseProb·e^(−face/ImpulseScale), an
+//     impulse redemption at ImpulseRate within ImpulseHours (B4).
+//
+// Gifting on has probability GiftProb and hazard GiftRate·e^(−s/ForgetHours)
+// weighted by Activity, within the transfer limit.
 func (m *model) plan(c int32) {
 	now := m.now()
 	u := m.holder[c]
 	b := &m.cfg.Behaviour
 	r := m.cpn.at(uint64(c), uint64(m.gen[c]))
-	exp := int64(m.expires[c])
+	exp := min(int64(m.expires[c]), m.horizon)
+	rcv := int64(m.received[c])
 	redeemAt := int64(never)
-	intent := b.RedeemProb
+	intent := b.RedeemProb * float64(m.intent[u])
 	if m.w.flags[u]&flagExisting != 0 {
 		intent *= b.ExistingBoost
 	}
 	if r.Float64() < intent {
-		redeemAt = m.clk.sampleDecay(now, b.RedeemRate, b.ForgetHours, r.ExpFloat64())
+		redeemAt = m.clk.sample(r, m.shop, b.RedeemRate, b.ForgetHours, rcv, now, exp)
 		if b.DeadlineBoost > 0 {
-			start := max(now, exp-int64(b.DeadlineHours*secondsPerHour))
-			redeemAt = min(redeemAt, m.clk.sampleDecay(start, b.RedeemRate*b.DeadlineBoost, 0, r.ExpFloat64()))
+			from := max(now, int64(m.expires[c])-int64(b.DeadlineHours*secondsPerHour))
+			redeemAt = min(redeemAt, m.clk.sample(r, m.shop, b.RedeemRate*b.DeadlineBoost, b.ForgetHours, rcv, from, exp))
 		}
 		if m.labelled && b.LabelUrgency > 0 {
-			t := m.clk.sampleDecay(now, b.RedeemRate*b.LabelUrgency, 0, r.ExpFloat64())
-			if t <= int64(m.received[c])+int64(b.LabelHours*secondsPerHour) {
-				redeemAt = min(redeemAt, t)
-			}
+			until := min(exp, rcv+int64(b.LabelHours*secondsPerHour))
+			redeemAt = min(redeemAt, m.clk.sample(r, m.shop, b.RedeemRate*b.LabelUrgency, 0, rcv, now, until))
+		}
+	}
+	if b.ImpulseProb > 0 && now-rcv < int64(b.ImpulseHours*secondsPerHour) {
+		p := b.ImpulseProb
+		if b.ImpulseScale > 0 {
+			p *= math.Exp(-float64(m.cfg.Coupon.Face) / float64(b.ImpulseScale))
+		}
+		if r.Float64() < p {
+			until := min(exp, rcv+int64(b.ImpulseHours*secondsPerHour))
+			redeemAt = min(redeemAt, m.clk.sample(r, m.shop, b.ImpulseRate, 0, rcv, now, until))
 		}
 	}
 	giftAt := int64(never)
 	if int(m.transfers[c]) < m.transferCap && r.Float64() < b.GiftProb {
-		giftAt = m.clk.sampleDecay(now, b.GiftRate, 0, r.ExpFloat64())
+		giftAt = m.clk.sample(r, m.browse, b.GiftRate, b.ForgetHours, rcv, now, exp)
 	}
 	m.redeemAt[c] = -1
 	if redeemAt < exp {
@@ -508,11 +557,11 @@ func (m *model) gift(c int32) {
 	x := r.Float64()
 	switch {
 	case x < b.AcceptProb:
-		if t := m.clk.sampleDecay(now, b.AcceptRate, 0, r.ExpFloat64()); t < window {
+		if t := m.clk.sample(r, m.browse, b.AcceptRate, 0, now, now, window); t < window {
 			m.q.At(t, evAccept, c, g)
 		}
 	case x < b.AcceptProb+b.RefuseProb:
-		if t := m.clk.sampleDecay(now, b.AcceptRate, 0, r.ExpFloat64()); t < window {
+		if t := m.clk.sample(r, m.browse, b.AcceptRate, 0, now, now, window); t < window {
 			m.q.At(t, evRefuse, c, g)
 		}
 	}

@@ -312,6 +312,7 @@ func TestRedemptionMatchesConstantHazard(t *testing.T) {
 	cfg.Campaign[0].SendsPerDay = 2000
 	b := &cfg.Behaviour
 	b.GiftProb, b.RedeemProb, b.ExistingBoost, b.RedeemRate = 0, 1, 1, 0.01
+	b.IntentSpread, b.ImpulseProb = 0, 0
 	exp := &Experiment{Seed: 3, Replications: 8, Arms: []Arm{{Name: "h", Config: cfg}}}
 	res, err := RunExperiment(context.Background(), exp, RunOptions{})
 	if err != nil {
@@ -374,15 +375,9 @@ func containsRule(err error, rule string) bool {
 	return false
 }
 
-func TestClockRoundTrip(t *testing.T) {
+func TestClockCalendar(t *testing.T) {
 	start := time.Date(2026, 3, 4, 13, 20, 0, 0, time.FixedZone("CST", 8*3600))
-	b := DefaultBehaviour()
-	c := newClock(start, b.Activity, b.WeekendActivity)
-	for _, ts := range []int64{0, 1, 3599, 86400, 5*86400 + 7, 40 * 86400} {
-		if got := c.fromActive(c.active(ts)); got < ts-1 || got > ts+1 {
-			t.Errorf("fromActive(active(%d)) = %d", ts, got)
-		}
-	}
+	c := newClock(start)
 	if wd, h := c.weekdayHour(0); wd != 2 || h != 13 {
 		t.Errorf("weekdayHour(0) = %d, %d; want Wednesday (2) 13h", wd, h)
 	}
@@ -392,7 +387,51 @@ func TestClockRoundTrip(t *testing.T) {
 	if d := c.day(38400); d != 1 {
 		t.Errorf("day after midnight = %d", d)
 	}
-	if week := c.active(7*86400) - c.active(0); math.Abs(week-168) > 1e-9 {
-		t.Errorf("a week has %g active hours, want 168", week)
+	if got := start.Add(time.Duration(c.dayStart(3)) * time.Second); got.Format("2006-01-02 15:04") != "2026-03-07 00:00" {
+		t.Errorf("dayStart(3) = %s", got)
+	}
+}
+
+// TestSampleMatchesHazard checks the thinning sampler against closed forms:
+// P(event before T) = 1 − exp(−∫hazard), for a flat and a weekly profile,
+// with and without decay.
+func TestSampleMatchesHazard(t *testing.T) {
+	start := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	c := newClock(start)
+	var flat [24]float64
+	for h := range flat {
+		flat[h] = 1
+	}
+	b := DefaultBehaviour()
+	week := int64(secondsPerWeek)
+	tests := []struct {
+		name       string
+		p          *profile
+		rate, tau  float64
+		from, till int64
+		mass       float64 // the integrated hazard
+	}{
+		{"flat, no decay, 10 h", newProfile(flat, flat), 0.1, 0, 0, 10 * 3600, 1},
+		{"weekly profile over a whole week", newProfile(b.Activity, b.WeekendActivity), 0.01, 0, 0, week, 1.68},
+		{"weekly profile from mid-week over a week", newProfile(b.RedeemActivity, b.RedeemActivity), 0.005, 0, 3*86400 + 7*3600, 10*86400 + 7*3600, 0.84},
+		{"flat with decay", newProfile(flat, flat), 0.2, 5, 0, 20 * 3600, 0.2 * 5 * (1 - math.Exp(-4))},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			const n = 40000
+			r := newStream(1, 0, 99)
+			hits := 0
+			for i := range n {
+				if c.sample(r.at(uint64(i), 0), tc.p, tc.rate, tc.tau, tc.from, tc.from, tc.till) < tc.till {
+					hits++
+				}
+			}
+			want := 1 - math.Exp(-tc.mass)
+			got := float64(hits) / n
+			se := math.Sqrt(want * (1 - want) / n)
+			if math.Abs(got-want) > 4*se {
+				t.Fatalf("P(event) = %.4f, want %.4f ± %.4f", got, want, 4*se)
+			}
+		})
 	}
 }

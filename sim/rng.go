@@ -1,6 +1,9 @@
 package sim
 
-import "math/rand/v2"
+import (
+	"math"
+	"math/rand/v2"
+)
 
 // Purposes of random streams. Each (seed, replication, purpose, entity)
 // has its own PCG stream, so arms of an experiment draw the same numbers for
@@ -13,7 +16,30 @@ const (
 	purposeCoupon
 	purposeIdentity
 	purposeReport
+	purposeIntent
 )
+
+// gammaDraw returns a gamma variate with shape k and scale 1 (Marsaglia and
+// Tsang, 2000; for k < 1 the boost Gamma(k+1)·U^(1/k)).
+func gammaDraw(r *rand.Rand, k float64) float64 {
+	if k < 1 {
+		return gammaDraw(r, k+1) * math.Pow(r.Float64(), 1/k)
+	}
+	d := k - 1.0/3
+	c := 1 / math.Sqrt(9*d)
+	for {
+		x := r.NormFloat64()
+		v := 1 + c*x
+		if v <= 0 {
+			continue
+		}
+		v = v * v * v
+		u := r.Float64()
+		if u < 1-0.0331*x*x*x*x || math.Log(u) < 0.5*x*x+d*(1-v+math.Log(v)) {
+			return d * v
+		}
+	}
+}
 
 // splitmix64 is a fast 64-bit mixer (Steele et al., 2014) used to turn
 // structured keys into well-spread PCG seeds.

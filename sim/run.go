@@ -218,7 +218,7 @@ func (r *runner) column(a, k int) []float64 {
 func (r *runner) aggregate() *results.Simulation {
 	exp := r.exp
 	base := exp.Arms[0].Config
-	clk := newClock(base.Start, base.Behaviour.Activity, base.Behaviour.WeekendActivity)
+	clk := newClock(base.Start)
 	sim := &results.Simulation{
 		Schema: results.SchemaVersion, Seed: exp.Seed, Replications: len(r.outcomes[0]),
 		KPIs: KPIs(), Sweep: exp.Sweep,

@@ -38,25 +38,23 @@ func BarabasiAlbert(r *rand.Rand, n, m int) (*Graph, error) {
 		}
 	}
 	// mark[t] == u records that t is already a target of u; u >= 2, so the
-	// zero value never matches. The m endpoint indices of u are drawn first
-	// and their targets loaded together, so the cache misses overlap.
+	// zero value never matches. All m picks of u are loaded before any is
+	// checked, so their cache misses overlap.
 	mark := make([]int32, n)
-	idx := make([]uint64, m)
+	pick := make([]int32, m)
 	for u := int32(m + 1); int(u) < n; u++ {
 		ends := uint64(2 * len(edges))
-		for j := range idx {
-			idx[j] = r.Uint64N(ends)
+		for j := range pick {
+			i := r.Uint64N(ends)
+			pick[j] = edges[i>>1][i&1]
 		}
-		for j, i := range idx {
-			idx[j] = uint64(edges[i>>1][i&1])
-		}
-		for _, t := range idx {
+		for _, t := range pick {
 			for mark[t] == u {
 				i := r.Uint64N(ends)
-				t = uint64(edges[i>>1][i&1])
+				t = edges[i>>1][i&1]
 			}
 			mark[t] = u
-			edges = append(edges, [2]int32{u, int32(t)})
+			edges = append(edges, [2]int32{u, t})
 		}
 	}
 	return build(countDegrees(n, edges), edges), nil

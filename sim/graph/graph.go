@@ -161,4 +161,3 @@ func build(off []int64, edges [][2]int32) *Graph {
 	}
 	return &Graph{Off: off, Adj: adj}
 }
-
