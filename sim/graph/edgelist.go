@@ -97,6 +97,9 @@ func readEdgeList(ctx context.Context, rd io.Reader, name string, maxNodes int) 
 			err.Name, err.Line = name, line
 			return nil, err
 		}
+		if len(edges) == MaxEdges {
+			return nil, fmt.Errorf("graph: reading %s: more than MaxEdges = %d edges: %w", name, MaxEdges, ErrTooLarge)
+		}
 		maxID = max(maxID, u, v)
 		edges = append(edges, [2]int32{u, v})
 	}

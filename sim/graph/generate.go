@@ -28,7 +28,7 @@ func BarabasiAlbert(r *rand.Rand, n, m int) (*Graph, error) {
 	}
 	ne := int64(m)*int64(m+1)/2 + int64(n-m-1)*int64(m)
 	if ne > MaxEdges {
-		return nil, fmt.Errorf("graph: BarabasiAlbert: %d edges exceed MaxEdges = %d: %w", ne, int64(MaxEdges), ErrTooLarge)
+		return nil, fmt.Errorf("graph: BarabasiAlbert: %d edges exceed MaxEdges = %d: %w", ne, MaxEdges, ErrTooLarge)
 	}
 
 	edges := make([][2]int32, 0, ne)
@@ -38,14 +38,17 @@ func BarabasiAlbert(r *rand.Rand, n, m int) (*Graph, error) {
 		}
 	}
 	// mark[t] == u records that t is already a target of u; u >= 2, so the
-	// zero value never matches. All m picks of u are loaded before any is
-	// checked, so their cache misses overlap.
+	// zero value never matches. The m endpoint indices of u are drawn before
+	// any is loaded, so the cache misses of the loads overlap.
 	mark := make([]int32, n)
+	idx := make([]uint64, m)
 	pick := make([]int32, m)
 	for u := int32(m + 1); int(u) < n; u++ {
 		ends := uint64(2 * len(edges))
-		for j := range pick {
-			i := r.Uint64N(ends)
+		for j := range idx {
+			idx[j] = r.Uint64N(ends)
+		}
+		for j, i := range idx {
 			pick[j] = edges[i>>1][i&1]
 		}
 		for _, t := range pick {
@@ -85,7 +88,7 @@ func WattsStrogatz(r *rand.Rand, n, k int, beta float64) (*Graph, error) {
 		return nil, fmt.Errorf("graph: WattsStrogatz: beta = %v, want 0 <= beta <= 1: %w", beta, ErrInvalidArgument)
 	}
 	if ne := int64(n) * int64(k/2); ne > MaxEdges {
-		return nil, fmt.Errorf("graph: WattsStrogatz: %d edges exceed MaxEdges = %d: %w", ne, int64(MaxEdges), ErrTooLarge)
+		return nil, fmt.Errorf("graph: WattsStrogatz: %d edges exceed MaxEdges = %d: %w", ne, MaxEdges, ErrTooLarge)
 	}
 
 	h := k / 2
@@ -173,7 +176,7 @@ func StochasticBlock(r *rand.Rand, sizes []int, pIn, pOut float64) (*Graph, erro
 	allPairs = float64(n) * float64(n-1) / 2
 	mean := pIn*inPairs + pOut*(allPairs-inPairs)
 	if mean > MaxEdges {
-		return nil, fmt.Errorf("graph: StochasticBlock: %.0f expected edges exceed MaxEdges = %d: %w", mean, int64(MaxEdges), ErrTooLarge)
+		return nil, fmt.Errorf("graph: StochasticBlock: %.0f expected edges exceed MaxEdges = %d: %w", mean, MaxEdges, ErrTooLarge)
 	}
 
 	sd := math.Sqrt(mean)

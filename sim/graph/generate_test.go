@@ -2,6 +2,7 @@ package graph
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -180,7 +181,7 @@ func TestBarabasiAlbertEdgesAndDegrees(t *testing.T) {
 func TestBarabasiAlbertDegreeDistribution(t *testing.T) {
 	const n = 50_000
 	for _, m := range []int{1, 3, 5} {
-		t.Run("m="+string(rune('0'+m)), func(t *testing.T) {
+		t.Run(fmt.Sprintf("m=%d", m), func(t *testing.T) {
 			g, err := BarabasiAlbert(newRand(uint64(100+m)), n, m)
 			if err != nil {
 				t.Fatal(err)

@@ -9,8 +9,9 @@ import (
 // It keeps an absurd node id in an edge list from forcing a huge allocation.
 const MaxNodes = 1 << 26
 
-// MaxEdges is the largest number of undirected edges a generator will produce.
-// It guards against parameters whose edge count would overflow memory.
+// MaxEdges bounds the number of undirected edges. FromEdges and ReadEdgeList
+// refuse longer edge lists, and the generators refuse parameters whose
+// (expected) edge count is above it.
 const MaxEdges = 1 << 30
 
 // Error is the type of the package's sentinel errors.
@@ -74,9 +75,9 @@ func (g *Graph) NumEdges() int64 {
 
 // FromEdges builds a Graph with n nodes from a list of undirected edges.
 // Self loops are dropped, and duplicate edges in either orientation are
-// merged. Every id must lie in [0, n). The edges slice is not modified.
-// It runs in O(n + len(edges)) plus the sort of each neighbour list, with a
-// constant number of allocations.
+// merged. Every id must lie in [0, n), and there may be at most MaxEdges
+// edges. The edges slice is not modified. It runs in O(n + len(edges)) plus
+// the sort of each neighbour list, with a constant number of allocations.
 func FromEdges(n int, edges [][2]int32) (*Graph, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("graph: FromEdges: n = %d is negative: %w", n, ErrInvalidArgument)
@@ -84,55 +85,61 @@ func FromEdges(n int, edges [][2]int32) (*Graph, error) {
 	if n > MaxNodes {
 		return nil, fmt.Errorf("graph: FromEdges: n = %d exceeds MaxNodes = %d: %w", n, MaxNodes, ErrTooLarge)
 	}
-	off := make([]int64, n+1)
+	if len(edges) > MaxEdges {
+		return nil, fmt.Errorf("graph: FromEdges: %d edges exceed MaxEdges = %d: %w", len(edges), MaxEdges, ErrTooLarge)
+	}
+	deg := make([]uint32, n)
 	for i, e := range edges {
 		u, v := e[0], e[1]
 		if uint32(u) >= uint32(n) || uint32(v) >= uint32(n) {
 			return nil, fmt.Errorf("graph: FromEdges: edge %d is (%d, %d), want ids in [0, %d): %w", i, u, v, n, ErrNodeRange)
 		}
 		if u != v {
-			off[u+1]++
-			off[v+1]++
+			deg[u]++
+			deg[v]++
 		}
 	}
-	return build(off, edges), nil
+	return build(deg, edges), nil
 }
 
-// countDegrees returns an offsets array of length n+1 whose entry u+1 holds the
-// number of arcs leaving u, ignoring self loops. All ids must be in [0, n).
-func countDegrees(n int, edges [][2]int32) []int64 {
-	off := make([]int64, n+1)
+// countDegrees returns the number of arcs leaving each of the n nodes,
+// ignoring self loops. All ids must be in [0, n).
+func countDegrees(n int, edges [][2]int32) []uint32 {
+	deg := make([]uint32, n)
 	for _, e := range edges {
 		if e[0] != e[1] {
-			off[e[0]+1]++
-			off[e[1]+1]++
+			deg[e[0]]++
+			deg[e[1]]++
 		}
 	}
-	return off
+	return deg
 }
 
-// build turns per-node arc counts (off[u+1] = arcs of u) and the matching edge
-// list into a Graph: a counting sort places each arc, then every neighbour list
-// is sorted and compacted in place to drop duplicates.
-func build(off []int64, edges [][2]int32) *Graph {
-	n := len(off) - 1
-	for u := 1; u <= n; u++ {
-		off[u] += off[u-1]
+// build turns per-node arc counts and the matching edge list, which must
+// hold fewer than 2³¹ edges, into a Graph. A counting sort places each arc, then every
+// neighbour list is sorted and compacted in place to drop duplicates. The
+// counts are reused as 32-bit write cursors, which keeps the random accesses
+// of the scatter in a small array.
+func build(deg []uint32, edges [][2]int32) *Graph {
+	n := len(deg)
+	off := make([]int64, n+1)
+	for u, d := range deg {
+		off[u+1] = off[u] + int64(d)
 	}
-	// Now off[u] is the start of u's list; use it as a cursor.
+	cur := deg
+	for u := range cur {
+		cur[u] = uint32(off[u])
+	}
 	adj := make([]int32, off[n])
 	for _, e := range edges {
 		u, v := e[0], e[1]
 		if u != v {
-			adj[off[u]] = v
-			off[u]++
-			adj[off[v]] = u
-			off[v]++
+			adj[cur[u]] = v
+			cur[u]++
+			adj[cur[v]] = u
+			cur[v]++
 		}
 	}
-	// Each cursor now sits at the end of its list, which is the next start.
-	copy(off[1:], off[:n])
-	off[0] = 0
 
 	w := int64(0)
 	for u := 0; u < n; u++ {
