@@ -19,7 +19,12 @@ type Config struct {
 	Coupon     Coupon
 	Campaign   []Push
 	Recovery   Recovery
-	Risk       platform.Risk
+	// ReferralReward issues a fresh coupon to every new customer acquired
+	// through a gift, so they can pass it on in turn: the seed's
+	// second-level sharing reward (section 5), which turns gifting into a
+	// branching process.
+	ReferralReward bool
+	Risk           platform.Risk
 	Behaviour  Behaviour
 	Compliance platform.Compliance
 }

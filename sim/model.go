@@ -493,11 +493,13 @@ func (m *model) redeem(c int32) {
 	basket := max(m.cfg.Coupon.MinSpend, platform.Money(float64(m.cfg.Behaviour.Basket)*(0.5+r.Float64())))
 	m.sales += basket
 	m.out.kpi[kpiRedeemed]++
+	reward := false
 	if m.uflags[u]&uCustomer == 0 {
 		m.uflags[u] |= uCustomer
 		m.out.kpi[kpiNewCustomers]++
 		if m.from[c] >= 0 {
 			m.viaGift++
+			reward = m.cfg.ReferralReward
 		}
 	}
 	if now-int64(m.received[c]) <= secondsPerDay {
@@ -513,6 +515,10 @@ func (m *model) redeem(c int32) {
 	delay := int64(cr.ReportDelayMin/time.Second) + int64(r.Float64()*float64((cr.ReportDelayMax-cr.ReportDelayMin)/time.Second))
 	if m.clk.day(now+delay) == day {
 		m.out.series[day][seriesDashboard]++
+	}
+	if reward && m.issue(u, m.channel[c]) {
+		// The reward coupon continues the cascade one generation deeper.
+		m.depth[len(m.depth)-1] = m.depth[c]
 	}
 }
 

@@ -435,3 +435,39 @@ func TestSampleMatchesHazard(t *testing.T) {
 		})
 	}
 }
+
+// TestCascadeMatchesBranchingProcess is an analytic check. With the
+// referral reward on, every new customer acquired through a gift gets a
+// coupon of their own to pass on. With every gift claimed at once, each
+// coupon gifted (before any redemption) with probability g and the gift
+// redeemed with probability r,
+// a coupon begets another with probability K = g·r, so a cascade (the
+// coupons descending from one campaign coupon) has mean size 1/(1 − K). On a
+// sparse, tree-like graph (a rewired ring of degree 40 among 60,000 users)
+// a friend is rarely a customer already, so the theory applies.
+func TestCascadeMatchesBranchingProcess(t *testing.T) {
+	for _, tc := range []struct{ g, r float64 }{{0.6, 0.5}, {0.9, 0.8}} {
+		cfg := tinyConfig()
+		cfg.Population = Population{Users: 60000, Graph: GraphSpec{Model: "watts-strogatz", K: 40, Beta: 1}, BankCard: 1, RealName: 1}
+		cfg.ReferralReward = true
+		cfg.Horizon = 150 * platform.Day
+		cfg.Coupon.Validity = 30 * platform.Day
+		cfg.Campaign[0].Days, cfg.Campaign[0].SendsPerDay = 3, 400
+		b := &cfg.Behaviour
+		b.ClaimProb, b.ImpulseProb, b.IntentSpread, b.ExistingBoost = 1, 0, 0, 1
+		b.RedeemProb, b.RedeemRate, b.ForgetHours, b.DeadlineBoost = tc.r, 2, 0, 0
+		b.GiftProb, b.GiftRate, b.AcceptProb, b.RefuseProb, b.AcceptRate = tc.g, 2000, 1, 0, 2000
+		m := runModel(t, cfg, 5)
+		// Campaign coupons are the cascades' roots; a root is redeemed by its
+		// first holder or gifted; only gifted coupons make new customers.
+		roots := float64(m.out.kpi[kpiClaims]) - float64(m.moves[platform.EventClaim])
+		size := float64(len(m.state)) / roots
+		k := tc.g * tc.r
+		// The size of a cascade is geometric: variance K/(1−K)².
+		se := math.Sqrt(k) / (1 - k) / math.Sqrt(roots)
+		t.Logf("K=%.2f: mean cascade size %.3f over %g roots, theory %.3f", k, size, roots, 1/(1-k))
+		if want := 1 / (1 - k); math.Abs(size-want) > 4*se {
+			t.Errorf("K=%.2f: mean cascade size %.3f (%g roots), theory %.3f ± %.3f", k, size, roots, want, 4*se)
+		}
+	}
+}
