@@ -4,10 +4,29 @@ import (
 	"context"
 	"fmt"
 	"io"
+
+	"giftsim/scenarios"
 )
 
-// cmdSchema is not built yet; it says so plainly.
+// cmdSchema prints the JSON Schema of scenario files, for editors.
 func cmdSchema(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "giftsim schema: not implemented yet")
-	return exitBadInput
+	fs := newFlags("schema", "", "giftsim schema > scenario.schema.json", stderr)
+	usage := fs.Usage
+	fs.Usage = func() {
+		usage()
+		fmt.Fprintln(stderr, "\nPrints the JSON Schema (draft-07) of scenario files; docs/SCENARIOS.md shows how to use it in VS Code.")
+		fmt.Fprintln(stderr, "Exit status: 0 ok, 2 for bad flags or arguments.")
+	}
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return exitBadInput
+	}
+	if _, err := stdout.Write(scenarios.Schema()); err != nil {
+		fmt.Fprintf(stderr, "giftsim schema: %v\n", err)
+		return exitBadInput
+	}
+	return exitOK
 }

@@ -4,10 +4,70 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
+
+	"giftsim/scenarios"
 )
 
-// cmdValidate is not built yet; it says so plainly.
+// cmdValidate checks scenario files and lists every problem in them.
 func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "giftsim validate: not implemented yet")
-	return exitBadInput
+	fs := newFlags("validate", "[-v] [-canonical] FILE...", "giftsim validate scenarios/examples/validity-7-vs-30.yaml", stderr)
+	verbose := fs.Bool("v", false, "list each arm and the fields it sets")
+	canonical := fs.Bool("canonical", false, "print each valid file in canonical form (fields at their default left out)")
+	usage := fs.Usage
+	fs.Usage = func() {
+		usage()
+		fmt.Fprintln(stderr, "\nExit status: 0 when every file is valid, 2 otherwise (each problem is listed on stderr).")
+	}
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(stderr, "giftsim validate: name at least one scenario file")
+		fs.Usage()
+		return exitBadInput
+	}
+	code := exitOK
+	for _, file := range fs.Args() {
+		if ctx.Err() != nil {
+			return exitBadInput
+		}
+		s, err := scenarios.ParseFile(file)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			code = exitBadInput
+			continue
+		}
+		exp := s.Experiment()
+		arms := "arms"
+		if len(exp.Arms) == 1 {
+			arms = "arm"
+		}
+		fmt.Fprintf(stdout, "%s: ok, %d %s\n", file, len(exp.Arms), arms)
+		for _, w := range s.Warnings() {
+			fmt.Fprintf(stderr, "%v (warning)\n", w)
+		}
+		if *verbose {
+			for _, a := range exp.Arms {
+				var sets []string
+				for _, kv := range a.Settings {
+					sets = append(sets, kv[0]+"="+kv[1])
+				}
+				if len(sets) == 0 {
+					sets = []string{"(the base)"}
+				}
+				fmt.Fprintf(stdout, "  arm %s: %s\n", a.Name, strings.Join(sets, "  "))
+			}
+		}
+		if *canonical {
+			b, err := s.Marshal()
+			if err != nil {
+				fmt.Fprintln(stderr, err)
+				code = exitBadInput
+				continue
+			}
+			stdout.Write(b)
+		}
+	}
+	return code
 }

@@ -1,0 +1,19 @@
+// Package scenarios reads, checks and writes giftsim scenario files.
+//
+// A scenario file is strict YAML (docs/SCENARIOS.md is the reference). It is
+// decoded into a yaml.Node tree, so every value keeps its line and column,
+// and walked against one field table that also generates the JSON Schema
+// (Schema), the canonical YAML (Scenario.Marshal) and the field reference in
+// docs/SCENARIOS.md. Every field defaults to sim.DefaultConfig.
+//
+// Arms, sweeps and --set overrides all work the same way: a path such as
+// coupon.validity and a YAML value applied through the table to a copy of the
+// base config. Each arm's config is then checked with sim.Config.Validate and
+// platform.Compliance.Check; every problem comes back at once as an Errors
+// list of *Error values that name file, line, column, field path and the
+// DOMAIN.md rule id.
+//
+// Hostile input is refused in bounded time and memory: files over
+// MaxFileSize, text that is not UTF-8, YAML aliases (billion laughs) and
+// nesting deeper than MaxDepth.
+package scenarios
