@@ -28,6 +28,7 @@ func commands() []command {
 		{"serve", "start the mock coupon platform", cmdServe},
 		{"load", "drive a platform with a load plan and judge thresholds", cmdLoad},
 		{"report", "render a report from saved results", cmdReport},
+		{"calibrate", "fit the behavioural model to measured effects", cmdCalibrate},
 	}
 }
 

@@ -36,7 +36,7 @@ func DefaultTargets() []Target {
 		{ID: "B3", Name: "weekday 10-11 am vs evening push: claim conversion", Scenario: "push-time", Arm: "weekday-10am", Baseline: "evening", KPI: "claim_conversion", Want: 1.18, Tol: 0.04},
 		{ID: "B5", Name: "limited-24h label: redeemed within 24 h", Scenario: "label-24h", Arm: "limited-24h", Baseline: "no-label", KPI: "timely_redemption", Want: 1.41, Tol: 0.07},
 		{ID: "B6", Name: "limited-24h label: customer-service inquiries", Scenario: "label-24h", Arm: "limited-24h", Baseline: "no-label", KPI: "inquiries", Want: 1.03, Tol: 0.01},
-		{ID: "B7", Name: "live-stream grab vs traditional: redemption rate", Scenario: "live-stream", Arm: "live-stream", Baseline: "official-account", KPI: "redemption_rate", Want: 1.73, Tol: 0.10},
+		{ID: "B7", Name: "live-stream grab vs traditional: redemption rate", Scenario: "live-stream", Arm: "live-stream", Baseline: "traditional", KPI: "redemption_rate", Want: 1.73, Tol: 0.10},
 	}
 }
 

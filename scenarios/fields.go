@@ -21,9 +21,11 @@ type config struct {
 	simulatePenalty bool
 }
 
-// defaultConfig is sim.DefaultConfig with the derived fields set.
+// defaultConfig is sim.DefaultConfig with the shipped behavioural profile
+// and the derived fields set.
 func defaultConfig() config {
 	c := config{Config: sim.DefaultConfig()}
+	c.Behaviour = shippedProfile()
 	c.finish()
 	return c
 }

@@ -34,6 +34,15 @@ func (s *Scenario) Marshal() ([]byte, error) {
 		put(root, "replications", scalar(strconv.Itoa(s.reps), "!!int"))
 	}
 	def := defaultConfig()
+	if s.profile != "" {
+		put(root, "profile", scalar(s.profile, "!!str"))
+		// Behaviour fields are written as overrides of the profile.
+		prof, err := profileFor(s.file, s.profile)
+		if err != nil {
+			return nil, err
+		}
+		def.Behaviour = prof
+	}
 	for _, f := range tab.fields {
 		if v := f.encode(&s.base); !sameNode(v, f.encode(&def)) {
 			put(root, f.name, v)

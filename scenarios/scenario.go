@@ -27,6 +27,7 @@ type Scenario struct {
 	question  string
 	seed      uint64
 	reps      int
+	profile   string // profile is the behavioural profile file, "" for the shipped one
 	precision *sim.Precision
 	base      config
 	arms      []arm
@@ -53,7 +54,7 @@ type axis struct {
 
 // experimentKeys lists the experiment's own fields, beside the config's.
 func experimentKeys() []string {
-	return []string{"name", "question", "seed", "replications", "arms", "sweep"}
+	return []string{"name", "question", "seed", "replications", "profile", "arms", "sweep"}
 }
 
 // kpiNames lists the KPI ids a precision target may name (replications.kpi):
@@ -89,6 +90,20 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	d := newDecoder(file, tab, errs)
 	s := &Scenario{file: file, name: defaultName(file), seed: defaultSeed, reps: defaultReps, base: defaultConfig()}
 	var armsNode, sweepKey, sweepNode *yaml.Node
+	// The profile sets the behaviour's base, so it is read before the
+	// behaviour fields that override it, wherever it stands in the file.
+	for i := 0; root.Kind == yaml.MappingNode && i+1 < len(root.Content); i += 2 {
+		if k, v := root.Content[i], root.Content[i+1]; k.Value == "profile" {
+			if t, ok := d.readText("profile", v, maxText); ok && t != "" {
+				b, err := profileFor(file, t)
+				if err != nil {
+					d.fail(v, "profile", "cannot use profile %q: %v", t, err)
+				} else {
+					s.profile, s.base.Behaviour = t, b
+				}
+			}
+		}
+	}
 	d.walk("", "a scenario", root, append(experimentKeys(), tab.children("")...), func(key string, k, v *yaml.Node) {
 		switch key {
 		case "name":
@@ -105,6 +120,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 			}
 		case "replications":
 			d.replications(v, s)
+		case "profile":
 		case "arms":
 			armsNode = v
 		case "sweep":

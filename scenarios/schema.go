@@ -28,6 +28,7 @@ func experimentSpecs() []spec {
 		{name: "question", kind: kindText, hi: maxText, doc: "The strategy question the scenario answers."},
 		{name: "seed", kind: kindInt, lo: 0, hi: 1<<63 - 1, doc: "Seed of the random streams; the same seed gives byte-identical results. Default: 1."},
 		{name: "replications", doc: "Replications per arm: a count from 1 to 10,000, or a precision target {min, max, kpi, half_width} that adds replications until the 95% interval of kpi is at most half_width wide on each side in every arm. Default: 10; a target defaults to min 10, max 100, kpi redemption_rate, half_width 0.5."},
+		{name: "profile", kind: kindText, hi: maxText, doc: "A behavioural profile file written by giftsim calibrate (relative to this file) to start the behaviour from, instead of the shipped scenarios/profiles/default.yaml; behaviour fields still override it."},
 		{name: "arms", doc: "A/B/n arms: a list of {name, <any config field>}; each arm is the base with its fields overridden. Without arms or sweep the base runs as the single arm \"base\"."},
 		{name: "sweep", doc: "One or two fields to vary, each with a list of values; every combination becomes an arm named field=value. Keys are paths such as coupon.validity or campaign[0].push_at."},
 	}
@@ -270,6 +271,8 @@ func experimentDefault(name string) string {
 		return "`1`"
 	case "replications":
 		return "`10`"
+	case "profile":
+		return "`" + DefaultProfileFile + "`"
 	}
 	return "none"
 }

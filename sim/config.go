@@ -180,9 +180,9 @@ func DefaultConfig() Config {
 // DefaultBehaviour returns the default behavioural parameters.
 func DefaultBehaviour() Behaviour {
 	b := Behaviour{
-		ClaimProb: 0.35, ClaimRate: 0.5, AttentionHours: 0,
-		RedeemProb: 0.6, RedeemRate: 0.01, ForgetHours: 0, DeadlineBoost: 0, DeadlineHours: 24,
-		GiftProb: 0.15, GiftRate: 0.05,
+		ClaimProb: 0.35, ClaimRate: 0.5, AttentionHours: 4,
+		RedeemProb: 0.6, RedeemRate: 0.02, ForgetHours: 120, DeadlineBoost: 3, DeadlineHours: 24,
+		GiftProb: 0.15, GiftRate: 0.01,
 		AcceptProb: 0.6, RefuseProb: 0.1, AcceptRate: 0.2,
 		ExistingBoost: 1.5, InquiryProb: 0.01, LabelInquiryProb: 0.0003, LabelUrgency: 1, LabelHours: 24,
 		Basket: platform.CNY(80), Margin: 0.6,

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"giftsim/calibrate"
+	"giftsim/scenarios"
+	"giftsim/sim"
+)
+
+// cmdCalibrate fits the behavioural parameters to measured effects and
+// writes the fitted profile.
+func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("calibrate", "[TARGETS.csv] [flags]",
+		"giftsim calibrate --out scenarios/profiles/default.yaml", stderr)
+	out := fs.String("out", "", "write the fitted profile (a scenario behaviour section) to this file")
+	users := fs.Int("users", 5000, "population of each evaluation run (smaller is faster, noisier)")
+	reps := fs.Int("replications", 10, "replications per evaluation")
+	evals := fs.Int("max-evals", 40, "evaluations per parameter group and pass")
+	passes := fs.Int("passes", 2, "passes over the parameter groups")
+	check := fs.Int("check-replications", 20, "replications of the final check at the scenarios' full size (0: skip)")
+	seed := fs.Uint64("seed", 1, "seed of the common random numbers")
+	profile := fs.String("profile", "", "start from this profile instead of the shipped one")
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	targets := calibrate.DefaultTargets()
+	if fs.NArg() > 1 {
+		fmt.Fprintln(stderr, "giftsim calibrate: at most one targets file")
+		return exitBadInput
+	}
+	if fs.NArg() == 1 {
+		f, err := os.Open(fs.Arg(0))
+		if err != nil {
+			fmt.Fprintf(stderr, "giftsim calibrate: %v\n", err)
+			return exitBadInput
+		}
+		targets, err = calibrate.ReadTargets(f, fs.Arg(0))
+		f.Close()
+		if err != nil {
+			fmt.Fprintf(stderr, "giftsim calibrate: %v\n", err)
+			return exitBadInput
+		}
+	}
+	start, err := scenarios.LoadProfile(*profile)
+	if err != nil {
+		fmt.Fprintf(stderr, "giftsim calibrate: %v\n", err)
+		return exitBadInput
+	}
+	load := func(name string) (*sim.Experiment, error) { return scenarios.LoadFile(exampleOrPath(name)) }
+	var progress io.Writer
+	if isTerminal(stderr) {
+		progress = stderr
+	}
+	opts := calibrate.Options{Users: *users, Replications: *reps, Seed: *seed, MaxEvals: *evals, Passes: *passes, Progress: progress}
+	res, err := calibrate.Fit(ctx, start, calibrate.DefaultParams(), targets, load, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "giftsim calibrate: %v\n", err)
+		return exitBadInput
+	}
+	fitted := res.Fitted
+	if *check > 0 {
+		fitted, err = calibrate.Evaluate(ctx, res.Behaviour, targets, load, calibrate.Options{Replications: *check, Seed: *seed})
+		if err != nil {
+			fmt.Fprintf(stderr, "giftsim calibrate: %v\n", err)
+			return exitBadInput
+		}
+	}
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "target\twant\tfitted [95%% CI]\tpass\twhat\n")
+	pass := true
+	for _, f := range fitted {
+		ok := "yes"
+		if !f.Pass() {
+			ok, pass = "NO", false
+		}
+		fmt.Fprintf(tw, "%s\t%.2f ± %.2f\t%.3f [%.3f, %.3f]\t%s\t%s\n", f.ID, f.Want, f.Tol, f.Value, f.Low, f.High, ok, f.Name)
+	}
+	fmt.Fprintf(tw, "\nparameter\tfitted\n")
+	for _, p := range res.Params {
+		fmt.Fprintf(tw, "%s\t%.6g\n", p.Name, *p.Field(&res.Behaviour))
+	}
+	tw.Flush()
+	fmt.Fprintf(stdout, "%d evaluations, loss %.3f\n", res.Evals, res.Loss)
+	if *out != "" {
+		f, err := os.Create(*out)
+		if err == nil {
+			err = scenarios.WriteProfile(f, res.Behaviour, fmt.Sprintf("giftsim calibrate %s", joinArgs(args)))
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "giftsim calibrate: %v\n", err)
+			return exitBadInput
+		}
+		fmt.Fprintf(stdout, "wrote %s\n", *out)
+	}
+	if !pass {
+		return exitThresholds
+	}
+	return exitOK
+}
+
+// exampleOrPath maps a bundled example's name to its path; anything else is
+// taken as a path.
+func exampleOrPath(name string) string {
+	for _, e := range scenarios.Examples() {
+		if e.Name == name {
+			return filepath.Join("scenarios", "examples", name+".yaml")
+		}
+	}
+	return name
+}
+
+// joinArgs quotes args back into a command line for the profile's header.
+func joinArgs(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		if strings.ContainsAny(a, " \t'\"") {
+			out[i] = strconv.Quote(a)
+		}
+	}
+	return strings.Join(out, " ")
+}
