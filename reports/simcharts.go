@@ -1,0 +1,652 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	chart "github.com/wcharczuk/go-chart/v2"
+	"github.com/wcharczuk/go-chart/v2/drawing"
+
+	"giftsim/results"
+)
+
+// Chart sizes in pixels.
+const (
+	wideW   = 900
+	narrowW = 640
+	rowH    = 26 // rowH is the height of one arm's row in bar and forest charts.
+)
+
+// axisLabel joins a quantity and its unit: "Redemption rate (K2), %".
+func axisLabel(name, unit string) string {
+	if unit == "" {
+		return name
+	}
+	return name + ", " + unit
+}
+
+// armNames returns the arms' names in order.
+func armNames(arms []results.Arm) []string {
+	names := make([]string, len(arms))
+	for i, a := range arms {
+		names[i] = a.Name
+	}
+	return names
+}
+
+// ciLegend is the legend entry for error bars.
+func ciLegend() legendItem {
+	return legendItem{Label: "95% confidence interval", Look: look{Color: rgb(hexText)}, Kind: legendWhisker}
+}
+
+// armLegend returns one legend entry per arm, drawn as kind.
+func armLegend(arms []results.Arm, kind legendKind) []legendItem {
+	items := make([]legendItem, len(arms))
+	for i, a := range arms {
+		items[i] = legendItem{Label: a.Name, Look: seriesLook(i), Kind: kind}
+	}
+	return items
+}
+
+// barsHeight returns the height of a chart with one row per arm, without
+// its legend.
+func barsHeight(rows int) int { return 104 + rowH*max(rows, 1) }
+
+// kpiBarsFigure charts one KPI per arm as horizontal bars with 95% error bars.
+func kpiBarsFigure(mc *canvas, sim *results.Simulation, k results.KPI, name string) *figure {
+	legend := []legendItem{ciLegend()}
+	rows, lh := legendBlock(mc, legend, narrowW)
+	h := barsHeight(len(sim.Arms)) + lh
+	return &figure{
+		Name: name, Title: k.Name + " by arm", W: narrowW, H: h,
+		draw: func(c *canvas) {
+			p := plot{Title: k.Name + " by arm", W: narrowW, H: h,
+				X:      axis{Label: axisLabel(k.Name, k.Unit) + " (mean)", Zero: true, Nice: true},
+				Y:      axis{Kind: scaleBand, Cats: armNames(sim.Arms)},
+				Legend: legend, Rows: rows}
+			labels := make([]string, len(sim.Arms))
+			for i, a := range sim.Arms {
+				labels[i] = "n/a"
+				if e, ok := a.KPIs[k.ID]; ok {
+					p.X.include(e.Mean, e.Low, e.High)
+					labels[i] = formatValue(e.Mean, k.Unit)
+				}
+				p.Right = math.Max(p.Right, c.textWidth(labels[i], sizeSmall)+8)
+			}
+			p.layout(c)
+			p.drawFrame(c)
+			half := p.Y.bandWidth() * 0.32
+			for i, a := range sim.Arms {
+				y := p.Y.pos(float64(i))
+				end := p.X.pos(0)
+				if e, ok := a.KPIs[k.ID]; ok {
+					c.bar(p.X.pos(0), y-half, p.X.pos(e.Mean), y+half, seriesLook(i))
+					whisker(c, pt{p.X.pos(e.Low), y}, pt{p.X.pos(e.High), y}, half*0.6, rgb(hexText))
+					end = p.X.pos(math.Max(e.High, math.Max(e.Mean, 0)))
+				}
+				c.text(labels[i], end+6, y, sizeSmall, rgb(hexText), alignLeft)
+			}
+			p.drawAxes(c)
+		},
+	}
+}
+
+// forestFigure charts each arm's paired difference from the baseline in one
+// KPI: a square at the mean, whiskers over the 95% interval, filled when the
+// interval excludes zero.
+func forestFigure(mc *canvas, sim *results.Simulation, k results.KPI, name string) *figure {
+	base := sim.Arms[0].Name
+	arms := sim.Arms[1:]
+	title := k.Name + ": difference from " + base
+	legend := []legendItem{
+		{Label: "significant (95% CI excludes 0)", Look: look{Color: rgb(hexNeutral), Shape: shapeSquare}, Kind: legendMarker},
+		{Label: "not significant", Look: look{Color: rgb(hexNeutral), Shape: shapeSquare}, Kind: legendHollow},
+	}
+	rows, lh := legendBlock(mc, legend, narrowW)
+	h := barsHeight(len(arms)) + lh
+	return &figure{
+		Name: name, Title: title, W: narrowW, H: h,
+		draw: func(c *canvas) {
+			p := plot{Title: title, W: narrowW, H: h,
+				X:      axis{Label: "difference from " + base + diffUnit(k.Unit), Zero: true, Nice: true},
+				Y:      axis{Kind: scaleBand, Cats: armNames(arms)},
+				Legend: legend, Rows: rows}
+			labels := make([]string, len(arms))
+			for i, a := range arms {
+				labels[i] = "n/a"
+				if d, ok := a.Diffs[k.ID]; ok {
+					p.X.include(d.Mean, d.Low, d.High)
+					labels[i] = fmt.Sprintf("%s [%s, %s]", signed(d.Mean), signed(d.Low), signed(d.High))
+				}
+				p.Right = math.Max(p.Right, c.textWidth(labels[i], sizeSmall)+8)
+			}
+			p.layout(c)
+			p.drawFrame(c)
+			zero := p.X.pos(0)
+			c.polyline([]pt{{zero, p.area.T}, {zero, p.area.B}}, rgb(hexMuted), 1, []float64{4, 3})
+			for i, a := range arms {
+				y := p.Y.pos(float64(i))
+				col := seriesLook(i + 1).Color
+				if d, ok := a.Diffs[k.ID]; ok {
+					whisker(c, pt{p.X.pos(d.Low), y}, pt{p.X.pos(d.High), y}, 5, col)
+					fill := col
+					if !d.Significant {
+						fill = drawing.Color{}
+					}
+					c.marker(pt{p.X.pos(d.Mean), y}, 5, shapeSquare, fill, col)
+				}
+				c.text(labels[i], p.area.R+8, y, sizeSmall, rgb(hexText), alignLeft)
+			}
+			p.drawAxes(c)
+		},
+	}
+}
+
+// diffUnit names the unit of a difference: percentage points for a
+// percentage.
+func diffUnit(unit string) string {
+	switch unit {
+	case "":
+		return ""
+	case "%":
+		return ", pp"
+	}
+	return ", " + unit
+}
+
+// dayTicks labels the days of a series with their dates ("Mar 2"), or their
+// numbers when the dates do not parse.
+func dayTicks(days []results.Day) []tick {
+	ts := make([]tick, len(days))
+	for i, d := range days {
+		label := fmt.Sprintf("day %d", d.Day)
+		if t, err := time.Parse(time.DateOnly, d.Date); err == nil {
+			label = t.Format("Jan 2")
+		}
+		ts[i] = tick{V: float64(i), Label: label}
+	}
+	return ts
+}
+
+// dayThin keeps day ticks one day, two days, a week, two weeks … apart.
+func dayThin() []int { return []int{1, 2, 7, 14, 28, 56, 91, 182, 364} }
+
+// longestSeries returns the arm with the most days.
+func longestSeries(arms []results.Arm) []results.Day {
+	var days []results.Day
+	for _, a := range arms {
+		if len(a.Series) > len(days) {
+			days = a.Series
+		}
+	}
+	return days
+}
+
+// seriesFigure charts one daily series per arm: the mean as a line over its
+// 95% band.
+func seriesFigure(mc *canvas, sim *results.Simulation, name, title, ylabel string, get func(results.Day) results.Estimate) *figure {
+	legend := append(armLegend(sim.Arms, legendLine), legendItem{Label: "95% confidence band", Look: look{Color: rgb(hexNeutral)}, Kind: legendBand})
+	rows, lh := legendBlock(mc, legend, wideW)
+	h := 360 + lh
+	return &figure{
+		Name: name, Title: title, W: wideW, H: h,
+		draw: func(c *canvas) {
+			days := longestSeries(sim.Arms)
+			p := plot{Title: title, W: wideW, H: h,
+				X:      axis{Label: "day of the campaign", Ticks: dayTicks(days), Thin: dayThin()},
+				Y:      axis{Label: ylabel, Zero: true, Nice: true},
+				Legend: legend, Rows: rows}
+			p.X.include(0, float64(max(len(days)-1, 1)))
+			type arm struct{ xs, mean, lo, hi []float64 }
+			data := make([]arm, len(sim.Arms))
+			for i, a := range sim.Arms {
+				for j, d := range a.Series {
+					e := get(d)
+					data[i].xs = append(data[i].xs, float64(j))
+					data[i].mean = append(data[i].mean, e.Mean)
+					data[i].lo = append(data[i].lo, e.Low)
+					data[i].hi = append(data[i].hi, e.High)
+					p.Y.include(e.Mean, e.Low, e.High)
+				}
+			}
+			p.layout(c)
+			p.drawFrame(c)
+			for i, d := range data {
+				p.band(c, d.xs, d.lo, d.hi, seriesLook(i).Color)
+			}
+			for i, d := range data {
+				p.line(c, d.xs, d.mean, seriesLook(i), 2)
+				if len(d.xs) == 1 {
+					c.marker(p.at(d.xs[0], d.mean[0]), 3, shapeCircle, seriesLook(i).Color, seriesLook(i).Color)
+				}
+			}
+			p.drawAxes(c)
+		},
+	}
+}
+
+// funnelFigure charts the lifecycle funnel as bars grouped by stage.
+func funnelFigure(mc *canvas, sim *results.Simulation) *figure {
+	title := "Lifecycle funnel: coupons per stage (mean)"
+	legend := armLegend(sim.Arms, legendBox)
+	rows, lh := legendBlock(mc, legend, wideW)
+	h := 380 + lh
+	return &figure{
+		Name: "funnel", Title: title, W: wideW, H: h,
+		draw: func(c *canvas) {
+			stages := funnelStages(sim.Arms)
+			p := plot{Title: title, W: wideW, H: h,
+				X:      axis{Kind: scaleBand, Cats: stages, Label: "stage"},
+				Y:      axis{Label: "coupons (mean per run)", Zero: true, Nice: true},
+				Legend: legend, Rows: rows}
+			for _, a := range sim.Arms {
+				for _, s := range a.Funnel {
+					p.Y.include(s.Count)
+				}
+			}
+			p.layout(c)
+			p.drawFrame(c)
+			n := float64(len(sim.Arms))
+			bw := p.X.bandWidth() * 0.8 / n
+			for i, a := range sim.Arms {
+				for _, s := range a.Funnel {
+					j := indexOf(stages, s.Name)
+					x := p.X.pos(float64(j)) - p.X.bandWidth()*0.4 + bw*float64(i)
+					c.bar(x+0.5, p.Y.pos(0), x+bw-0.5, p.Y.pos(s.Count), seriesLook(i))
+				}
+			}
+			p.drawAxes(c)
+		},
+	}
+}
+
+// funnelStages returns the funnel's stage names in order of first
+// appearance across the arms.
+func funnelStages(arms []results.Arm) []string {
+	var stages []string
+	for _, a := range arms {
+		for _, s := range a.Funnel {
+			if indexOf(stages, s.Name) < 0 {
+				stages = append(stages, s.Name)
+			}
+		}
+	}
+	return stages
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// weekdays names the rows of a heat map; Heatmap[0] is Monday.
+func weekdays() []string { return []string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"} }
+
+// heatmapMax returns the largest cell of every arm's heat map, so that all
+// heat maps share one colour scale.
+func heatmapMax(arms []results.Arm) float64 {
+	m := 0.0
+	for _, a := range arms {
+		for _, row := range a.Heatmap {
+			for _, v := range row {
+				m = math.Max(m, v)
+			}
+		}
+	}
+	return m
+}
+
+// heatmapFigure draws one arm's redemptions by weekday and hour in go-chart's
+// viridis scale, with a colour bar; vmax fixes the top of the scale.
+func heatmapFigure(a results.Arm, i int, vmax float64) *figure {
+	title := "Redemptions by weekday and hour: " + a.Name
+	const w, h = 760, 300
+	return &figure{
+		Name: fmt.Sprintf("heatmap-%02d", i+1), Title: title, W: w, H: h,
+		draw: func(c *canvas) {
+			hours := make([]string, 24)
+			for hr := range hours {
+				hours[hr] = fmt.Sprint(hr)
+			}
+			top := vmax
+			if top <= 0 {
+				top = 1 // an empty heat map still gets a scale
+			}
+			scale := axis{Zero: true}
+			scale.include(0, top)
+			p := plot{Title: title, W: w, H: h,
+				X: axis{Kind: scaleBand, Cats: hours, Label: "hour of day (scenario time zone)"},
+				Y: axis{Kind: scaleBand, Cats: weekdays()}}
+			barLabel := "redemptions per hour (mean)"
+			p.Right = 14 + 16 + 8 + c.textWidth(formatNumber(top)+"0", sizeTick) + 8 + c.px(sizeLabel)
+			p.layout(c)
+			p.drawFrame(c)
+			cw, ch := p.X.bandWidth(), p.Y.bandWidth()
+			for d, row := range a.Heatmap {
+				for hr, v := range row {
+					x, y := p.X.pos(float64(hr)), p.Y.pos(float64(d))
+					c.rect(x-cw/2+0.5, y-ch/2+0.5, x+cw/2-0.5, y+ch/2-0.5, heatColor(v, top), drawing.Color{})
+				}
+			}
+			// The colour bar, with the scale's nice ticks.
+			x0 := p.area.R + 14
+			scale.p0, scale.p1 = p.area.B, p.area.T
+			scale.layout(c, true)
+			const steps = 48
+			for s := range steps {
+				v0 := scale.lo + (scale.hi-scale.lo)*float64(s)/steps
+				v1 := scale.lo + (scale.hi-scale.lo)*float64(s+1)/steps
+				c.rect(x0, scale.pos(v0), x0+16, scale.pos(v1), heatColor((v0+v1)/2, top), drawing.Color{})
+			}
+			labelW := 0.0
+			for _, t := range scale.ticks {
+				y := scale.pos(t.V)
+				c.polyline([]pt{{x0 + 16, y}, {x0 + 20, y}}, rgb(hexAxis), 1, nil)
+				c.text(t.Label, x0+23, y, sizeTick, rgb(hexText), alignLeft)
+				labelW = math.Max(labelW, c.textWidth(t.Label, sizeTick))
+			}
+			c.textUp(c.fitText(barLabel, sizeLabel, p.area.B-p.area.T), x0+23+labelW+8+c.px(sizeLabel)/2, (p.area.T+p.area.B)/2, sizeLabel, rgb(hexText))
+			p.drawAxes(c)
+		},
+	}
+}
+
+// heatColor returns the viridis colour of v on a scale from 0 to top.
+func heatColor(v, top float64) drawing.Color {
+	return chart.Viridis(math.Max(0, math.Min(v, top)), 0, top)
+}
+
+// cascadeFigure charts how many coupons reached each depth of the gift
+// cascade, on a log scale.
+func cascadeFigure(mc *canvas, sim *results.Simulation) *figure {
+	title := "Gift cascade depth"
+	legend := armLegend(sim.Arms, legendLine)
+	rows, lh := legendBlock(mc, legend, narrowW+120)
+	h := 360 + lh
+	return &figure{
+		Name: "cascade", Title: title, W: narrowW + 120, H: h,
+		draw: func(c *canvas) {
+			depth := 0
+			for _, a := range sim.Arms {
+				depth = max(depth, len(a.CascadeDepth)-1)
+			}
+			var ticks []tick
+			for d := 0; d <= max(depth, 1); d++ {
+				ticks = append(ticks, tick{V: float64(d), Label: fmt.Sprint(d)})
+			}
+			p := plot{Title: title, W: narrowW + 120, H: h,
+				X:      axis{Label: "depth (0 = received from the merchant)", Ticks: ticks},
+				Y:      axis{Kind: scaleLog, Label: "coupons (mean, log scale)"},
+				Legend: legend, Rows: rows}
+			p.X.include(0, float64(max(depth, 1)))
+			xs := make([]float64, depth+1)
+			for d := range xs {
+				xs[d] = float64(d)
+			}
+			for _, a := range sim.Arms {
+				p.Y.include(a.CascadeDepth...)
+			}
+			p.layout(c)
+			p.drawFrame(c)
+			for i, a := range sim.Arms {
+				l := seriesLook(i)
+				p.line(c, xs[:len(a.CascadeDepth)], a.CascadeDepth, l, 2)
+				for d, v := range a.CascadeDepth {
+					if v > 0 {
+						c.marker(p.at(float64(d), v), 3, l.Shape, l.Color, l.Color)
+					}
+				}
+			}
+			p.drawAxes(c)
+		},
+	}
+}
+
+// sweepAxis is how arms sit on the x-axis of a sweep chart: at numbers when
+// every value of the first swept field parses as one, else as categories.
+type sweepAxis struct {
+	Label  string
+	X      []float64 // X is each arm's position.
+	Cats   []string  // Cats are the categories when the values are not numbers.
+	Groups [][]int   // Groups are the arms of each line, in order of X.
+	Names  []string  // Names label the groups by the other swept fields.
+}
+
+// newSweepAxis places the arms of a sweep by their first swept value and
+// groups them by the others.
+func newSweepAxis(sim *results.Simulation) sweepAxis {
+	sa := sweepAxis{Label: sim.Sweep[0], X: make([]float64, len(sim.Arms))}
+	vals := make([]string, len(sim.Arms))
+	for i, a := range sim.Arms {
+		if len(a.SweepValues) > 0 {
+			vals[i] = a.SweepValues[0]
+		}
+	}
+	if xs, unit, ok := parseSweepValues(vals); ok {
+		sa.X = xs
+		if unit != "" {
+			sa.Label += " (" + unit + ")"
+		}
+	} else {
+		for i, v := range vals {
+			j := indexOf(sa.Cats, v)
+			if j < 0 {
+				j = len(sa.Cats)
+				sa.Cats = append(sa.Cats, v)
+			}
+			sa.X[i] = float64(j)
+		}
+	}
+	var keys []string
+	for i, a := range sim.Arms {
+		key := ""
+		if len(a.SweepValues) > 1 {
+			var parts []string
+			for j, v := range a.SweepValues[1:] {
+				if j+1 < len(sim.Sweep) {
+					parts = append(parts, sim.Sweep[j+1]+"="+v)
+				}
+			}
+			key = strings.Join(parts, ", ")
+		}
+		g := indexOf(keys, key)
+		if g < 0 {
+			g = len(keys)
+			keys = append(keys, key)
+			sa.Groups = append(sa.Groups, nil)
+		}
+		sa.Groups[g] = append(sa.Groups[g], i)
+	}
+	for _, g := range sa.Groups {
+		sortByX(g, sa.X)
+	}
+	sa.Names = keys
+	return sa
+}
+
+// sortByX orders arm indexes by their x, keeping ties in arm order.
+func sortByX(idx []int, xs []float64) {
+	for i := 1; i < len(idx); i++ {
+		for j := i; j > 0 && xs[idx[j]] < xs[idx[j-1]]; j-- {
+			idx[j], idx[j-1] = idx[j-1], idx[j]
+		}
+	}
+}
+
+// sweepKPIFigure charts one KPI against the swept value: a line with its 95%
+// band per group, a marker in each arm's colour.
+func sweepKPIFigure(mc *canvas, sim *results.Simulation, sa sweepAxis, k results.KPI, name string) *figure {
+	title := k.Name + " against " + sim.Sweep[0]
+	legend := armLegend(sim.Arms, legendMarker)
+	if len(sa.Groups) > 1 {
+		for g, name := range sa.Names {
+			legend = append(legend, legendItem{Label: name, Look: look{Color: rgb(hexNeutral), Dash: groupDash(g)}, Kind: legendLine})
+		}
+	}
+	legend = append(legend, legendItem{Label: "95% confidence band", Look: look{Color: rgb(hexNeutral)}, Kind: legendBand})
+	rows, lh := legendBlock(mc, legend, narrowW)
+	h := 340 + lh
+	return &figure{
+		Name: name, Title: title, W: narrowW, H: h,
+		draw: func(c *canvas) {
+			p := plot{Title: title, W: narrowW, H: h,
+				X:      axis{Label: sa.Label, Nice: true},
+				Y:      axis{Label: axisLabel(k.Name, k.Unit), Nice: true},
+				Legend: legend, Rows: rows}
+			if sa.Cats != nil {
+				p.X = axis{Kind: scaleBand, Cats: sa.Cats, Label: sa.Label}
+			} else {
+				p.X.include(sa.X...)
+			}
+			for _, a := range sim.Arms {
+				if e, ok := a.KPIs[k.ID]; ok {
+					p.Y.include(e.Mean, e.Low, e.High)
+				}
+			}
+			p.layout(c)
+			p.drawFrame(c)
+			for g, arms := range sa.Groups {
+				var xs, mean, lo, hi []float64
+				for _, i := range arms {
+					if e, ok := sim.Arms[i].KPIs[k.ID]; ok {
+						xs = append(xs, sa.X[i])
+						mean, lo, hi = append(mean, e.Mean), append(lo, e.Low), append(hi, e.High)
+					}
+				}
+				p.band(c, xs, lo, hi, rgb(hexNeutral))
+				p.line(c, xs, mean, look{Color: rgb(hexNeutral), Dash: groupDash(g)}, 2)
+			}
+			for i, a := range sim.Arms {
+				if e, ok := a.KPIs[k.ID]; ok {
+					c.marker(p.at(sa.X[i], e.Mean), 4.5, seriesLook(i).Shape, seriesLook(i).Color, rgb(hexAxis))
+				}
+			}
+			p.drawAxes(c)
+		},
+	}
+}
+
+// groupDash returns the dash pattern of the g-th line of a sweep chart.
+func groupDash(g int) []float64 {
+	switch g % 3 {
+	case 1:
+		return []float64{6, 3}
+	case 2:
+		return []float64{2, 2}
+	}
+	return nil
+}
+
+// tradeoffFigure charts the redemption rate against new customers, one point
+// per arm with 95% error bars both ways, each labelled with its arm; the arms
+// of each line of a sweep (groups, nil without one) are joined in order.
+func tradeoffFigure(sim *results.Simulation, groups [][]int, xk, yk results.KPI) *figure {
+	title := "Trade-off: " + yk.Name + " against " + xk.Name
+	const w, h = 760, 480
+	return &figure{
+		Name: "tradeoff", Title: title, W: w, H: h,
+		draw: func(c *canvas) {
+			p := plot{Title: title, W: w, H: h,
+				X:      axis{Label: axisLabel(xk.Name, xk.Unit), Nice: true},
+				Y:      axis{Label: axisLabel(yk.Name, yk.Unit), Nice: true},
+				Legend: []legendItem{ciLegend()}}
+			type point struct {
+				x, y results.Estimate
+				i    int
+			}
+			var pts []point
+			for i, a := range sim.Arms {
+				x, okx := a.KPIs[xk.ID]
+				y, oky := a.KPIs[yk.ID]
+				if okx && oky {
+					pts = append(pts, point{x, y, i})
+					p.X.include(x.Low, x.High)
+					p.Y.include(y.Low, y.High)
+				}
+			}
+			p.layout(c)
+			p.drawFrame(c)
+			for _, g := range groups {
+				var line []pt
+				for _, i := range g {
+					for _, q := range pts {
+						if q.i == i {
+							line = append(line, p.at(q.x.Mean, q.y.Mean))
+						}
+					}
+				}
+				c.polyline(line, rgb(hexQuota), 2, nil)
+			}
+			var placed [][4]float64
+			for _, q := range pts {
+				col := seriesLook(q.i).Color
+				at := p.at(q.x.Mean, q.y.Mean)
+				whisker(c, pt{p.X.pos(q.x.Low), at.Y}, pt{p.X.pos(q.x.High), at.Y}, 3, col)
+				whisker(c, pt{at.X, p.Y.pos(q.y.Low)}, pt{at.X, p.Y.pos(q.y.High)}, 3, col)
+				c.marker(at, 5, seriesLook(q.i).Shape, col, rgb(hexAxis))
+			}
+			for _, q := range pts {
+				at := p.at(q.x.Mean, q.y.Mean)
+				name := c.fitText(sim.Arms[q.i].Name, sizeSmall, 160)
+				placed = placeLabel(c, p, name, at, placed)
+			}
+			p.drawAxes(c)
+		},
+	}
+}
+
+// placeLabel writes a point's label beside it where it overlaps no label
+// placed before and stays in the plot area, trying right, left, above and
+// below in turn; it returns the boxes placed so far.
+func placeLabel(c *canvas, p plot, s string, at pt, placed [][4]float64) [][4]float64 {
+	w, h := c.textWidth(s, sizeSmall), c.px(sizeSmall)
+	cands := [][2]float64{ // the label's left edge and vertical middle
+		{at.X + 9, at.Y}, {at.X - 9 - w, at.Y},
+		{at.X - w/2, at.Y - 9 - h/2}, {at.X - w/2, at.Y + 9 + h/2},
+		{at.X + 7, at.Y - 7 - h/2}, {at.X + 7, at.Y + 7 + h/2},
+		{at.X - 7 - w, at.Y - 7 - h/2}, {at.X - 7 - w, at.Y + 7 + h/2},
+	}
+	choice := cands[0]
+	for _, cand := range cands {
+		b := [4]float64{cand[0], cand[1] - h/2, cand[0] + w, cand[1] + h/2}
+		if b[0] < p.area.L || b[2] > p.area.R || b[1] < p.area.T || b[3] > p.area.B {
+			continue
+		}
+		free := true
+		for _, o := range placed {
+			if b[0] < o[2] && o[0] < b[2] && b[1] < o[3] && o[1] < b[3] {
+				free = false
+				break
+			}
+		}
+		if free {
+			choice = cand
+			break
+		}
+	}
+	c.text(s, choice[0], choice[1], sizeSmall, rgb(hexText), alignLeft)
+	return append(placed, [4]float64{choice[0], choice[1] - h/2, choice[0] + w, choice[1] + h/2})
+}
+
+// slug turns an id into a safe file name part.
+func slug(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	if b.Len() == 0 {
+		return "_"
+	}
+	return b.String()
+}

@@ -1,0 +1,387 @@
+package results
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// LoadSchemaVersion names the load summary format (the "schema" field of a
+// saved Load).
+const LoadSchemaVersion = "giftsim/load/v1"
+
+// CodeAccepted is the key in the Codes maps for an operation the platform
+// accepted; every other key is the platform's error code (FREQUENCY_LIMITED,
+// REQUEST_BLOCKED …) or the driver's name for a transport failure.
+const CodeAccepted = "accepted"
+
+// Load is the plain summary of one load run (or of several hosts' runs merged
+// by MergeLoad): what was driven, how fast, how the target answered.
+type Load struct {
+	Schema string `json:"schema"`
+	Plan   string `json:"plan"`   // Plan names the load plan (its name or file).
+	Target string `json:"target"` // Target is the base URL that was driven.
+	// Hosts names the machines whose results are in this summary.
+	Hosts   []string  `json:"hosts,omitempty"`
+	Started time.Time `json:"started"`
+	// Duration is the length of the run in seconds.
+	Duration float64 `json:"duration_s"`
+	Rate     Rate    `json:"rate"`
+	// Seconds is the run second by second, in order of T.
+	Seconds []LoadSecond `json:"seconds"`
+	// Latency is the latency distribution of the whole run as a percentile
+	// curve, in ascending order of Quantile.
+	Latency []LoadPercentile `json:"latency"`
+	// Codes counts the responses of the whole run by code (see CodeAccepted).
+	Codes map[string]int `json:"codes"`
+	// Quota is the daily issuing quota used per merchant.
+	Quota []QuotaUse `json:"quota,omitempty"`
+	// Thresholds are the plan's pass/fail checks as the driver judged them.
+	Thresholds []Threshold `json:"thresholds,omitempty"`
+}
+
+// Rate is a request rate in requests per second.
+type Rate struct {
+	Target   float64 `json:"target"`
+	Achieved float64 `json:"achieved"`
+}
+
+// LoadSecond is one second of a load run.
+type LoadSecond struct {
+	T     int `json:"t"`     // T is the second since Load.Started.
+	Count int `json:"count"` // Count is the number of responses in the second.
+	// Target is the rate the pacer aimed at in this second (0 when unknown).
+	Target float64 `json:"target,omitempty"`
+	P50    float64 `json:"p50_ms"`
+	P90    float64 `json:"p90_ms"`
+	P99    float64 `json:"p99_ms"`
+	// Codes counts the second's responses by code; they add up to Count.
+	Codes map[string]int `json:"codes,omitempty"`
+}
+
+// LoadPercentile is one point of a latency percentile curve: Quantile (0–1)
+// of the responses took at most Ms milliseconds.
+type LoadPercentile struct {
+	Quantile float64 `json:"quantile"`
+	Ms       float64 `json:"ms"`
+}
+
+// QuotaUse is one merchant's daily quota and the sends of the run that the
+// platform accepted against it.
+type QuotaUse struct {
+	Merchant string `json:"merchant"`
+	Used     int    `json:"used"`
+	Quota    int    `json:"quota"`
+}
+
+// Threshold is one pass/fail check of a load plan, e.g. "p99 < 200ms".
+type Threshold struct {
+	Expr     string `json:"expr"`
+	Observed string `json:"observed"` // Observed is the measured value as shown to people.
+	Pass     bool   `json:"pass"`
+	// Host names the machine whose results were judged, when merged.
+	Host string `json:"host,omitempty"`
+}
+
+// Requests returns the number of responses in the run: the sum of Codes, or
+// of the seconds' counts when Codes is empty.
+func (l *Load) Requests() int {
+	n := 0
+	for _, c := range l.Codes {
+		n += c
+	}
+	if n > 0 {
+		return n
+	}
+	for _, s := range l.Seconds {
+		n += s.Count
+	}
+	return n
+}
+
+// MergeLoad merges the summaries of hosts that ran a plan at the same time
+// into one. Seconds are aligned on wall-clock time and their counts added;
+// per-second percentiles become the count-weighted mean of the hosts'
+// (an approximation); the latency curve is the exact mixture of the hosts'
+// curves (each read as a piecewise-linear distribution); rates and quota use
+// add up, quotas take the largest; thresholds are kept per host, since the
+// driver judged them. The result does not depend on the order of loads.
+func MergeLoad(loads ...*Load) (*Load, error) {
+	if len(loads) == 0 {
+		return nil, errors.New("merge load: no summaries")
+	}
+	in := make([]*Load, 0, len(loads))
+	for i, l := range loads {
+		if l == nil {
+			return nil, fmt.Errorf("merge load: summary %d is nil", i)
+		}
+		if l.Schema != LoadSchemaVersion {
+			return nil, fmt.Errorf("merge load: summary %d has schema %q, want %q", i, l.Schema, LoadSchemaVersion)
+		}
+		in = append(in, l)
+	}
+	if len(in) == 1 {
+		return in[0].clone(), nil
+	}
+	slices.SortStableFunc(in, func(a, b *Load) int {
+		if c := a.Started.Compare(b.Started); c != 0 {
+			return c
+		}
+		return strings.Compare(strings.Join(a.Hosts, ","), strings.Join(b.Hosts, ","))
+	})
+
+	out := &Load{Schema: LoadSchemaVersion, Started: in[0].Started, Codes: map[string]int{}}
+	var plans, targets []string
+	var end time.Time
+	for _, l := range in {
+		plans = appendUnique(plans, l.Plan)
+		targets = appendUnique(targets, l.Target)
+		for _, h := range l.Hosts {
+			out.Hosts = appendUnique(out.Hosts, h)
+		}
+		if e := l.Started.Add(time.Duration(l.Duration * float64(time.Second))); e.After(end) {
+			end = e
+		}
+		out.Rate.Target += l.Rate.Target
+		for code, n := range l.Codes {
+			out.Codes[code] += n
+		}
+	}
+	out.Plan = strings.Join(plans, ", ")
+	out.Target = strings.Join(targets, ", ")
+	out.Duration = end.Sub(out.Started).Seconds()
+	if out.Duration > 0 {
+		out.Rate.Achieved = float64(out.Requests()) / out.Duration
+	}
+	out.Seconds = mergeSeconds(in, out.Started)
+	out.Latency = mergeLatency(in)
+	out.Quota = mergeQuota(in)
+	for _, l := range in {
+		for _, th := range l.Thresholds {
+			if th.Host == "" && len(l.Hosts) == 1 {
+				th.Host = l.Hosts[0]
+			}
+			out.Thresholds = append(out.Thresholds, th)
+		}
+	}
+	return out, nil
+}
+
+// clone copies l deeply enough that the copy shares no slice or map with it.
+func (l *Load) clone() *Load {
+	c := *l
+	c.Hosts = slices.Clone(l.Hosts)
+	c.Seconds = slices.Clone(l.Seconds)
+	for i := range c.Seconds {
+		c.Seconds[i].Codes = maps.Clone(c.Seconds[i].Codes)
+	}
+	c.Latency = slices.Clone(l.Latency)
+	c.Codes = maps.Clone(l.Codes)
+	c.Quota = slices.Clone(l.Quota)
+	c.Thresholds = slices.Clone(l.Thresholds)
+	return &c
+}
+
+func appendUnique(list []string, s string) []string {
+	if s == "" || slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}
+
+// mergeSeconds aligns the seconds of every summary on start and adds them up.
+func mergeSeconds(in []*Load, start time.Time) []LoadSecond {
+	type acc struct {
+		LoadSecond
+		w50, w90, w99, w float64
+	}
+	byT := map[int]*acc{}
+	for _, l := range in {
+		offset := int(math.Round(l.Started.Sub(start).Seconds()))
+		for _, s := range l.Seconds {
+			t := s.T + offset
+			a := byT[t]
+			if a == nil {
+				a = &acc{LoadSecond: LoadSecond{T: t}}
+				byT[t] = a
+			}
+			a.Count += s.Count
+			a.Target += s.Target
+			w := float64(s.Count)
+			a.w50 += w * s.P50
+			a.w90 += w * s.P90
+			a.w99 += w * s.P99
+			a.w += w
+			for code, n := range s.Codes {
+				if a.Codes == nil {
+					a.Codes = map[string]int{}
+				}
+				a.Codes[code] += n
+			}
+		}
+	}
+	ts := make([]int, 0, len(byT))
+	for t := range byT {
+		ts = append(ts, t)
+	}
+	slices.Sort(ts)
+	out := make([]LoadSecond, 0, len(ts))
+	for _, t := range ts {
+		a := byT[t]
+		if a.w > 0 {
+			a.P50, a.P90, a.P99 = a.w50/a.w, a.w90/a.w, a.w99/a.w
+		}
+		out = append(out, a.LoadSecond)
+	}
+	return out
+}
+
+// mergeQuota adds the quota used per merchant and keeps the largest quota.
+func mergeQuota(in []*Load) []QuotaUse {
+	byName := map[string]*QuotaUse{}
+	var names []string
+	for _, l := range in {
+		for _, q := range l.Quota {
+			m := byName[q.Merchant]
+			if m == nil {
+				m = &QuotaUse{Merchant: q.Merchant}
+				byName[q.Merchant] = m
+				names = append(names, q.Merchant)
+			}
+			m.Used += q.Used
+			m.Quota = max(m.Quota, q.Quota)
+		}
+	}
+	slices.Sort(names)
+	out := make([]QuotaUse, 0, len(names))
+	for _, n := range names {
+		out = append(out, *byName[n])
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// mergeLatency returns the mixture of the summaries' latency curves,
+// weighted by their request counts, at the union of their quantiles.
+func mergeLatency(in []*Load) []LoadPercentile {
+	var curves []cdf
+	var weights []float64
+	var qs []float64
+	total := 0.0
+	for _, l := range in {
+		if len(l.Latency) == 0 {
+			continue
+		}
+		c := newCDF(l.Latency)
+		w := float64(l.Requests())
+		curves = append(curves, c)
+		weights = append(weights, w)
+		total += w
+		for _, p := range l.Latency {
+			qs = append(qs, p.Quantile)
+		}
+	}
+	if len(curves) == 0 {
+		return nil
+	}
+	for i := range weights {
+		if total > 0 {
+			weights[i] /= total
+		} else {
+			weights[i] = 1 / float64(len(weights))
+		}
+	}
+	slices.Sort(qs)
+	qs = slices.Compact(qs)
+
+	// The mixture G(x) = Σ w·F(x) is piecewise linear between the union of
+	// the curves' latencies, with jumps where a curve starts.
+	var xs []float64
+	for _, c := range curves {
+		xs = append(xs, c.ms...)
+	}
+	slices.Sort(xs)
+	xs = slices.Compact(xs)
+	at := make([]float64, len(xs))     // G(x)
+	before := make([]float64, len(xs)) // G(x−), the left limit
+	for j, x := range xs {
+		for i, c := range curves {
+			at[j] += weights[i] * c.at(x)
+			before[j] += weights[i] * c.before(x)
+		}
+	}
+	const eps = 1e-12
+	out := make([]LoadPercentile, 0, len(qs))
+	for _, q := range qs {
+		j := sort.Search(len(at), func(j int) bool { return at[j] >= q-eps })
+		var ms float64
+		switch {
+		case j >= len(xs):
+			ms = xs[len(xs)-1]
+		case j == 0 || q >= before[j]-eps:
+			ms = xs[j]
+		default:
+			lo, hi := at[j-1], before[j]
+			ms = xs[j-1] + (xs[j]-xs[j-1])*(q-lo)/(hi-lo)
+		}
+		out = append(out, LoadPercentile{Quantile: q, Ms: ms})
+	}
+	return out
+}
+
+// cdf is a latency distribution read from a percentile curve: linear between
+// its points, zero below the first and one above the last.
+type cdf struct {
+	ms, q []float64
+}
+
+func newCDF(points []LoadPercentile) cdf {
+	p := slices.Clone(points)
+	slices.SortStableFunc(p, func(a, b LoadPercentile) int { return cmp.Compare(a.Quantile, b.Quantile) })
+	c := cdf{ms: make([]float64, len(p)), q: make([]float64, len(p))}
+	for i, pt := range p {
+		c.q[i] = pt.Quantile
+		c.ms[i] = pt.Ms
+		if i > 0 && c.ms[i] < c.ms[i-1] {
+			c.ms[i] = c.ms[i-1] // a percentile curve never falls
+		}
+	}
+	return c
+}
+
+// at returns F(x): the share of responses that took at most x ms.
+func (c cdf) at(x float64) float64 {
+	n := len(c.ms)
+	switch {
+	case x < c.ms[0]:
+		return 0
+	case x > c.ms[n-1]:
+		return 1
+	}
+	k := sort.SearchFloat64s(c.ms, math.Nextafter(x, math.Inf(1))) - 1 // the last point at or below x
+	if c.ms[k] == x {
+		return c.q[k]
+	}
+	return c.q[k] + (c.q[k+1]-c.q[k])*(x-c.ms[k])/(c.ms[k+1]-c.ms[k])
+}
+
+// before returns F(x−), the limit of F from the left at x.
+func (c cdf) before(x float64) float64 {
+	n := len(c.ms)
+	switch {
+	case x <= c.ms[0]:
+		return 0
+	case x > c.ms[n-1]:
+		return 1
+	}
+	k := sort.SearchFloat64s(c.ms, x) // ms[k-1] < x <= ms[k]
+	return c.q[k-1] + (c.q[k]-c.q[k-1])*(x-c.ms[k-1])/(c.ms[k]-c.ms[k-1])
+}
