@@ -56,12 +56,15 @@ func DefaultParams() []Param {
 	return []Param{
 		{Name: "forget_hours", Field: func(b *sim.Behaviour) *float64 { return &b.ForgetHours }, Lo: 6, Hi: 3000, Targets: []string{"B1", "B2"}},
 		{Name: "deadline_boost", Field: func(b *sim.Behaviour) *float64 { return &b.DeadlineBoost }, Lo: 0.01, Hi: 100, Targets: []string{"B1", "B2"}},
+		{Name: "redeem_rate", Field: func(b *sim.Behaviour) *float64 { return &b.RedeemRate }, Lo: 0.0005, Hi: 2, Targets: []string{"B1", "B2"}},
 		{Name: "gift_rate", Field: func(b *sim.Behaviour) *float64 { return &b.GiftRate }, Lo: 0.0002, Hi: 1, Targets: []string{"B1", "B2"}},
+		{Name: "gift_prob", Field: func(b *sim.Behaviour) *float64 { return &b.GiftProb }, Lo: 0.01, Hi: 1, Targets: []string{"B1", "B2"}},
 		{Name: "attention_hours", Field: func(b *sim.Behaviour) *float64 { return &b.AttentionHours }, Lo: 0.1, Hi: 200, Targets: []string{"B3"}},
 		{Name: "claim_rate", Field: func(b *sim.Behaviour) *float64 { return &b.ClaimRate }, Lo: 0.01, Hi: 50, Targets: []string{"B3"}},
 		{Name: "label_urgency", Field: func(b *sim.Behaviour) *float64 { return &b.LabelUrgency }, Lo: 0.01, Hi: 200, Targets: []string{"B5"}},
 		{Name: "label_inquiry_prob", Field: func(b *sim.Behaviour) *float64 { return &b.LabelInquiryProb }, Lo: 1e-6, Hi: 0.05, Targets: []string{"B6"}},
 		{Name: "selection.live-stream", Field: func(b *sim.Behaviour) *float64 { return &b.Selection[platform.ChannelLiveStream] }, Lo: 0.01, Hi: 8, Targets: []string{"B7"}},
+		{Name: "intent_spread", Field: func(b *sim.Behaviour) *float64 { return &b.IntentSpread }, Lo: 0.05, Hi: 3, Targets: []string{"B7"}},
 	}
 }
 
@@ -187,8 +190,15 @@ func runPair(ctx context.Context, b sim.Behaviour, t Target, load Loader, opts O
 	exp.Arms = make([]sim.Arm, len(arms))
 	for i, a := range arms {
 		a.Config.Behaviour = withBehaviour(a.Config.Behaviour, b)
-		if opts.Users > 0 {
+		if opts.Users > 0 && a.Config.Population.Users > 0 {
+			// A smaller population gets proportionally fewer sends, so each
+			// user sees the campaign as often as at full size.
+			scale := float64(opts.Users) / float64(a.Config.Population.Users)
 			a.Config.Population.Users = opts.Users
+			a.Config.Campaign = append([]sim.Push(nil), a.Config.Campaign...)
+			for j := range a.Config.Campaign {
+				a.Config.Campaign[j].SendsPerDay = int(math.Round(float64(a.Config.Campaign[j].SendsPerDay) * scale))
+			}
 		}
 		exp.Arms[i] = a
 	}

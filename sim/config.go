@@ -25,8 +25,8 @@ type Config struct {
 	// branching process.
 	ReferralReward bool
 	Risk           platform.Risk
-	Behaviour  Behaviour
-	Compliance platform.Compliance
+	Behaviour      Behaviour
+	Compliance     platform.Compliance
 }
 
 // Population describes the users and their friend graph.
@@ -184,7 +184,7 @@ func DefaultBehaviour() Behaviour {
 		RedeemProb: 0.6, RedeemRate: 0.02, ForgetHours: 120, DeadlineBoost: 3, DeadlineHours: 24,
 		GiftProb: 0.15, GiftRate: 0.01,
 		AcceptProb: 0.6, RefuseProb: 0.1, AcceptRate: 0.2,
-		ExistingBoost: 1.5, InquiryProb: 0.01, LabelInquiryProb: 0.0003, LabelUrgency: 1, LabelHours: 24,
+		ExistingBoost: 1.5, InquiryProb: 0.05, LabelInquiryProb: 0.0015, LabelUrgency: 1, LabelHours: 24,
 		Basket: platform.CNY(80), Margin: 0.6,
 	}
 	// A working day: quiet at night, peaks late morning, noon and evening.

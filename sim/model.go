@@ -47,8 +47,8 @@ type model struct {
 	cfg     *Config
 	w       *World
 	clk     *clock
-	browse  *profile // when users read, claim and gift
-	shop    *profile // when users redeem
+	browse  *profile  // when users read, claim and gift
+	shop    *profile  // when users redeem
 	intent  []float32 // each user's latent intent factor, mean 1
 	q       *engine.Queue
 	horizon int64
@@ -113,7 +113,7 @@ func newModel(cfg *Config, w *World, seed uint64, rep int) *model {
 		validity: validity, transferCap: cfg.Coupon.TransferLimit(),
 		labelled: cfg.Coupon.Label == LabelLimited24h,
 		quota:    cfg.Merchant.Quota(), risk: cfg.Risk, quotaDay: -1,
-		refused:  map[string]int{},
+		refused: map[string]int{},
 	}
 	n := w.N()
 	m.intent = make([]float32, n)
@@ -406,7 +406,7 @@ func (m *model) inquiry(u int32) {
 // Redemption (K2) is the first event of several processes, all weighted by
 // when people shop (RedeemActivity):
 //   - intent: with probability RedeemProb·z (z the holder's intent factor,
-//     times ExistingBoost for customers), hazard RedeemRate·e^(−s/ForgetHours)
+//     times ExistingBoost for customers), hazard RedeemRate·z·e^(−s/ForgetHours)
 //     where s is the time held: the need fades;
 //   - deadline: in the last DeadlineHours before expiry the intent hazard is
 //     raised by DeadlineBoost, acting on what is left of the intent — with a
@@ -431,14 +431,15 @@ func (m *model) plan(c int32) {
 		intent *= b.ExistingBoost
 	}
 	if r.Float64() < intent {
-		redeemAt = m.clk.sample(r, m.shop, b.RedeemRate, b.ForgetHours, rcv, now, exp)
+		rate := b.RedeemRate * float64(m.intent[u])
+		redeemAt = m.clk.sample(r, m.shop, rate, b.ForgetHours, rcv, now, exp)
 		if b.DeadlineBoost > 0 {
 			from := max(now, int64(m.expires[c])-int64(b.DeadlineHours*secondsPerHour))
-			redeemAt = min(redeemAt, m.clk.sample(r, m.shop, b.RedeemRate*b.DeadlineBoost, b.ForgetHours, rcv, from, exp))
+			redeemAt = min(redeemAt, m.clk.sample(r, m.shop, rate*b.DeadlineBoost, b.ForgetHours, rcv, from, exp))
 		}
 		if m.labelled && b.LabelUrgency > 0 {
 			until := min(exp, rcv+int64(b.LabelHours*secondsPerHour))
-			redeemAt = min(redeemAt, m.clk.sample(r, m.shop, b.RedeemRate*b.LabelUrgency, 0, rcv, now, until))
+			redeemAt = min(redeemAt, m.clk.sample(r, m.shop, rate*b.LabelUrgency, 0, rcv, now, until))
 		}
 	}
 	if b.ImpulseProb > 0 && now-rcv < int64(b.ImpulseHours*secondsPerHour) {

@@ -312,7 +312,7 @@ func TestRedemptionMatchesConstantHazard(t *testing.T) {
 	cfg.Campaign[0].SendsPerDay = 2000
 	b := &cfg.Behaviour
 	b.GiftProb, b.RedeemProb, b.ExistingBoost, b.RedeemRate = 0, 1, 1, 0.01
-	b.IntentSpread, b.ImpulseProb = 0, 0
+	b.IntentSpread, b.ImpulseProb, b.ForgetHours, b.DeadlineBoost = 0, 0, 0, 0
 	exp := &Experiment{Seed: 3, Replications: 8, Arms: []Arm{{Name: "h", Config: cfg}}}
 	res, err := RunExperiment(context.Background(), exp, RunOptions{})
 	if err != nil {
