@@ -2,12 +2,156 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"giftsim/platform"
+	"giftsim/platform/mock"
+	"giftsim/platform/mock/fixture"
 )
 
-// cmdServe is not built yet; it says so plainly.
+// cmdServe starts the mock coupon platform and serves until SIGINT/SIGTERM.
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "giftsim serve: not implemented yet")
-	return exitBadInput
+	fs := newFlags("serve", "[flags]",
+		"giftsim serve --addr 127.0.0.1:8080 --day 10s --data ./mockdata --seed 42", stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on (loopback by default)")
+	fixturePath := fs.String("fixture", "", "fixture `file` (YAML: merchants, keys, stocks, users, abnormal IPs); default: generated from --seed and written out")
+	dayText := fs.String("day", "24h", "wall `duration` of one platform day, e.g. 10s (quotas, the 48 h claim window and expiry run that much faster)")
+	data := fs.String("data", "", "`dir`ectory for the durable store (bbolt, every answered send survives kill -9); default: in memory")
+	auth := fs.String("auth", "sign", "accepted signatures: sign (RSA and HMAC), rsa, hmac, none (no checks at all)")
+	trustProxy := fs.Bool("trust-proxy", false, "take the client IP for risk control (R17) from X-Forwarded-For")
+	seed := fs.Uint64("seed", 1, "`seed` for the generated fixture and request ids")
+	if rc := parseFlags(fs, args); rc >= 0 {
+		return rc
+	}
+	bad := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "giftsim serve: "+format+"\n", a...)
+		return exitBadInput
+	}
+	if fs.NArg() > 0 {
+		return bad("unexpected argument %q (see giftsim serve -h)", fs.Arg(0))
+	}
+	day, err := platform.ParseDuration(*dayText)
+	if err != nil {
+		return bad("--day: %v", err)
+	}
+	cfg := mock.DefaultConfig()
+	cfg.Day, cfg.Auth, cfg.TrustProxy, cfg.Seed, cfg.Log = day, mock.AuthMode(*auth), *trustProxy, *seed, stderr
+	if err := cfg.Validate(); err != nil {
+		return bad("%v", err)
+	}
+
+	f, where, err := serveFixture(*fixturePath, *data, *seed)
+	if err != nil {
+		return bad("%v", err)
+	}
+	var st mock.Store
+	storeName := "memory"
+	if *data != "" {
+		storeName = "file " + filepath.Join(*data, mock.FileStoreName)
+		st, err = mock.OpenFileStore(ctx, *data, f)
+	} else {
+		st, err = mock.NewMemoryStore(f)
+	}
+	if err != nil {
+		return bad("store: %v", err)
+	}
+	code := serve(ctx, cfg, f, st, *addr, stdout, stderr, where, storeName)
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := st.Close(cctx); err != nil {
+		fmt.Fprintf(stderr, "giftsim serve: flush store: %v\n", err)
+		return exitThresholds
+	}
+	return code
+}
+
+// serve listens and answers until ctx ends.
+func serve(ctx context.Context, cfg mock.Config, f *fixture.Fixture, st mock.Store, addr string, stdout, stderr io.Writer, where, storeName string) int {
+	srv, err := mock.New(ctx, cfg, f, st)
+	if err != nil {
+		fmt.Fprintf(stderr, "giftsim serve: %v\n", err)
+		return exitBadInput
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "giftsim serve: --addr %s: %v\n", addr, err)
+		return exitBadInput
+	}
+	if ap, err := netip.ParseAddrPort(ln.Addr().String()); err == nil && !ap.Addr().IsLoopback() {
+		fmt.Fprintf(stderr, "giftsim serve: WARNING: listening on %s, which is not loopback: other machines can reach this mock\n", ln.Addr())
+	}
+	if cfg.Auth == mock.AuthNone {
+		fmt.Fprintln(stderr, "giftsim serve: WARNING: --auth none: signatures are NOT checked, any caller may act as any merchant. For local trials only.")
+	}
+	fmt.Fprintf(stdout, "giftsim serve: listening on http://%s (auth %s, day %s, store %s, seed %d)\n",
+		ln.Addr(), cfg.Auth, platform.FormatDuration(cfg.Day), storeName, cfg.Seed)
+	fmt.Fprintf(stdout, "giftsim serve: fixture %s; platform time %s\n", where, srv.Clock().Now().Format(time.RFC3339))
+	for _, m := range f.Merchants {
+		quota := m.Quota
+		if t, err := platform.ParseTier(m.Tier); err == nil && quota == 0 {
+			quota = t.DailyQuota()
+		}
+		var stocks []string
+		for _, s := range f.Stocks {
+			if s.MchID == m.MchID {
+				stocks = append(stocks, s.StockID)
+			}
+		}
+		fmt.Fprintf(stdout, "  merchant %s  %-9s %6d/day  appids %s  stocks %s  users %d\n", m.MchID, m.Tier, quota,
+			strings.Join(m.AppIDs, ","), strings.Join(stocks, ","), countUsers(f, m.AppIDs))
+	}
+	fmt.Fprintln(stdout, "giftsim serve: Ctrl-C stops it (in-flight requests drain, the store is flushed)")
+	if err := srv.Serve(ctx, ln, 10*time.Second); err != nil {
+		fmt.Fprintf(stderr, "giftsim serve: %v\n", err)
+		return exitThresholds
+	}
+	fmt.Fprintln(stdout, "giftsim serve: stopped")
+	return exitOK
+}
+
+func countUsers(f *fixture.Fixture, apps []string) int {
+	n := 0
+	for _, u := range f.Users {
+		for _, a := range apps {
+			if u.AppID == a {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// serveFixture loads the fixture at path, or reuses the one in the data
+// directory, or generates one from seed and writes it out so the load
+// driver can use the same identities. It returns where the fixture is.
+func serveFixture(path, data string, seed uint64) (*fixture.Fixture, string, error) {
+	if path != "" {
+		f, err := fixture.LoadFile(path)
+		return f, path, err
+	}
+	out := filepath.Join(os.TempDir(), fmt.Sprintf("giftsim-fixture-%d.yaml", seed))
+	if data != "" {
+		if err := os.MkdirAll(data, 0o755); err != nil {
+			return nil, "", fmt.Errorf("--data: %w", err)
+		}
+		out = filepath.Join(data, "fixture.yaml")
+		if f, err := fixture.LoadFile(out); err == nil {
+			return f, out + " (kept from an earlier run)", nil
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return nil, "", err
+		}
+	}
+	f := fixture.Generate(fixture.DefaultGenerateConfig(seed))
+	if err := f.WriteFile(out); err != nil {
+		return nil, "", err
+	}
+	return f, out + " (generated)", nil
 }

@@ -1,0 +1,115 @@
+package mock
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"giftsim/platform"
+)
+
+// AuthMode says which request signatures the mock accepts.
+type AuthMode string
+
+// The authentication modes.
+const (
+	AuthSign AuthMode = "sign" // AuthSign accepts both SchemeRSA and SchemeHMAC (the default).
+	AuthRSA  AuthMode = "rsa"  // AuthRSA accepts only the real v3 scheme.
+	AuthHMAC AuthMode = "hmac" // AuthHMAC accepts only the HMAC variant.
+	AuthNone AuthMode = "none" // AuthNone checks nothing: for quick local trials only.
+)
+
+// AuthModes lists the modes in the order help shows them.
+func AuthModes() []AuthMode { return []AuthMode{AuthSign, AuthRSA, AuthHMAC, AuthNone} }
+
+// MaxBody is the largest request body the platform reads.
+const MaxBody = 64 << 10
+
+// Config configures a Server.
+type Config struct {
+	// Day is how long a platform day lasts in wall time: 24h runs the
+	// platform in real time, 10s makes a day pass every ten seconds so
+	// quotas, the 48-hour window and expiry can be exercised in a test.
+	Day time.Duration
+	// Start is the platform time at Config.Now()'s first reading (zero:
+	// the wall time for a real-time day, else the last midnight CST so a
+	// fast platform day starts with the server). A durable store keeps
+	// the first anchor it saw, so the platform clock runs on across
+	// restarts.
+	Start time.Time
+	// Now is the wall clock (nil: time.Now). Auth timestamps use it.
+	Now func() time.Time
+	// Auth is the accepted signature scheme.
+	Auth AuthMode
+	// TrustProxy takes the client IP (R17) from X-Forwarded-For instead
+	// of the connection.
+	TrustProxy bool
+	// NonceCapacity bounds the replay cache (0: sign.DefaultNonceCapacity).
+	NonceCapacity int
+	// Seed seeds request ids; log it to reproduce a run.
+	Seed uint64
+	// Log receives one line per server error (nil: discarded).
+	Log io.Writer
+}
+
+// DefaultConfig returns a real-time platform accepting both signature
+// schemes.
+func DefaultConfig() Config {
+	return Config{Day: platform.Day, Now: time.Now, Auth: AuthSign, Seed: 1}
+}
+
+// Validate checks c.
+func (c Config) Validate() error {
+	if c.Day < time.Millisecond {
+		return fmt.Errorf("%w: day must be at least 1ms, got %s", platform.ErrInvalid, c.Day)
+	}
+	switch c.Auth {
+	case AuthSign, AuthRSA, AuthHMAC, AuthNone:
+	default:
+		return fmt.Errorf("%w: auth %q (allowed: sign, rsa, hmac, none)", platform.ErrInvalid, c.Auth)
+	}
+	if c.NonceCapacity < 0 {
+		return fmt.Errorf("%w: nonce capacity must not be negative", platform.ErrInvalid)
+	}
+	return nil
+}
+
+// Clock is the platform's clock: it may run faster than the wall clock.
+type Clock struct {
+	anchor Anchor
+	scale  float64
+	now    func() time.Time
+}
+
+// NewClock returns a clock on which a platform day lasts day of wall time,
+// anchored at a.
+func NewClock(a Anchor, day time.Duration, now func() time.Time) *Clock {
+	if now == nil {
+		now = time.Now
+	}
+	return &Clock{anchor: a, scale: float64(platform.Day) / float64(day), now: now}
+}
+
+// Now returns the platform time.
+func (c *Clock) Now() time.Time { return c.At(c.now()) }
+
+// At returns the platform time at wall time w.
+func (c *Clock) At(w time.Time) time.Time {
+	return c.anchor.Start.Add(time.Duration(float64(w.Sub(c.anchor.Wall)) * c.scale)).In(CST)
+}
+
+// Wall returns the wall clock.
+func (c *Clock) Wall() time.Time { return c.now() }
+
+// defaultAnchor picks the anchor for c at wall time w.
+func (c Config) defaultAnchor(w time.Time) Anchor {
+	start := c.Start
+	if start.IsZero() {
+		start = w
+		if c.Day != platform.Day {
+			t := w.In(CST)
+			start = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, CST)
+		}
+	}
+	return Anchor{Start: start, Wall: w}
+}

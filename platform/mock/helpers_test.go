@@ -1,0 +1,282 @@
+package mock
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"giftsim/platform"
+	"giftsim/platform/mock/fixture"
+	"giftsim/platform/sign"
+)
+
+// Test identities.
+const (
+	mchFiled = "1900000001"
+	mchNew   = "1900000002"
+	mchCert  = "1900000003"
+	appFiled = "wxfiled"
+	appNew   = "wxnew"
+	appCert  = "wxcert"
+	hmacKey  = "filed-secret"
+)
+
+var (
+	rsaOnce sync.Once
+	rsaPriv *rsa.PrivateKey
+)
+
+func testRSA() *rsa.PrivateKey {
+	rsaOnce.Do(func() {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			panic(err)
+		}
+		rsaPriv = k
+	})
+	return rsaPriv
+}
+
+// testFixture has a filed merchant with quota filedQuota and stocks for
+// every rule, a new and a certified merchant, and users: u0000… on the
+// filed app (even ones with bank card, real name and member; odd ones
+// without), n0… on the new app and c0000… on the certified app.
+func testFixture(t testing.TB, users, filedQuota int) *fixture.Fixture {
+	t.Helper()
+	pub, err := sign.MarshalPublicKeyPEM(&testRSA().PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture.Fixture{
+		Merchants: []fixture.Merchant{
+			{MchID: mchFiled, Tier: "filed", Quota: filedQuota, AppIDs: []string{appFiled},
+				Keys: []fixture.Key{{Serial: "H1", HMAC: hmacKey}, {Serial: "R1", RSAPublicKey: string(pub)}}},
+			{MchID: mchNew, Tier: "new", AppIDs: []string{appNew}, Keys: []fixture.Key{{Serial: "H2", HMAC: "new-secret"}}},
+			{MchID: mchCert, Tier: "certified", AppIDs: []string{appCert}, Keys: []fixture.Key{{Serial: "H3", HMAC: "cert-secret"}}},
+		},
+		Stocks: []fixture.Stock{
+			{StockID: "api", MchID: mchFiled, Kind: "discount", Channel: "api", Face: 20, MinSpend: 60, Validity: "7d", AllowTransfer: true, Started: true},
+			{StockID: "mini", MchID: mchFiled, Kind: "discount", Channel: "mini-program", Face: 10, MinSpend: 50, Validity: "7d", AllowTransfer: true, Started: true},
+			{StockID: "points", MchID: mchFiled, Kind: "points-exchange", Channel: "api", Face: 30, Validity: "30d", AllowTransfer: true, Started: true},
+			{StockID: "edu", MchID: mchFiled, Kind: "discount", Category: "education", Channel: "api", Face: 20, MinSpend: 50, Validity: "30d", AllowTransfer: true, Started: true},
+			{StockID: "cash", MchID: mchFiled, Kind: "cash-red-packet", Channel: "api", Face: 5, Validity: "30d", Started: true},
+			{StockID: "idle", MchID: mchFiled, Kind: "discount", Channel: "api", Face: 20, MinSpend: 60, Validity: "30d"},
+			{StockID: "budget", MchID: mchFiled, Kind: "discount", Channel: "api", Face: 20, MinSpend: 60, Validity: "30d", MaxCoupons: 2, Started: true},
+			{StockID: "newstock", MchID: mchNew, Kind: "discount", Channel: "payment-popup", Face: 20, MinSpend: 60, Validity: "7d", Started: true},
+			{StockID: "certstock", MchID: mchCert, Kind: "discount", Channel: "official-account", Face: 20, MinSpend: 60, Validity: "30d", Started: true},
+		},
+		AbnormalIPs: []string{"203.0.113.0/24"},
+	}
+	for i := range users {
+		flag := i%2 == 0
+		f.Users = append(f.Users, fixture.User{OpenID: fmt.Sprintf("u%04d", i), AppID: appFiled, BankCard: flag, RealName: flag, Member: flag})
+		f.Users = append(f.Users, fixture.User{OpenID: fmt.Sprintf("c%04d", i), AppID: appCert})
+	}
+	for i := range 10 {
+		f.Users = append(f.Users, fixture.User{OpenID: fmt.Sprintf("n%d", i), AppID: appNew})
+	}
+	if err := f.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// storeKind opens one kind of store; the same tests run against each.
+type storeKind struct {
+	name string
+	open func(t testing.TB, f *fixture.Fixture, dir string) Store
+}
+
+var storeKinds = []storeKind{
+	{"memory", func(t testing.TB, f *fixture.Fixture, _ string) Store {
+		st, err := NewMemoryStore(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}},
+	{"file", func(t testing.TB, f *fixture.Fixture, dir string) Store {
+		st, err := OpenFileStore(context.Background(), dir, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}},
+}
+
+// fakeClock is a settable wall clock.
+type fakeClock struct{ ns atomic.Int64 }
+
+func newFakeClock() *fakeClock {
+	c := &fakeClock{}
+	c.ns.Store(time.Date(2026, 3, 2, 10, 0, 0, 0, CST).UnixNano())
+	return c
+}
+
+func (c *fakeClock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
+func (c *fakeClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+
+// harness is a server on a store with a signing client.
+type harness struct {
+	t      testing.TB
+	srv    *Server
+	store  Store
+	hs     *httptest.Server
+	client *http.Client
+	signer *sign.Signer
+	clock  *fakeClock
+}
+
+// newHarness starts a server over st with cfg (Now defaults to a fake clock).
+func newHarness(t testing.TB, f *fixture.Fixture, st Store, cfg Config) *harness {
+	t.Helper()
+	h := &harness{t: t, store: st}
+	if cfg.Now == nil {
+		h.clock = newFakeClock()
+		cfg.Now = h.clock.Now
+	}
+	if cfg.Day == 0 {
+		cfg.Day = 24 * time.Hour
+	}
+	if cfg.Auth == "" {
+		cfg.Auth = AuthSign
+	}
+	srv, err := New(context.Background(), cfg, f, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.srv = srv
+	h.hs = httptest.NewServer(srv)
+	h.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128, MaxConnsPerHost: 0}, Timeout: 30 * time.Second}
+	h.signer, err = f.Merchant(mchFiled).HMACSigner(cfg.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		h.hs.Close()
+		h.client.CloseIdleConnections()
+		if err := st.Close(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+	return h
+}
+
+// reply is a decoded answer.
+type reply struct {
+	status int
+	body   map[string]any
+	raw    string
+}
+
+func (r reply) str(k string) string { s, _ := r.body[k].(string); return s }
+
+// do sends a request signed by s (nil: unsigned) with extra headers.
+func (h *harness) do(s *sign.Signer, method, uri string, body any, hdr ...string) reply {
+	h.t.Helper()
+	var b []byte
+	switch v := body.(type) {
+	case nil:
+	case []byte:
+		b = v
+	case string:
+		b = []byte(v)
+	default:
+		var err error
+		if b, err = json.Marshal(v); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	req, err := http.NewRequest(method, h.hs.URL+uri, bytes.NewReader(b))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	if s != nil {
+		if err := s.Sign(req, b); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	resp, err := h.client.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	r := reply{status: resp.StatusCode, raw: string(raw)}
+	_ = json.Unmarshal(raw, &r.body)
+	if resp.Header.Get("Request-ID") == "" {
+		h.t.Errorf("%s %s: no Request-ID header", method, uri)
+	}
+	return r
+}
+
+// send issues a coupon of stock to openid with the filed merchant.
+func (h *harness) send(openid, stock, outNo string) reply {
+	h.t.Helper()
+	return h.do(h.signer, "POST", "/v3/marketing/favor/users/"+openid+"/coupons",
+		map[string]string{"stock_id": stock, "out_request_no": outNo, "appid": appFiled, "stock_creator_mchid": mchFiled})
+}
+
+// card posts a seed-style call for the filed merchant.
+func (h *harness) card(path string, fields ...string) reply {
+	h.t.Helper()
+	body := map[string]string{"mch_id": mchFiled, "appid": appFiled}
+	for i := 0; i+1 < len(fields); i += 2 {
+		body[fields[i]] = fields[i+1]
+	}
+	return h.do(h.signer, "POST", path, body)
+}
+
+// coupon reads a coupon held by openid.
+func (h *harness) coupon(openid, id string) reply {
+	h.t.Helper()
+	return h.do(h.signer, "GET", "/v3/marketing/favor/users/"+openid+"/coupons/"+id+"?appid="+appFiled, nil)
+}
+
+// want fails unless r has status and (if code != "") code.
+func want(t testing.TB, r reply, status int, code string) {
+	t.Helper()
+	if r.status != status || (code != "" && r.str("code") != code) {
+		t.Fatalf("got %d %s, want %d %s", r.status, strings.TrimSpace(r.raw), status, code)
+	}
+}
+
+// signerRSA returns an RSA signer for the filed merchant on h's clock.
+func signerRSA(h *harness) (*sign.Signer, error) {
+	return sign.NewRSA(mchFiled, "R1", testRSA(), h.clock.Now)
+}
+
+// platformStateRefused is platform.StateRefused, named for brevity.
+const platformStateRefused = platform.StateRefused
+
+// CodeOf is platform.CodeOf as a string.
+func CodeOf(err error) string { return string(platform.CodeOf(err)) }
+
+// stockRule returns the platform rule of the fixture's stock id.
+func stockRule(t testing.TB, f *fixture.Fixture, id string) platform.Stock {
+	for _, s := range f.Stocks {
+		if s.StockID == id {
+			r, _, err := s.Platform()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+	}
+	t.Fatalf("no stock %s", id)
+	return platform.Stock{}
+}

@@ -1,0 +1,362 @@
+package mock
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"giftsim/platform"
+	"giftsim/platform/mock/fixture"
+	"giftsim/platform/sign"
+)
+
+// Server is the mock platform's HTTP handler.
+type Server struct {
+	cfg      Config
+	store    Store
+	clock    *Clock
+	verifier *sign.Verifier
+	apps     map[string]string // appid → mchid, for auth none
+	mux      *http.ServeMux
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	reqID    atomic.Uint64
+	idPrefix string
+	bufs     sync.Pool
+}
+
+// New returns a server for the fixture's identities over st. The clock
+// anchor comes from st (a durable store keeps its first one).
+func New(ctx context.Context, cfg Config, f *fixture.Fixture, st Store) (*Server, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if f == nil || st == nil {
+		return nil, fmt.Errorf("%w: mock.New needs a fixture and a store", platform.ErrInvalid)
+	}
+	a, err := st.Anchor(ctx, cfg.defaultAnchor(cfg.Now()))
+	if err != nil {
+		return nil, fmt.Errorf("clock anchor: %w", err)
+	}
+	r := rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5851f42d4c957f2d))
+	s := &Server{cfg: cfg, store: st, clock: NewClock(a, cfg.Day, cfg.Now), apps: map[string]string{},
+		idPrefix: strconv.FormatUint(r.Uint64()>>32, 16) + "-"}
+	keys := map[string]map[string]sign.Key{}
+	for _, m := range f.Merchants {
+		keys[m.MchID] = map[string]sign.Key{}
+		for _, k := range m.Keys {
+			var sk sign.Key
+			if k.HMAC != "" {
+				sk.HMAC = []byte(k.HMAC)
+			}
+			if k.RSAPublicKey != "" {
+				if sk.RSA, err = sign.ParsePublicKeyPEM([]byte(k.RSAPublicKey)); err != nil {
+					return nil, fmt.Errorf("merchant %s key %s: %w", m.MchID, k.Serial, err)
+				}
+			}
+			keys[m.MchID][k.Serial] = sk
+		}
+		for _, app := range m.AppIDs {
+			s.apps[app] = m.MchID
+		}
+	}
+	if cfg.Auth != AuthNone {
+		s.verifier, err = sign.NewVerifier(sign.VerifierConfig{
+			Keys:     func(mch, serial string) (sign.Key, bool) { k, ok := keys[mch][serial]; return k, ok },
+			Now:      cfg.Now,
+			AllowRSA: cfg.Auth == AuthSign || cfg.Auth == AuthRSA, AllowHMAC: cfg.Auth == AuthSign || cfg.Auth == AuthHMAC,
+			NonceCache: cfg.NonceCapacity,
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	s.initMetrics()
+	s.routes()
+	return s, nil
+}
+
+// Clock returns the platform clock.
+func (s *Server) Clock() *Clock { return s.clock }
+
+// Registry returns the server's own Prometheus registry.
+func (s *Server) Registry() *prometheus.Registry { return s.reg }
+
+// ServeHTTP answers one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Serve answers on ln until ctx ends, then stops accepting, waits up to
+// drain for in-flight requests, and returns. The caller closes the store
+// afterwards, which flushes it.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration) error {
+	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drain)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("drain: %w", err)
+	}
+	return nil
+}
+
+func (s *Server) initMetrics() {
+	s.reg = prometheus.NewRegistry()
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "giftsim_mock_requests_total", Help: "Requests answered, by route and platform code.",
+	}, []string{"route", "code"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "giftsim_mock_request_duration_seconds", Help: "Time to answer a request, by route.",
+		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5},
+	}, []string{"route"})
+	s.reg.MustRegister(s.requests, s.latency, quotaCollector{s}, collectors.NewGoCollector())
+}
+
+var (
+	quotaUsedDesc  = prometheus.NewDesc("giftsim_mock_quota_used", "Coupons issued today (platform day) per merchant (R11).", []string{"mchid", "tier"}, nil)
+	quotaLimitDesc = prometheus.NewDesc("giftsim_mock_quota_limit", "Daily issuing quota per merchant (R11).", []string{"mchid", "tier"}, nil)
+)
+
+// quotaCollector reads quota use from the store at scrape time.
+type quotaCollector struct{ s *Server }
+
+func (q quotaCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- quotaUsedDesc
+	ch <- quotaLimitDesc
+}
+
+func (q quotaCollector) Collect(ch chan<- prometheus.Metric) {
+	us, err := q.s.store.Usage(context.Background(), q.s.clock.Now())
+	if err != nil {
+		return
+	}
+	for _, u := range us {
+		ch <- prometheus.MustNewConstMetric(quotaUsedDesc, prometheus.GaugeValue, float64(u.Used), u.MchID, u.Tier.String())
+		ch <- prometheus.MustNewConstMetric(quotaLimitDesc, prometheus.GaugeValue, float64(u.Quota), u.MchID, u.Tier.String())
+	}
+}
+
+// call is one request on its way through a handler.
+type call struct {
+	ctx   context.Context
+	r     *http.Request
+	body  []byte
+	mchID string // mchID is the signing merchant ("" with auth none).
+	ip    netip.Addr
+	now   time.Time // now is platform time.
+}
+
+// endpoint is one method of a route.
+type endpoint struct {
+	name string
+	auth bool
+	h    func(s *Server, c *call) (any, error)
+}
+
+func (s *Server) routes() {
+	s.mux = http.NewServeMux()
+	add := func(pattern string, eps map[string]endpoint) { s.mux.Handle(pattern, s.route(eps)) }
+	add("/v3/marketing/favor/users/{openid}/coupons", map[string]endpoint{
+		http.MethodPost: {"v3_send", true, (*Server).v3Send},
+		http.MethodGet:  {"v3_list", true, (*Server).v3List},
+	})
+	add("/v3/marketing/favor/users/{openid}/coupons/{coupon_id}", map[string]endpoint{
+		http.MethodGet: {"v3_coupon", true, (*Server).v3Coupon},
+	})
+	add("/v3/marketing/favor/coupon-stocks", map[string]endpoint{
+		http.MethodPost: {"v3_create_stock", true, (*Server).v3CreateStock},
+	})
+	add("/v3/marketing/favor/stocks/{stock_id}", map[string]endpoint{
+		http.MethodGet: {"v3_stock", true, (*Server).v3Stock},
+	})
+	add("/v3/marketing/favor/stocks/{stock_id}/start", map[string]endpoint{
+		http.MethodPost: {"v3_start_stock", true, (*Server).v3StartStock},
+	})
+	add("/card/gift", map[string]endpoint{http.MethodPost: {"card_gift", true, (*Server).cardGift}})
+	add("/card/gift/offer", map[string]endpoint{http.MethodPost: {"card_offer", true, (*Server).cardOffer}})
+	add("/card/gift/claim", map[string]endpoint{http.MethodPost: {"card_claim", true, (*Server).cardClaim}})
+	add("/card/gift/refuse", map[string]endpoint{http.MethodPost: {"card_refuse", true, (*Server).cardRefuse}})
+	add("/card/code/consume", map[string]endpoint{http.MethodPost: {"card_consume", true, (*Server).cardConsume}})
+	add("/card/recover", map[string]endpoint{http.MethodPost: {"card_recover", true, (*Server).cardRecover}})
+	add("/healthz", map[string]endpoint{http.MethodGet: {"healthz", false, (*Server).healthz}})
+	metrics := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg})
+	s.mux.Handle("/metrics", s.plain("metrics", metrics))
+	s.mux.Handle("/", s.route(map[string]endpoint{}))
+}
+
+// plain wraps a non-JSON handler with the request id and metrics.
+func (s *Server) plain(name string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		w.Header().Set("Request-ID", s.nextID())
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			s.fail(w, name, start, fmt.Errorf("%w: %s %s (allowed: GET)", platform.ErrMethodNotAllowed, r.Method, r.URL.Path), "GET")
+			return
+		}
+		h.ServeHTTP(w, r)
+		s.observe(name, platform.CodeOK, start)
+	})
+}
+
+func (s *Server) nextID() string {
+	return s.idPrefix + strconv.FormatUint(s.reqID.Add(1), 16)
+}
+
+// route builds the handler for one path: method dispatch, body limit,
+// signature check, then the endpoint; every answer is JSON.
+func (s *Server) route(eps map[string]endpoint) http.Handler {
+	var allow []string
+	for m := range eps {
+		allow = append(allow, m)
+	}
+	allowed := strings.Join(allow, ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		w.Header().Set("Request-ID", s.nextID())
+		ep, ok := eps[r.Method]
+		if !ok {
+			if len(eps) == 0 {
+				s.fail(w, "unknown", start, fmt.Errorf("%w: no route %s %s", platform.ErrNotFound, r.Method, r.URL.Path), "")
+				return
+			}
+			s.fail(w, "method", start, fmt.Errorf("%w: %s %s (allowed: %s)", platform.ErrMethodNotAllowed, r.Method, r.URL.Path, allowed), allowed)
+			return
+		}
+		defer func() {
+			if p := recover(); p != nil {
+				s.logf("panic in %s %s: %v", r.Method, r.URL.Path, p)
+				s.fail(w, ep.name, start, fmt.Errorf("internal error"), "")
+			}
+		}()
+		buf := s.getBuf()
+		defer s.bufs.Put(buf)
+		if r.ContentLength > MaxBody {
+			s.fail(w, ep.name, start, fmt.Errorf("%w: body is %d bytes, at most %d", platform.ErrBodyTooLarge, r.ContentLength, MaxBody), "")
+			return
+		}
+		if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBody)); err != nil {
+			if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
+				err = fmt.Errorf("%w: body over %d bytes", platform.ErrBodyTooLarge, MaxBody)
+			} else {
+				err = fmt.Errorf("%w: body: %v", platform.ErrInvalid, err)
+			}
+			s.fail(w, ep.name, start, err, "")
+			return
+		}
+		c := &call{ctx: r.Context(), r: r, body: buf.Bytes(), ip: s.clientIP(r)}
+		if ep.auth && s.verifier != nil {
+			uri := r.RequestURI
+			if !strings.HasPrefix(uri, "/") {
+				uri = r.URL.RequestURI() // absolute-form target: sign the path and query
+			}
+			h, err := s.verifier.Verify(r.Header.Get("Authorization"), r.Method, uri, c.body)
+			if err != nil {
+				s.fail(w, ep.name, start, err, "")
+				return
+			}
+			c.mchID = h.MchID
+		}
+		c.now = s.clock.Now()
+		v, err := ep.h(s, c)
+		if err != nil {
+			s.fail(w, ep.name, start, err, "")
+			return
+		}
+		s.write(w, http.StatusOK, v)
+		s.observe(ep.name, platform.CodeOK, start)
+	})
+}
+
+func (s *Server) getBuf() *bytes.Buffer {
+	if b, ok := s.bufs.Get().(*bytes.Buffer); ok {
+		b.Reset()
+		return b
+	}
+	return new(bytes.Buffer)
+}
+
+// clientIP is the connection's address, or X-Forwarded-For's first
+// address with TrustProxy (R17).
+func (s *Server) clientIP(r *http.Request) netip.Addr {
+	if s.cfg.TrustProxy {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			first, _, _ := strings.Cut(xff, ",")
+			if a, err := netip.ParseAddr(strings.TrimSpace(first)); err == nil {
+				return a.Unmap()
+			}
+		}
+	}
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		return ap.Addr().Unmap()
+	}
+	return netip.Addr{}
+}
+
+// errorBody is the platform's error shape.
+type errorBody struct {
+	Code    platform.Code `json:"code"`
+	Message string        `json:"message"`
+}
+
+// fail answers err with its code (platform.CodeOf) and status.
+func (s *Server) fail(w http.ResponseWriter, route string, start time.Time, err error, allow string) {
+	code := platform.CodeOf(err)
+	msg := err.Error()
+	if code == platform.CodeSystemError {
+		s.logf("%s: %v", route, err)
+		msg = "system error: " + msg
+	}
+	if allow != "" {
+		w.Header().Set("Allow", allow)
+	}
+	s.write(w, code.HTTPStatus(), errorBody{Code: code, Message: msg})
+	s.observe(route, code, start)
+}
+
+func (s *Server) write(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"code":"SYSTEM_ERROR","message":"encode response"}`)
+	}
+	h := w.Header()
+	h["Content-Type"] = []string{"application/json"}
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+func (s *Server) observe(route string, code platform.Code, start time.Time) {
+	s.requests.WithLabelValues(route, string(code)).Inc()
+	s.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+}
+
+func (s *Server) logf(format string, a ...any) {
+	if s.cfg.Log != nil {
+		fmt.Fprintf(s.cfg.Log, "giftsim serve: "+format+"\n", a...)
+	}
+}
