@@ -21,13 +21,14 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs := newFlags("calibrate", "[TARGETS.csv] [flags]",
 		"giftsim calibrate --out scenarios/profiles/default.yaml", stderr)
 	out := fs.String("out", "", "write the fitted profile (a scenario behaviour section) to this file")
-	users := fs.Int("users", 5000, "population of each evaluation run (smaller is faster, noisier)")
+	scale := fs.Float64("scale", 0.4, "share of each scenario's population (and sends) the fit runs at: smaller is faster and noisier")
 	reps := fs.Int("replications", 10, "replications per evaluation")
-	evals := fs.Int("max-evals", 40, "evaluations per parameter group and pass")
-	passes := fs.Int("passes", 2, "passes over the parameter groups")
+	evals := fs.Int("max-evals", 50, "evaluations per parameter group and pass")
+	passes := fs.Int("passes", 3, "passes over the parameter groups")
 	check := fs.Int("check-replications", 20, "replications of the final check at the scenarios' full size (0: skip)")
 	seed := fs.Uint64("seed", 1, "seed of the common random numbers")
 	profile := fs.String("profile", "", "start from this profile instead of the shipped one")
+	fromDefaults := fs.Bool("from-defaults", false, "start from the uncalibrated priors (sim.DefaultBehaviour) instead of a profile")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
@@ -54,12 +55,17 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "giftsim calibrate: %v\n", err)
 		return exitBadInput
 	}
-	load := func(name string) (*sim.Experiment, error) { return scenarios.LoadFile(exampleOrPath(name)) }
+	if *fromDefaults {
+		start = sim.DefaultBehaviour()
+	}
+	load := func(name string, b sim.Behaviour) (*sim.Experiment, error) {
+		return scenarios.LoadFileWithProfile(exampleOrPath(name), b)
+	}
 	var progress io.Writer
 	if isTerminal(stderr) {
 		progress = stderr
 	}
-	opts := calibrate.Options{Users: *users, Replications: *reps, Seed: *seed, MaxEvals: *evals, Passes: *passes, Progress: progress}
+	opts := calibrate.Options{Scale: *scale, Replications: *reps, Seed: *seed, MaxEvals: *evals, Passes: *passes, Progress: progress}
 	res, err := calibrate.Fit(ctx, start, calibrate.DefaultParams(), targets, load, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "giftsim calibrate: %v\n", err)

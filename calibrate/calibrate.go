@@ -58,7 +58,6 @@ func DefaultParams() []Param {
 		{Name: "deadline_boost", Field: func(b *sim.Behaviour) *float64 { return &b.DeadlineBoost }, Lo: 0.01, Hi: 100, Targets: []string{"B1", "B2"}},
 		{Name: "redeem_rate", Field: func(b *sim.Behaviour) *float64 { return &b.RedeemRate }, Lo: 0.0005, Hi: 2, Targets: []string{"B1", "B2"}},
 		{Name: "gift_rate", Field: func(b *sim.Behaviour) *float64 { return &b.GiftRate }, Lo: 0.0002, Hi: 1, Targets: []string{"B1", "B2"}},
-		{Name: "gift_prob", Field: func(b *sim.Behaviour) *float64 { return &b.GiftProb }, Lo: 0.01, Hi: 1, Targets: []string{"B1", "B2"}},
 		{Name: "attention_hours", Field: func(b *sim.Behaviour) *float64 { return &b.AttentionHours }, Lo: 0.1, Hi: 200, Targets: []string{"B3"}},
 		{Name: "claim_rate", Field: func(b *sim.Behaviour) *float64 { return &b.ClaimRate }, Lo: 0.01, Hi: 50, Targets: []string{"B3"}},
 		{Name: "label_urgency", Field: func(b *sim.Behaviour) *float64 { return &b.LabelUrgency }, Lo: 0.01, Hi: 200, Targets: []string{"B5"}},
@@ -70,7 +69,7 @@ func DefaultParams() []Param {
 
 // Options control a calibration.
 type Options struct {
-	Users        int       // Users overrides the scenarios' population (0: keep), for speed.
+	Scale        float64   // Scale shrinks each scenario's population and sends (0 or 1: full size), for speed.
 	Replications int       // Replications per evaluation (0: 10).
 	Seed         uint64    // Seed of the common random numbers (0: the scenarios' own).
 	MaxEvals     int       // MaxEvals caps evaluations per parameter group and pass (0: 60).
@@ -110,8 +109,10 @@ type Result struct {
 	Loss      float64
 }
 
-// Loader returns the experiment of a scenario name or path.
-type Loader func(scenario string) (*sim.Experiment, error)
+// Loader returns the experiment of a scenario name or path as it runs with
+// behavioural profile b (the scenario's own behaviour settings still apply
+// on top).
+type Loader func(scenario string, b sim.Behaviour) (*sim.Experiment, error)
 
 // Evaluate runs every target's pair of arms with behaviour b and returns
 // what the model gives for each.
@@ -160,7 +161,7 @@ func (p *pairResult) fitted(t Target) Fitted {
 }
 
 func runPair(ctx context.Context, b sim.Behaviour, t Target, load Loader, opts Options) (*pairResult, error) {
-	src, err := load(t.Scenario)
+	src, err := load(t.Scenario, b)
 	if err != nil {
 		return nil, err
 	}
@@ -189,12 +190,10 @@ func runPair(ctx context.Context, b sim.Behaviour, t Target, load Loader, opts O
 	exp := *src
 	exp.Arms = make([]sim.Arm, len(arms))
 	for i, a := range arms {
-		a.Config.Behaviour = withBehaviour(a.Config.Behaviour, b)
-		if opts.Users > 0 && a.Config.Population.Users > 0 {
+		if scale := opts.Scale; scale > 0 && scale < 1 && a.Config.Population.Users > 0 {
 			// A smaller population gets proportionally fewer sends, so each
 			// user sees the campaign as often as at full size.
-			scale := float64(opts.Users) / float64(a.Config.Population.Users)
-			a.Config.Population.Users = opts.Users
+			a.Config.Population.Users = max(2, int(math.Round(float64(a.Config.Population.Users)*scale)))
 			a.Config.Campaign = append([]sim.Push(nil), a.Config.Campaign...)
 			for j := range a.Config.Campaign {
 				a.Config.Campaign[j].SendsPerDay = int(math.Round(float64(a.Config.Campaign[j].SendsPerDay) * scale))
@@ -222,20 +221,6 @@ func runPair(ctx context.Context, b sim.Behaviour, t Target, load Loader, opts O
 		pr.base[id] = [3]float64{e.Mean, e.Low, e.High}
 	}
 	return pr, nil
-}
-
-// withBehaviour returns the scenario arm's behaviour with b's values, except
-// where the arm itself departs from the defaults: an arm that sets a
-// behaviour field keeps it.
-func withBehaviour(arm, b sim.Behaviour) sim.Behaviour {
-	def := sim.DefaultBehaviour()
-	out := b
-	for _, p := range DefaultParams() {
-		if *p.Field(&arm) != *p.Field(&def) {
-			*p.Field(&out) = *p.Field(&arm)
-		}
-	}
-	return out
 }
 
 // loss is the tolerance-scaled squared misfit.

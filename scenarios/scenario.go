@@ -80,7 +80,11 @@ const (
 
 // Parse decodes and checks the scenario in data; file names it in errors and
 // anchors a relative graph.file. The error is an Errors listing every problem.
-func Parse(file string, data []byte) (*Scenario, error) {
+func Parse(file string, data []byte) (*Scenario, error) { return parse(file, data, nil) }
+
+// parse is Parse with the behaviour's base taken from prof instead of the
+// shipped profile, when prof is not nil; a profile: field still wins.
+func parse(file string, data []byte, prof *sim.Behaviour) (*Scenario, error) {
 	root, err := parseYAML(file, data)
 	if err != nil {
 		return nil, err
@@ -89,6 +93,9 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	errs := &collector{}
 	d := newDecoder(file, tab, errs)
 	s := &Scenario{file: file, name: defaultName(file), seed: defaultSeed, reps: defaultReps, base: defaultConfig()}
+	if prof != nil {
+		s.base.Behaviour = *prof
+	}
 	var armsNode, sweepKey, sweepNode *yaml.Node
 	// The profile sets the behaviour's base, so it is read before the
 	// behaviour fields that override it, wherever it stands in the file.
@@ -473,9 +480,34 @@ func LoadFile(path string) (*sim.Experiment, error) {
 	return s.Experiment(), nil
 }
 
+// LoadFileWithProfile is LoadFile with behaviour b in place of the shipped
+// profile: what the scenario would give if b were shipped. Calibration
+// evaluates candidate profiles with it.
+func LoadFileWithProfile(path string, b sim.Behaviour) (*sim.Experiment, error) {
+	data, err := readScenario(path)
+	if err != nil {
+		return nil, err
+	}
+	s, err := parse(path, data, &b)
+	if err != nil {
+		return nil, err
+	}
+	return s.Experiment(), nil
+}
+
 // ParseFile is Parse for the file at path, with LoadFile's fallback to the
 // bundled examples. It refuses files over MaxFileSize before reading them.
 func ParseFile(file string) (*Scenario, error) {
+	data, err := readScenario(file)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(file, data)
+}
+
+// readScenario reads the file at path, or the bundled copy of an example
+// that is not on disk.
+func readScenario(file string) ([]byte, error) {
 	data, err := readFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
 		if name, ok := bundledName(file); ok {
@@ -484,10 +516,7 @@ func ParseFile(file string) (*Scenario, error) {
 			}
 		}
 	}
-	if err != nil {
-		return nil, err
-	}
-	return Parse(file, data)
+	return data, err
 }
 
 // readFile reads at most MaxFileSize bytes of a regular file.

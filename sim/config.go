@@ -177,14 +177,17 @@ func DefaultConfig() Config {
 	}
 }
 
-// DefaultBehaviour returns the default behavioural parameters.
+// DefaultBehaviour returns the uncalibrated priors of the behavioural
+// parameters: the starting point of `giftsim calibrate --from-defaults`.
+// Scenarios start from the calibrated profile it writes
+// (scenarios/profiles/default.yaml), not from these.
 func DefaultBehaviour() Behaviour {
 	b := Behaviour{
-		ClaimProb: 0.35, ClaimRate: 0.5, AttentionHours: 4,
-		RedeemProb: 0.6, RedeemRate: 0.02, ForgetHours: 120, DeadlineBoost: 3, DeadlineHours: 24,
-		GiftProb: 0.15, GiftRate: 0.01,
+		ClaimProb: 0.35, ClaimRate: 0.2, AttentionHours: 8,
+		RedeemProb: 0.6, RedeemRate: 0.003, ForgetHours: 200, DeadlineBoost: 30, DeadlineHours: 24,
+		GiftProb: 0.6, GiftRate: 0.001,
 		AcceptProb: 0.6, RefuseProb: 0.1, AcceptRate: 0.2,
-		ExistingBoost: 1.5, InquiryProb: 0.05, LabelInquiryProb: 0.0015, LabelUrgency: 1, LabelHours: 24,
+		ExistingBoost: 1.5, InquiryProb: 0.05, LabelInquiryProb: 0.002, LabelUrgency: 1.5, LabelHours: 24,
 		Basket: platform.CNY(80), Margin: 0.6,
 	}
 	// A working day: quiet at night, peaks late morning, noon and evening.
@@ -192,8 +195,8 @@ func DefaultBehaviour() Behaviour {
 	b.WeekendActivity = [24]float64{0.2, 0.1, 0.05, 0.05, 0.05, 0.05, 0.1, 0.3, 0.7, 1.1, 1.4, 1.5, 1.7, 1.5, 1.4, 1.4, 1.4, 1.4, 1.5, 1.6, 1.7, 1.6, 1.2, 0.6}
 	// Redemptions follow meals and shopping: lunch, then dinner and the evening.
 	b.RedeemActivity = [24]float64{0.1, 0.05, 0.02, 0.02, 0.02, 0.05, 0.2, 0.6, 0.8, 0.9, 1.1, 2.2, 3.0, 1.8, 1.0, 0.9, 1.0, 1.6, 2.4, 2.2, 1.6, 1.1, 0.6, 0.3}
-	b.IntentSpread = 0.8
-	b.Selection[platform.ChannelLiveStream] = 1
+	b.IntentSpread = 0.9
+	b.Selection[platform.ChannelLiveStream] = 2.5
 	b.ImpulseProb, b.ImpulseScale, b.ImpulseRate, b.ImpulseHours = 0.1, platform.CNY(100), 1, 2
 	return b
 }

@@ -85,12 +85,13 @@ type model struct {
 	ipDay        []int32 // R17, per abnormal IP group
 	ipClaims     []int32
 
-	counts    [platform.NumStates]int
-	moves     [16]int        // moves counts lifecycle transitions by event
-	refused   map[string]int // refused counts refusals by rule id
-	quotaDay  int
-	quotaUsed int
-	days      int
+	counts     [platform.NumStates]int
+	moves      [16]int        // moves counts lifecycle transitions by event
+	refused    map[string]int // refused counts refusals by rule id
+	quotaDay   int
+	quotaUsed  int
+	penaltyDay int // penaltyDay is the first day of the R18 display restriction, -1 before it
+	days       int
 
 	redeemedFace, fees, sales platform.Money
 	viaGift, timely           int
@@ -100,6 +101,10 @@ type model struct {
 
 func newModel(cfg *Config, w *World, seed uint64, rep int) *model {
 	clk := newClock(cfg.Start)
+	// The model reads the behaviour as shaped by the merchant's industry.
+	own := *cfg
+	own.Behaviour = IndustryPreset(cfg.Merchant.Industry).apply(cfg.Behaviour)
+	cfg = &own
 	b := &cfg.Behaviour
 	validity := int64(cfg.Coupon.Validity / time.Second)
 	m := &model{
@@ -112,7 +117,7 @@ func newModel(cfg *Config, w *World, seed uint64, rep int) *model {
 		aux:      newStream(seed, rep, purposeReport),
 		validity: validity, transferCap: cfg.Coupon.TransferLimit(),
 		labelled: cfg.Coupon.Label == LabelLimited24h,
-		quota:    cfg.Merchant.Quota(), risk: cfg.Risk, quotaDay: -1,
+		quota:    cfg.Merchant.Quota(), risk: cfg.Risk, quotaDay: -1, penaltyDay: -1,
 		refused: map[string]int{},
 	}
 	n := w.N()
@@ -239,6 +244,19 @@ func (m *model) push(i int) {
 	}
 	if wd, _ := m.clk.weekdayHour(now); p.WeekdaysOnly && wd >= 5 {
 		return
+	}
+	if m.cfg.Compliance.ForceFollow {
+		// R18: forcing a follow is induced sharing. The platform notices it
+		// on the first push day and restricts coupon display for the 7 days
+		// after, so pushes in that window reach nobody.
+		if m.penaltyDay < 0 {
+			m.penaltyDay = day + 1
+		}
+		if day >= m.penaltyDay && day < m.penaltyDay+int(platform.DisplayPenalty/platform.Day) {
+			m.refused["R18"] += p.SendsPerDay
+			m.out.kpi[kpiRuleRefused] += float64(p.SendsPerDay)
+			return
+		}
 	}
 	pool := m.w.prospects
 	switch p.Target {

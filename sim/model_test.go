@@ -471,3 +471,22 @@ func TestCascadeMatchesBranchingProcess(t *testing.T) {
 		}
 	}
 }
+
+func TestR18PenaltyRestrictsDisplay(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Campaign[0].WeekdaysOnly = false
+	fair := runModel(t, cfg, 10)
+	cfg.Compliance.ForceFollow = true
+	penalised := runModel(t, cfg, 10)
+	if got, want := penalised.refused["R18"], 7*cfg.Campaign[0].SendsPerDay; got != want {
+		t.Fatalf("R18: %d sends suppressed, want 7 days of %d", got, cfg.Campaign[0].SendsPerDay)
+	}
+	for d := 1; d <= 7; d++ {
+		if penalised.out.series[d][seriesExposed] != 0 {
+			t.Fatalf("R18: day %d exposed %g users during the restriction", d, penalised.out.series[d][seriesExposed])
+		}
+	}
+	if penalised.out.kpi[kpiIssued] >= fair.out.kpi[kpiIssued] {
+		t.Fatalf("R18: the penalty cost nothing (%g vs %g coupons)", penalised.out.kpi[kpiIssued], fair.out.kpi[kpiIssued])
+	}
+}

@@ -1,0 +1,6 @@
+//go:build race
+
+package calibrate
+
+// raceEnabled is true when the race detector slows every run several times.
+const raceEnabled = true
