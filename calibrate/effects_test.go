@@ -38,9 +38,11 @@ func TestShippedProfileReproducesSeed(t *testing.T) {
 
 // TestValiditySweepIsMonotone checks the trade-off's shape on the bundled
 // validity sweep (1 to 90 days): the redemption rate falls and new customers
-// rise with every step of validity, because both come from mechanisms that
-// are smooth in the validity (fading intent with a deadline; time to pass a
-// coupon on), not from constants keyed to it.
+// rise with validity, because both come from mechanisms that are smooth in
+// the validity (fading intent with a deadline; steady occasions to pass a
+// coupon on), not from constants keyed to it. Both curves flatten once the
+// validity outlasts the intent and the gifting occasions, so a step may stay
+// level within noise (1%), never move against the trend beyond it.
 func TestValiditySweepIsMonotone(t *testing.T) {
 	if testing.Short() || raceEnabled {
 		t.Skip("full-size runs; .ci/run runs this test without -race")
@@ -53,14 +55,23 @@ func TestValiditySweepIsMonotone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 1; i < len(res.Arms); i++ {
-		prev, cur := res.Arms[i-1], res.Arms[i]
-		t.Logf("%-24s redemption %.2f%%, new customers %.1f", cur.Name, cur.KPIs["redemption_rate"].Mean, cur.KPIs["new_customers"].Mean)
-		if cur.KPIs["redemption_rate"].Mean >= prev.KPIs["redemption_rate"].Mean {
-			t.Errorf("redemption rate rises from %s (%.2f) to %s (%.2f)", prev.Name, prev.KPIs["redemption_rate"].Mean, cur.Name, cur.KPIs["redemption_rate"].Mean)
+	const noise = 0.01
+	red := func(i int) float64 { return res.Arms[i].KPIs["redemption_rate"].Mean }
+	nc := func(i int) float64 { return res.Arms[i].KPIs["new_customers"].Mean }
+	for i := range res.Arms {
+		t.Logf("%-24s redemption %.2f%%, new customers %.1f", res.Arms[i].Name, red(i), nc(i))
+		if i == 0 {
+			continue
 		}
-		if cur.KPIs["new_customers"].Mean <= prev.KPIs["new_customers"].Mean {
-			t.Errorf("new customers fall from %s (%.1f) to %s (%.1f)", prev.Name, prev.KPIs["new_customers"].Mean, cur.Name, cur.KPIs["new_customers"].Mean)
+		if red(i) > red(i-1)*(1+noise) {
+			t.Errorf("redemption rate rises from %s (%.2f) to %s (%.2f)", res.Arms[i-1].Name, red(i-1), res.Arms[i].Name, red(i))
 		}
+		if nc(i) < nc(i-1)*(1-noise) {
+			t.Errorf("new customers fall from %s (%.1f) to %s (%.1f)", res.Arms[i-1].Name, nc(i-1), res.Arms[i].Name, nc(i))
+		}
+	}
+	last := len(res.Arms) - 1
+	if red(last) > 0.8*red(0) || nc(last) < 1.5*nc(0) {
+		t.Errorf("the trade-off is too flat: redemption %.2f%% → %.2f%%, new customers %.1f → %.1f", red(0), red(last), nc(0), nc(last))
 	}
 }

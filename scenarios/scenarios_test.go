@@ -45,6 +45,7 @@ campaign:
 replications: 3
 `)
 	want := sim.DefaultConfig()
+	want.Behaviour = shippedProfile()
 	want.Coupon.Validity = 7 * platform.Day
 	want.Campaign[0].SendsPerDay = 500
 	want.Compliance.Industry = want.Merchant.Industry
@@ -295,7 +296,9 @@ func TestExamples(t *testing.T) {
 				if e.Name == "scale-1m" {
 					continue
 				}
-				if a.Config.Population.Users > 20000 || exp.Replications > 10 {
+				// The effect examples need large samples to measure a 3% change;
+				// every example still runs in seconds.
+				if a.Config.Population.Users > 100000 || exp.Replications > 20 {
 					t.Errorf("arm %s: %d users, %d replications; examples stay small", a.Name, a.Config.Population.Users, exp.Replications)
 				}
 			}

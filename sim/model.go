@@ -434,8 +434,10 @@ func (m *model) inquiry(u int32) {
 //   - impulse: with probability ImpulseProb·e^(−face/ImpulseScale), an
 //     impulse redemption at ImpulseRate within ImpulseHours (B4).
 //
-// Gifting on has probability GiftProb and hazard GiftRate·e^(−s/ForgetHours)
-// weighted by Activity, within the transfer limit.
+// Gifting on has probability GiftProb and hazard GiftRate weighted by
+// Activity, without decay: occasions to pass a coupon on (a friend's visit,
+// a meal together) come at a steady rate, so a longer validity leaves more of
+// them (B2). It is bounded by the transfer limit.
 func (m *model) plan(c int32) {
 	now := m.now()
 	u := m.holder[c]
@@ -472,7 +474,7 @@ func (m *model) plan(c int32) {
 	}
 	giftAt := int64(never)
 	if int(m.transfers[c]) < m.transferCap && r.Float64() < b.GiftProb {
-		giftAt = m.clk.sample(r, m.browse, b.GiftRate, b.ForgetHours, rcv, now, exp)
+		giftAt = m.clk.sample(r, m.browse, b.GiftRate, 0, rcv, now, exp)
 	}
 	m.redeemAt[c] = -1
 	if redeemAt < exp {
