@@ -1,6 +1,9 @@
 package engine
 
-import "fmt"
+import (
+	"fmt"
+	"math/bits"
+)
 
 // Time is simulated time in seconds from the scenario's start.
 type Time = int64
@@ -44,7 +47,7 @@ func (e Event) Seq() uint64 { return e.key & (1<<seqBits - 1) }
 // Queue is a priority queue of events with FIFO lanes for fixed delays. The
 // zero value is not usable; call New.
 type Queue struct {
-	heap  []Event
+	heap  radix
 	lanes []lane
 	seq   uint64
 	now   Time
@@ -61,7 +64,7 @@ type lane struct {
 
 // New returns an empty queue at time 0 with one FIFO lane per fixed delay.
 func New(laneDelays ...Time) *Queue {
-	q := &Queue{heap: make([]Event, heapBase, 1024)}
+	q := &Queue{}
 	for _, d := range laneDelays {
 		if d < 0 {
 			panic(fmt.Sprintf("engine: negative lane delay %d", d))
@@ -79,7 +82,7 @@ func (q *Queue) Popped() uint64 { return q.pops }
 
 // Len is the number of pending events.
 func (q *Queue) Len() int {
-	n := q.heapLen()
+	n := q.heap.n
 	for i := range q.lanes {
 		n += len(q.lanes[i].buf) - q.lanes[i].head
 	}
@@ -99,7 +102,7 @@ func (q *Queue) makeKey(at Time) uint64 {
 
 // At schedules an event at time at; a time in the past is clamped to Now.
 func (q *Queue) At(at Time, kind uint8, id int32, gen uint32) {
-	q.push(Event{key: q.makeKey(at), val: pack(kind, id, gen)})
+	q.heap.push(Event{key: q.makeKey(at), val: pack(kind, id, gen)})
 }
 
 // After schedules an event on lane i, at Now plus the lane's delay.
@@ -118,8 +121,8 @@ func (q *Queue) After(i int, kind uint8, id int32, gen uint32) {
 // its time. It returns false when no such event is pending.
 func (q *Queue) Next(horizon Time) (Event, bool) {
 	best, from := uint64(1<<64-1), -1
-	if q.heapLen() > 0 {
-		best = q.heap[heapBase].key
+	if k, ok := q.heap.min(); ok {
+		best = k
 	}
 	for i := range q.lanes {
 		l := &q.lanes[i]
@@ -136,86 +139,103 @@ func (q *Queue) Next(horizon Time) (Event, bool) {
 		e = l.buf[l.head]
 		l.head++
 	} else {
-		e = q.pop()
+		e = q.heap.pop()
 	}
 	q.now = e.At()
 	q.pops++
 	return e, true
 }
 
-// The heap is 4-ary and stored from index heapBase, so that the four
-// children of a node (16 bytes each) share one 64-byte cache line.
-const heapBase = 3
-
-func (q *Queue) heapLen() int { return len(q.heap) - heapBase }
-
-// push adds e to the heap.
-func (q *Queue) push(e Event) {
-	h := append(q.heap, e)
-	i := len(h) - 1 - heapBase
-	for i > 0 {
-		p := (i - 1) >> 2
-		if h[p+heapBase].key <= e.key {
-			break
-		}
-		h[i+heapBase] = h[p+heapBase]
-		i = p
-	}
-	h[i+heapBase] = e
-	q.heap = h
+// The pending events outside the lanes live in a radix heap (Ahuja,
+// Mehlhorn, Orlin and Tarjan, 1990): a monotone priority queue, which fits
+// discrete-event simulation because no event is ever scheduled before the
+// last one popped. Bucket i holds the events whose key first differs from
+// the last popped key at bit i−1 (bucket 0: equal to it). A push is an
+// append; a pop that finds bucket 0 empty takes the smallest non-empty
+// bucket, makes its minimum the new last key, and spreads the bucket's
+// events over lower buckets. Each event moves down at most 64 times, and
+// the work is sequential appends, which caches love.
+type radix struct {
+	buckets [64][]Event // keys are below 2^63, so 64 buckets cover every difference
+	full    uint64      // full has bit i set when bucket i is not empty
+	last    uint64      // last is the key of the last event popped from the heap
+	n       int
+	// peek caches the smallest key while peekOK. Peeking must not move
+	// last: a lane event may pop first and schedule keys below the heap's
+	// minimum, which must still land in the right bucket.
+	peek   uint64
+	peekOK bool
 }
 
-// pop removes and returns the heap's minimum. It walks the hole down along
-// the smallest children to a leaf, then sifts the last element up from there
-// (Floyd's method), which saves a comparison per level.
-func (q *Queue) pop() Event {
-	h := q.heap[heapBase:]
-	top := h[0]
-	n := len(h) - 1
-	last := h[n]
-	q.heap = q.heap[:n+heapBase]
-	if n == 0 {
-		return top
+// push adds e, whose key must not be below the last popped key.
+func (h *radix) push(e Event) {
+	b := bits.Len64(e.key ^ h.last)
+	h.buckets[b] = append(h.buckets[b], e)
+	h.full |= 1 << b
+	h.n++
+	if h.peekOK && e.key < h.peek {
+		h.peek = e.key
 	}
-	h = h[:n]
-	i := 0
-	for {
-		c := 4*i + 1
-		if c+3 < n {
-			m, mk := c, h[c].key
-			if k := h[c+1].key; k < mk {
-				m, mk = c+1, k
-			}
-			if k := h[c+2].key; k < mk {
-				m, mk = c+2, k
-			}
-			if k := h[c+3].key; k < mk {
-				m = c + 3
-			}
-			h[i] = h[m]
-			i = m
-			continue
-		}
-		if c < n {
-			m, mk := c, h[c].key
-			for j := c + 1; j < n; j++ {
-				if h[j].key < mk {
-					m, mk = j, h[j].key
-				}
-			}
-			h[i] = h[m]
-			i = m
-		}
-		break
+}
+
+// min returns the smallest key without removing it; false when empty.
+func (h *radix) min() (uint64, bool) {
+	if h.n == 0 {
+		return 0, false
 	}
-	for i > 0 {
-		p := (i - 1) >> 2
-		if h[p].key <= last.key {
-			break
-		}
-		h[i] = h[p]
-		i = p
+	if !h.peekOK {
+		h.peek, h.peekOK = minKey(h.buckets[h.lowest()]), true
 	}
-	h[i] = last
-	return top
+	return h.peek, true
+}
+
+// lowest is the index of the smallest non-empty bucket, which holds the
+// smallest keys.
+func (h *radix) lowest() int { return bits.TrailingZeros64(h.full) }
+
+func minKey(b []Event) uint64 {
+	m := b[0].key
+	for _, e := range b[1:] {
+		if e.key < m {
+			m = e.key
+		}
+	}
+	return m
+}
+
+// refill makes the smallest key the new last key and spreads its bucket
+// over lower buckets, so that the smallest event lands in bucket 0.
+func (h *radix) refill() {
+	i := h.lowest()
+	if i == 0 {
+		return
+	}
+	b := h.buckets[i]
+	m := h.peek
+	if !h.peekOK {
+		m = minKey(b)
+	}
+	h.last = m
+	for _, e := range b {
+		j := bits.Len64(e.key ^ m)
+		h.buckets[j] = append(h.buckets[j], e)
+		h.full |= 1 << j
+	}
+	h.buckets[i] = b[:0]
+	h.full &^= 1 << i
+}
+
+// pop removes and returns the smallest event; the heap must not be empty.
+func (h *radix) pop() Event {
+	if len(h.buckets[0]) == 0 {
+		h.refill()
+	}
+	h.peekOK = false
+	e := h.buckets[0][len(h.buckets[0])-1]
+	h.buckets[0] = h.buckets[0][:len(h.buckets[0])-1]
+	if len(h.buckets[0]) == 0 {
+		h.full &^= 1
+	}
+	h.n--
+	return e
 }
