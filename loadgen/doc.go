@@ -1,0 +1,24 @@
+// Package loadgen drives a coupon platform (the mock or a staging server)
+// with vegeta and judges the run against a load plan's thresholds.
+//
+// A Plan (strict YAML, see docs/LOAD.md) names the target, the merchant
+// whose key signs the requests (HMAC or v3 RSA, through platform/sign), the
+// identities (the mock's fixture, a CSV of openids, or gofakeit users) and
+// phases run one after another. A phase is one vegeta attack: an operation
+// mix (v3 or /card/gift sends, queries, gift offers, claims, refusals,
+// redemptions, idempotent retries) at a rate profile (constant, ramp, steps,
+// the daily curve compressed into the platform day, half-hour slot bursts),
+// each a vegeta.Pacer. The model is open: the schedule is kept, the number
+// of workers is capped, and a run that falls behind shows it as achieved
+// against target rate and lag.
+//
+// Answers are counted by the platform's code read from the body, since some
+// calls answer HTTP 200 with an error code. Thresholds such as
+// "sends.accepted == 50000" or "latency.p99 < 50ms" are small expressions
+// (ParseThreshold) over the metrics MetricNames lists.
+//
+// The package is the only importer of vegeta and never imports the mock's
+// server: the two meet over HTTP, so a run against staging works the same
+// way. Raw results are written in vegeta's binary format, so vegeta report
+// and vegeta plot read them, and SummarizeFiles merges several hosts' files.
+package loadgen

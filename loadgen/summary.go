@@ -1,0 +1,509 @@
+package loadgen
+
+import (
+	"bufio"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"giftsim/results"
+)
+
+// Summary is what a run measured and how its thresholds were judged.
+type Summary struct {
+	Plan     string    // Plan names the plan.
+	Target   string    // Target is the base URL driven.
+	Host     string    // Host names the machine (and shard) that ran it.
+	Seed     uint64    // Seed is the seed of the driver's random choices.
+	RunTag   string    // RunTag starts every out_request_no of the run.
+	Shard    int       // Shard is this host's shard (from 0).
+	Shards   int       // Shards is the number of shards (1: not sharded).
+	Started  time.Time // Started is when the first phase began.
+	Merchant string    // Merchant is the signing merchant.
+	Quota    int       // Quota is its daily quota (0: unknown).
+	// Interrupted is set when the run stopped before its schedule ended
+	// (a signal or the plan's max_duration).
+	Interrupted bool
+	Phases      []*PhaseSummary
+	// Verdicts are the thresholds as judged: each phase's, then the plan's.
+	Verdicts []Verdict
+
+	total   *stats
+	hosts   []string // hosts name the machines of merged results.
+	targetR float64  // targetR is a merged run's target rate from its hosts' summaries.
+}
+
+// PhaseSummary is one phase's results.
+type PhaseSummary struct {
+	Name    string
+	Started time.Time
+	// Capacity is the highest step rate that held (phases with hold:);
+	// HasCapacity says it was measured.
+	Capacity    float64
+	HasCapacity bool
+	Steps       []StepSummary
+	// FellBack counts operations sent as sends because no coupon was there
+	// to act on.
+	FellBack int
+
+	stats *stats
+}
+
+// StepSummary is one step of a phase with hold:.
+type StepSummary struct {
+	Rate     float64 // Rate is the step's target rate.
+	Judged   bool    // Judged says the step ran to its end.
+	Held     bool
+	Observed string
+}
+
+// Verdict is one threshold as judged.
+type Verdict struct {
+	Phase    string // Phase is the phase it judges ("" for the whole run).
+	Expr     string
+	Observed string
+	Pass     bool
+	Err      error // Err says why the threshold could not be judged.
+}
+
+// String formats the verdict as PASS or FAIL, the expression and what was
+// observed.
+func (v Verdict) String() string {
+	s := "FAIL"
+	if v.Pass {
+		s = "PASS"
+	}
+	e := v.Expr
+	if v.Phase != "" {
+		e = "[" + v.Phase + "] " + e
+	}
+	o := v.Observed
+	if v.Err != nil {
+		o = v.Err.Error()
+	}
+	return fmt.Sprintf("%s  %s  (%s)", s, e, o)
+}
+
+// Passed reports whether every threshold passed and the run was not
+// interrupted.
+func (s *Summary) Passed() bool {
+	if s.Interrupted {
+		return false
+	}
+	for _, v := range s.Verdicts {
+		if !v.Pass {
+			return false
+		}
+	}
+	return true
+}
+
+// Phase returns the named phase's summary, or nil.
+func (s *Summary) Phase(name string) *PhaseSummary {
+	for _, p := range s.Phases {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// Metric returns a metric (see MetricNames) of a phase, or of the whole run
+// for phase "".
+func (s *Summary) Metric(phase, name string) (float64, bool) {
+	if phase != "" {
+		p := s.Phase(phase)
+		if p == nil {
+			return 0, false
+		}
+		if name == "capacity" {
+			return p.Capacity, p.HasCapacity
+		}
+		return p.stats.metric(name)
+	}
+	switch name {
+	case "capacity":
+		for i := len(s.Phases) - 1; i >= 0; i-- {
+			if s.Phases[i].HasCapacity {
+				return s.Phases[i].Capacity, true
+			}
+		}
+		return 0, false
+	case "rate.target":
+		if s.targetR > 0 {
+			return s.targetR, true
+		}
+	}
+	return s.total.metric(name)
+}
+
+// Judge evaluates the plan's thresholds against the summary (Run does for
+// a whole run; call it for results merged from several hosts) and returns
+// the verdicts, which it also keeps in Verdicts.
+func (s *Summary) Judge(p *Plan) []Verdict {
+	s.Verdicts = nil
+	eval := func(phase string, c Check) {
+		v := Verdict{Phase: phase, Expr: c.String()}
+		if phase != "" && s.Phase(phase) == nil {
+			v.Err = fmt.Errorf("no results for phase %s", phase)
+		} else {
+			v.Pass, v.Observed, v.Err = c.Eval(func(name string) (float64, bool) { return s.Metric(phase, name) })
+			if v.Err != nil {
+				v.Pass = false
+			}
+		}
+		s.Verdicts = append(s.Verdicts, v)
+	}
+	for _, ph := range p.Phases {
+		for _, c := range ph.Thresholds {
+			eval(ph.Name, c)
+		}
+	}
+	for _, c := range p.Thresholds {
+		eval("", c)
+	}
+	return s.Verdicts
+}
+
+// latencyCurve are the quantiles of the latency curve in a results.Load.
+var latencyCurve = []float64{0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.975, 0.99, 0.995, 0.999, 0.9999, 1}
+
+// Load returns the plain summary the reports render (results.Load).
+func (s *Summary) Load() *results.Load {
+	t := s.total
+	l := &results.Load{
+		Schema: results.LoadSchemaVersion, Plan: s.Plan, Target: s.Target, Started: s.Started,
+		Duration: t.lastEnd.Seconds(), Codes: t.codes(),
+	}
+	host := s.Host // the host that judged the thresholds; none for merged results
+	switch {
+	case len(s.hosts) > 0:
+		l.Hosts, host = slices.Clone(s.hosts), ""
+	case s.Host != "":
+		l.Hosts = []string{s.Host}
+	}
+	l.Rate.Target, _ = s.Metric("", "rate.target")
+	l.Rate.Achieved, _ = s.Metric("", "rate.achieved")
+	targets := make([]float64, len(t.seconds))
+	for _, p := range s.Phases {
+		ps := p.stats
+		if ps.schedule == nil {
+			continue
+		}
+		off := ps.start.Sub(s.Started).Seconds()
+		for i := range targets {
+			a, b := float64(i)-off, float64(i+1)-off
+			if b <= 0 {
+				continue
+			}
+			targets[i] += ps.schedule.Hits(secs(b)) - ps.schedule.Hits(secs(max(a, 0)))
+		}
+	}
+	for i, x := range t.seconds {
+		if x.count == 0 && targets[i] == 0 {
+			continue
+		}
+		sorted := slices.Sorted(slices.Values(x.lat))
+		q := func(f float64) float64 { v, _ := quantile(sorted, f); return v * 1e3 }
+		l.Seconds = append(l.Seconds, results.LoadSecond{T: i, Count: x.count, Target: targets[i],
+			P50: q(0.5), P90: q(0.9), P99: q(0.99), Codes: maps.Clone(x.codes)})
+	}
+	if lat := t.latencies(); len(lat) > 0 {
+		for _, f := range latencyCurve {
+			v, _ := quantile(lat, f)
+			l.Latency = append(l.Latency, results.LoadPercentile{Quantile: f, Ms: v * 1e3})
+		}
+	}
+	if s.Merchant != "" {
+		l.Quota = []results.QuotaUse{{Merchant: s.Merchant, Used: t.count(groupOps("sends"), "issued"), Quota: s.Quota}}
+	}
+	for _, v := range s.Verdicts {
+		e := v.Expr
+		if v.Phase != "" {
+			e = "[" + v.Phase + "] " + e
+		}
+		o := v.Observed
+		if v.Err != nil {
+			o = v.Err.Error()
+		}
+		l.Thresholds = append(l.Thresholds, results.Threshold{Expr: e, Observed: o, Pass: v.Pass, Host: host})
+	}
+	return l
+}
+
+// sortedCodes returns the codes of counts, accepted first, then by name.
+func sortedCodes(counts map[string]int) []string {
+	codes := slices.Sorted(maps.Keys(counts))
+	slices.SortStableFunc(codes, func(a, b string) int { return cmp.Compare(btoi(b == CodeAccepted), btoi(a == CodeAccepted)) })
+	return codes
+}
+
+// ms formats seconds as milliseconds.
+func ms(v float64, ok bool) string {
+	if !ok {
+		return "-"
+	}
+	return formatValue(v, dimTime)
+}
+
+// WriteText writes the summary table and the verdicts.
+func (s *Summary) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(w, "plan %s  target %s  seed %d  run %s", s.Plan, s.Target, s.Seed, s.RunTag)
+	if s.Shards > 1 {
+		fmt.Fprintf(w, "  shard %d/%d", s.Shard+1, s.Shards)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(tw, "phase\trequests\trate/s\ttarget/s\tp50\tp90\tp99\tmax\tlag p99\t")
+	row := func(name string, st *stats) {
+		get := func(m string) (float64, bool) { return st.metric(m) }
+		ach, okA := get("rate.achieved")
+		tgt, okT := get("rate.target")
+		rate := func(v float64, ok bool) string {
+			if !ok {
+				return "-"
+			}
+			return fmt.Sprintf("%.0f", v)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", name, st.hits, rate(ach, okA), rate(tgt, okT),
+			ms(get("latency.p50")), ms(get("latency.p90")), ms(get("latency.p99")), ms(get("latency.max")), ms(get("lag.p99")))
+	}
+	for _, p := range s.Phases {
+		row(p.Name, p.stats)
+	}
+	if len(s.Phases) > 1 {
+		row("total", s.total)
+	}
+	tw.Flush()
+
+	fmt.Fprintln(w)
+	for _, p := range s.Phases {
+		var parts []string
+		for _, op := range append([]Op{0}, wireOps...) {
+			o := p.stats.tally[op]
+			if o.total == 0 {
+				continue
+			}
+			var cs []string
+			for _, c := range sortedCodes(o.codes) {
+				cs = append(cs, fmt.Sprintf("%s %d", c, o.codes[c]))
+			}
+			if o.replayed > 0 {
+				cs = append(cs, fmt.Sprintf("(replayed %d)", o.replayed))
+			}
+			parts = append(parts, fmt.Sprintf("%s %d: %s", op, o.total, strings.Join(cs, ", ")))
+		}
+		fmt.Fprintf(w, "%s  %s\n", p.Name, strings.Join(parts, "; "))
+		if p.FellBack > 0 {
+			fmt.Fprintf(w, "%s  %d operations found no coupon to act on and were sent as sends\n", p.Name, p.FellBack)
+		}
+		if behind := p.behind(); behind != "" {
+			fmt.Fprintf(w, "%s  %s\n", p.Name, behind)
+		}
+		if st := p.stats; st.schedule != nil && st.hits < st.planned && !s.Interrupted && !p.HasCapacity {
+			fmt.Fprintf(w, "%s  sent %d of its %d requests before its bound (its time, or the end of its platform day) cut it off\n", p.Name, st.hits, st.planned)
+		}
+		for i, st := range p.Steps {
+			if !st.Judged {
+				fmt.Fprintf(w, "%s  steps %d to %d not finished\n", p.Name, i+1, len(p.Steps))
+				break
+			}
+			state := "broke the hold"
+			if st.Held {
+				state = "held"
+			}
+			fmt.Fprintf(w, "%s  step %d at %.0f/s %s (%s)\n", p.Name, i+1, st.Rate, state, st.Observed)
+		}
+		if p.HasCapacity {
+			fmt.Fprintf(w, "%s  capacity: %.0f requests/s held\n", p.Name, p.Capacity)
+		}
+	}
+	if s.Merchant != "" {
+		fmt.Fprintf(w, "quota  merchant %s issued %d of %d a day\n", s.Merchant, s.total.count(groupOps("sends"), "issued"), s.Quota)
+	}
+	if s.Interrupted {
+		fmt.Fprintln(w, "the run was interrupted before its schedule ended")
+	}
+	if len(s.Verdicts) > 0 {
+		fmt.Fprintln(w, "\nthresholds")
+		for _, v := range s.Verdicts {
+			fmt.Fprintln(w, "  "+v.String())
+		}
+	}
+	_, err := fmt.Fprintln(w)
+	return err
+}
+
+// behind says how far a phase fell behind its schedule, or "" when it kept
+// up: at least 95% of the target rate, or its last request left less than
+// 50 ms late (a short phase's rate says little).
+func (p *PhaseSummary) behind() string {
+	tgt, ok1 := p.stats.targetRate()
+	ach, ok2 := p.stats.achievedRate()
+	if !ok1 || !ok2 || ach >= 0.95*tgt || p.stats.lastStart-p.stats.sched < 50*time.Millisecond {
+		return ""
+	}
+	lag, _ := p.stats.metric("lag.max")
+	return fmt.Sprintf("fell behind its schedule: %.0f/s of the target %.0f/s (lag up to %s); raise http.max_workers or lower the rate",
+		ach, tgt, formatValue(lag, dimTime))
+}
+
+// collector classifies results into stats. It keeps the coupon ids that
+// sends answered, to tell a replayed send (an idempotent retry) from a
+// new issue.
+type collector struct {
+	seen  map[string]struct{}
+	total *stats
+}
+
+func newCollector(start time.Time) *collector {
+	return &collector{seen: map[string]struct{}{}, total: &stats{start: start}}
+}
+
+// add records r in the phase's stats, the step's (if any) and the total.
+func (c *collector) add(r *vegeta.Result, scopes []*stats, lag time.Duration) {
+	op := classifyURL(r.Method, r.URL)
+	rep := parseReply(r.Body)
+	code := codeOf(r, rep)
+	replayed := false
+	if (op == OpSendV3 || op == OpSendCard) && code == CodeAccepted && rep.CouponID != "" {
+		if _, dup := c.seen[rep.CouponID]; dup {
+			replayed = true
+		} else {
+			c.seen[rep.CouponID] = struct{}{}
+		}
+	}
+	for _, s := range scopes {
+		s.add(r, op, code, replayed, lag)
+	}
+	c.total.add(r, op, code, replayed, lag)
+}
+
+// ErrResults marks a results file that cannot be read.
+var ErrResults = errors.New("results file")
+
+// ReadResults reads raw result files in vegeta's binary format, from one
+// host or several that ran a plan together, into one summary: phases are
+// the attacks' names. A summary.json beside a file supplies the plan's
+// name, the target, the target rate and the merchant's quota. Thresholds are not judged; call
+// Judge with the plan.
+func ReadResults(ctx context.Context, paths ...string) (*Summary, error) {
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("%w: no files", ErrResults)
+	}
+	var all []vegeta.Result
+	sum := &Summary{Shards: 1}
+	var plans, targets []string
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+			p = filepath.Join(p, ResultsFile)
+		}
+		if err := readResultFile(ctx, p, &all); err != nil {
+			return nil, err
+		}
+		if l, err := readLoadJSON(filepath.Join(filepath.Dir(p), SummaryFile)); err == nil {
+			plans = appendNew(plans, l.Plan)
+			targets = appendNew(targets, l.Target)
+			for _, h := range l.Hosts {
+				sum.hosts = appendNew(sum.hosts, h)
+			}
+			sum.targetR += l.Rate.Target
+			if len(l.Quota) > 0 {
+				sum.Merchant, sum.Quota = l.Quota[0].Merchant, l.Quota[0].Quota
+			}
+		}
+	}
+	if len(all) == 0 {
+		return nil, fmt.Errorf("%w: %s hold no results", ErrResults, strings.Join(paths, ", "))
+	}
+	sum.Plan, sum.Target, sum.Host = strings.Join(plans, ", "), strings.Join(targets, ", "), strings.Join(sum.hosts, ", ")
+	slices.SortStableFunc(all, func(a, b vegeta.Result) int { return a.Timestamp.Compare(b.Timestamp) })
+	sum.Started = all[0].Timestamp
+	col := newCollector(sum.Started)
+	for i := range all {
+		r := &all[i]
+		p := sum.Phase(r.Attack)
+		if p == nil {
+			p = &PhaseSummary{Name: r.Attack, Started: r.Timestamp, stats: &stats{start: r.Timestamp}}
+			sum.Phases = append(sum.Phases, p)
+		}
+		col.add(r, []*stats{p.stats}, -1)
+	}
+	for _, p := range sum.Phases {
+		col.total.active += p.stats.lastStart
+	}
+	sum.total = col.total
+	return sum, nil
+}
+
+// SummarizeFiles reads raw result files (or directories written with
+// --out) from one or several hosts and returns their merged plain summary.
+func SummarizeFiles(ctx context.Context, paths ...string) (*results.Load, error) {
+	s, err := ReadResults(ctx, paths...)
+	if err != nil {
+		return nil, err
+	}
+	return s.Load(), nil
+}
+
+func readResultFile(ctx context.Context, path string, dst *[]vegeta.Result) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrResults, err)
+	}
+	defer f.Close()
+	dec := vegeta.NewDecoder(bufio.NewReaderSize(f, 1<<20))
+	for n := 0; ; n++ {
+		if n%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var r vegeta.Result
+		if err := dec.Decode(&r); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return fmt.Errorf("%w: %s: result %d: %w", ErrResults, path, n+1, err)
+		}
+		if len(*dst) >= 10*MaxRequests {
+			return fmt.Errorf("%w: more than %d results", ErrResults, 10*MaxRequests)
+		}
+		*dst = append(*dst, r)
+	}
+}
+
+func readLoadJSON(path string) (*results.Load, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var l results.Load
+	if err := json.Unmarshal(b, &l); err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+func appendNew(list []string, s string) []string {
+	if s == "" || slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}
+
+// The files a run writes with an output directory.
+const (
+	ResultsFile = "results.bin"  // ResultsFile holds raw results in vegeta's format.
+	SummaryFile = "summary.json" // SummaryFile holds the results.Load.
+)
