@@ -19,10 +19,10 @@ import (
 // writes the fitted profile.
 func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("calibrate", "[TARGETS.csv] [flags]",
-		"giftsim calibrate --out scenarios/profiles/default.yaml", stderr)
+		"giftsim calibrate --from-defaults --out scenarios/profiles/default.yaml", stderr)
 	out := fs.String("out", "", "write the fitted profile (a scenario behaviour section) to this file")
-	scale := fs.Float64("scale", 0.4, "share of each scenario's population (and sends) the fit runs at: smaller is faster and noisier")
-	reps := fs.Int("replications", 10, "replications per evaluation")
+	scale := fs.Float64("scale", 0.5, "share of each scenario's population (and sends) the fit runs at: smaller is faster and noisier")
+	reps := fs.Int("replications", 20, "replications per evaluation")
 	evals := fs.Int("max-evals", 50, "evaluations per parameter group and pass")
 	passes := fs.Int("passes", 3, "passes over the parameter groups")
 	check := fs.Int("check-replications", 20, "replications of the final check at the scenarios' full size (0: skip)")

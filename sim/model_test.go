@@ -490,3 +490,22 @@ func TestR18PenaltyRestrictsDisplay(t *testing.T) {
 		t.Fatalf("R18: the penalty cost nothing (%g vs %g coupons)", penalised.out.kpi[kpiIssued], fair.out.kpi[kpiIssued])
 	}
 }
+
+func TestIdentityIsStableAndFake(t *testing.T) {
+	cfg := tinyConfig()
+	w1, err := NewWorld(context.Background(), cfg.Population, 3, 0, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w2, _ := NewWorld(context.Background(), cfg.Population, 3, 0, "")
+	a, b := w1.Identity(42), w2.Identity(42)
+	if a != b {
+		t.Fatalf("identity of user 42 differs between builds: %+v vs %+v", a, b)
+	}
+	if c := w1.Identity(43); c.OpenID == a.OpenID || c.Name == "" || c.City == "" || c.Device == "" {
+		t.Fatalf("identities not distinct or incomplete: %+v %+v", a, c)
+	}
+	if len(a.OpenID) != 28 || a.OpenID[0] != 'o' {
+		t.Fatalf("openid %q: want 'o' and 27 characters, as WeChat's", a.OpenID)
+	}
+}
