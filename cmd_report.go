@@ -1,14 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
+	"giftsim/loadgen"
 	"giftsim/reports"
 	"giftsim/results"
 )
@@ -17,19 +18,21 @@ import (
 const reportUsage = `[--out DIR] PATH...
 
 Renders a report (report.html, charts/ as SVG and PNG, CSV) from saved results:
-one simulation's results.json (schema giftsim/results/v1), or one or more load
-summaries (schema giftsim/load/v1), which are merged into one report. A PATH
-that is a directory stands for its results.json. The same input gives the same
-bytes. Exit codes: 0 written, 2 bad input (unknown or unreadable file, mixed kinds).`
+one simulation's results.json (schema giftsim/results/v1), or load runs: load
+summaries (schema giftsim/load/v1) and raw vegeta result files written by
+giftsim load --out, from one or several hosts, all merged into one report. A
+PATH that is a directory stands for its results.json, or for its raw results
+when it has none. The same input gives the same bytes. Exit codes: 0 written,
+2 bad input (unknown or unreadable file, mixed kinds).`
 
 // cmdReport renders a report from saved results.
 func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("report", reportUsage, "giftsim report out/results.json --out out/report", stderr)
 	out := fs.String("out", "", "write the report into `DIR` (default: the directory of the first PATH)")
-	paths, code := parseInterspersed(fs, args)
-	if code >= 0 {
+	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
+	paths := fs.Args()
 	if len(paths) == 0 {
 		fmt.Fprintln(stderr, "giftsim report: give at least one results file: a results.json or load summaries")
 		fs.Usage()
@@ -37,7 +40,12 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	var sims []*results.Simulation
 	var loads []*results.Load
+	var raw []string // raw vegeta result files, summarized together
 	for _, p := range paths {
+		if isRawResults(p) {
+			raw = append(raw, p)
+			continue
+		}
 		in, err := readResults(p)
 		if err != nil {
 			fmt.Fprintf(stderr, "giftsim report: %s: %v\n", p, err)
@@ -48,6 +56,14 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		} else {
 			loads = append(loads, in.Load)
 		}
+	}
+	if len(raw) > 0 {
+		l, err := loadgen.SummarizeFiles(ctx, raw...)
+		if err != nil {
+			fmt.Fprintf(stderr, "giftsim report: %v\n", err)
+			return exitBadInput
+		}
+		loads = append(loads, l)
 	}
 	switch {
 	case len(sims) > 0 && len(loads) > 0:
@@ -81,21 +97,26 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	return exitOK
 }
 
-// parseInterspersed parses flags that may come before, between or after the
-// positional arguments, and returns those, or the exit code to stop with.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, int) {
-	var pos []string
-	for {
-		if code := parseFlags(fs, args); code >= 0 {
-			return nil, code
+// isRawResults reports whether path is a raw vegeta result file, or a
+// directory holding one (loadgen.ResultsFile) and no results.json: anything
+// that is not JSON is taken for vegeta's binary format.
+func isRawResults(path string) bool {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		if _, err := os.Stat(filepath.Join(path, "results.json")); err == nil {
+			return false
 		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, -1
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
+		_, err := os.Stat(filepath.Join(path, loadgen.ResultsFile))
+		return err == nil
 	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var b [64]byte
+	n, _ := f.Read(b[:])
+	head := bytes.TrimLeft(b[:n], " \t\r\n")
+	return len(head) > 0 && head[0] != '{'
 }
 
 // readResults decodes one saved result; a directory stands for its
