@@ -60,7 +60,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if len(raw) > 0 {
 		l, err := loadgen.SummarizeFiles(ctx, raw...)
 		if err != nil {
-			fmt.Fprintf(stderr, "giftsim report: %v\n", err)
+			fmt.Fprintf(stderr, "giftsim report: not a giftsim result (results.json or a load summary) nor raw vegeta results: %v\n", err)
 			return exitBadInput
 		}
 		loads = append(loads, l)
