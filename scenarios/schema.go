@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"giftsim/platform"
 )
 
 // Patterns the JSON Schema gives for string values (ECMAScript and RE2
@@ -230,7 +232,7 @@ func typeText(sp spec) string {
 		if sp.lo == 0 && secs(sp.hi) >= 3650*24*time.Hour {
 			return "duration"
 		}
-		return fmt.Sprintf("duration %s to %s", formatDuration(secs(sp.lo)), formatDuration(secs(sp.hi)))
+		return fmt.Sprintf("duration %s to %s", platform.FormatDuration(secs(sp.lo)), platform.FormatDuration(secs(sp.hi)))
 	case kindMoney:
 		return fmt.Sprintf("CNY %s to %s", numText(sp.lo), numText(sp.hi))
 	case kindTime:

@@ -120,22 +120,6 @@ func numText(v float64) string {
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
-// formatDuration writes d so that platform.ParseDuration reads it back:
-// whole days as "7d", else Go's form with zero minutes and seconds trimmed.
-func formatDuration(d time.Duration) string {
-	if d != 0 && d%platform.Day == 0 {
-		return strconv.FormatInt(int64(d/platform.Day), 10) + "d"
-	}
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
-}
-
 // The readers below check a node's shape and range, report a problem at the
 // node and say whether the value is usable.
 
@@ -216,7 +200,7 @@ func (d *decoder) readDuration(path string, n *yaml.Node, lo, hi time.Duration) 
 	case err != nil:
 		d.fail(n, path, "want a duration such as 7d, 48h or 30m, got %s", describe(n))
 	case v < lo || v > hi:
-		d.fail(n, path, "want a duration from %s to %s, got %s", formatDuration(lo), formatDuration(hi), n.Value)
+		d.fail(n, path, "want a duration from %s to %s, got %s", platform.FormatDuration(lo), platform.FormatDuration(hi), n.Value)
 	default:
 		return v, true
 	}
@@ -428,7 +412,7 @@ func durationField[T any](name, doc string, lo, hi time.Duration, p func(*T) *ti
 				*p(t) = v
 			}
 		},
-		encode: func(t *T) *yaml.Node { return scalar(formatDuration(*p(t)), "!!str") },
+		encode: func(t *T) *yaml.Node { return scalar(platform.FormatDuration(*p(t)), "!!str") },
 	}
 }
 

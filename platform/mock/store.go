@@ -347,10 +347,10 @@ func (e *engine) Send(ctx context.Context, op SendOp) (Coupon, bool, error) {
 		c.settle(op.Now)
 		return c, true, nil
 	}
-	s := e.stocks[op.StockID]
-	if s == nil || s.MchID != op.MchID {
+	s, err := e.stockOf(op.StockID, op.MchID)
+	if err != nil {
 		e.mu.Unlock()
-		return Coupon{}, false, fmt.Errorf("%w: stock_id %q is not a stock of merchant %q", platform.ErrNotFound, op.StockID, op.MchID)
+		return Coupon{}, false, err
 	}
 	day := dayOf(op.Now)
 	qk := quotaKey{m.id, day}
@@ -747,16 +747,25 @@ func (e *engine) CreateStock(ctx context.Context, op StockOp) (Stock, error) {
 	return out, nil
 }
 
+// stockOf returns the merchant's stock id; e.mu must be held.
+func (e *engine) stockOf(id, mchID string) (*Stock, error) {
+	s := e.stocks[id]
+	if s == nil || s.MchID != mchID {
+		return nil, fmt.Errorf("%w: stock_id %q is not a stock of merchant %q", platform.ErrNotFound, id, mchID)
+	}
+	return s, nil
+}
+
 func (e *engine) StartStock(ctx context.Context, op StockOp) (Stock, error) {
 	e.mu.Lock()
 	if err := e.mutable(); err != nil {
 		e.mu.Unlock()
 		return Stock{}, err
 	}
-	s := e.stocks[op.StockID]
-	if s == nil || s.MchID != op.MchID {
+	s, err := e.stockOf(op.StockID, op.MchID)
+	if err != nil {
 		e.mu.Unlock()
-		return Stock{}, fmt.Errorf("%w: stock_id %q is not a stock of merchant %q", platform.ErrNotFound, op.StockID, op.MchID)
+		return Stock{}, err
 	}
 	var g *group
 	if !s.Started {
@@ -776,10 +785,10 @@ func (e *engine) StartStock(ctx context.Context, op StockOp) (Stock, error) {
 
 func (e *engine) Stock(ctx context.Context, op StockOp) (Stock, error) {
 	e.mu.Lock()
-	s := e.stocks[op.StockID]
-	if s == nil || s.MchID != op.MchID {
+	s, err := e.stockOf(op.StockID, op.MchID)
+	if err != nil {
 		e.mu.Unlock()
-		return Stock{}, fmt.Errorf("%w: stock_id %q is not a stock of merchant %q", platform.ErrNotFound, op.StockID, op.MchID)
+		return Stock{}, err
 	}
 	out := *s
 	e.mu.Unlock()
