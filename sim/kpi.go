@@ -44,7 +44,7 @@ func KPIs() []results.KPI {
 		kpiRedeemed:        {ID: "redeemed", Name: "Coupons redeemed", Unit: "coupons", Better: "higher"},
 		kpiQuotaRefused:    {ID: "quota_refused", Name: "Refused by the daily quota (R11)", Unit: "sends"},
 		kpiRiskBlocked:     {ID: "risk_blocked", Name: "Blocked by risk control (R16, R17)", Unit: "attempts", Better: "lower"},
-		kpiRuleRefused:     {ID: "rule_refused", Name: "Gifts refused by rules (R6, R8, R15, C1)", Unit: "attempts"},
+		kpiRuleRefused:     {ID: "rule_refused", Name: "Refused by rules (R6, R8, R15, R18, C1, C3)", Unit: "attempts"},
 		kpiRecovered:       {ID: "recovered", Name: "Recovered from the bin (R14)", Unit: "coupons"},
 		kpiCost:            {ID: "cost", Name: "Cost", Unit: "CNY", Better: "lower"},
 		kpiRevenue:         {ID: "revenue", Name: "Sales at redemption", Unit: "CNY", Better: "higher"},

@@ -258,24 +258,23 @@ func (m *model) push(i int) {
 			return
 		}
 	}
-	pool := m.w.prospects
-	switch p.Target {
-	case "customers":
+	var pool []int32
+	targeted := p.Target == "customers" || p.Target == "non-customers"
+	if p.Target == "customers" {
 		pool = m.w.customers
-	case "non-customers":
-	default:
-		pool = nil
+	} else {
+		pool = m.w.prospects
+	}
+	if targeted && len(pool) == 0 {
+		return // nobody to target
 	}
 	n := m.w.N()
-	if p.Target != "" && p.Target != "all" && len(pool) == 0 {
-		return
-	}
 	b := &m.cfg.Behaviour
 	window := now + int64(platform.ClaimWindow/time.Second)
 	for k := range p.SendsPerDay {
 		r := m.exp.at(uint64(i)<<24|uint64(day), uint64(k))
 		var u int32
-		if pool != nil {
+		if targeted {
 			u = pool[r.IntN(len(pool))]
 		} else {
 			u = int32(r.IntN(n))

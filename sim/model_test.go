@@ -509,3 +509,13 @@ func TestIdentityIsStableAndFake(t *testing.T) {
 		t.Fatalf("openid %q: want 'o' and 27 characters, as WeChat's", a.OpenID)
 	}
 }
+
+func TestTargetingCustomersWithoutCustomersExposesNobody(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Population.ExistingCustomers = 0
+	cfg.Campaign[0].Target = "customers"
+	m := runModel(t, cfg, 11)
+	if m.out.kpi[kpiIssued] != 0 {
+		t.Fatalf("%g coupons issued to customers who do not exist", m.out.kpi[kpiIssued])
+	}
+}
