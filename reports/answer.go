@@ -58,8 +58,20 @@ func bestArm(sim *results.Simulation, k results.KPI, from int) int {
 }
 
 // primaryKPI returns the KPI the answer is about: the first with a better
-// direction, else the first.
-func primaryKPI(kpis []results.KPI) (results.KPI, bool) {
+// direction on which some arm differs significantly from the baseline (a
+// KPI the arms cannot move, such as claim conversion between two validities,
+// answers nothing), else the first with a direction, else the first.
+func primaryKPI(sim *results.Simulation, kpis []results.KPI) (results.KPI, bool) {
+	for _, k := range kpis {
+		if k.Better == "" {
+			continue
+		}
+		for _, a := range sim.Arms[1:] {
+			if d, ok := a.Diffs[k.ID]; ok && d.Significant {
+				return k, true
+			}
+		}
+	}
 	for _, k := range kpis {
 		if k.Better != "" {
 			return k, true
@@ -90,7 +102,10 @@ func diffClause(d results.Diff, unit string) string {
 // much, with the 95% interval and its significance; when another KPI has a
 // different significant winner, the sentence says so too.
 func answer(sim *results.Simulation, kpis []results.KPI) string {
-	k, ok := primaryKPI(kpis)
+	if len(sim.Arms) == 0 {
+		return "The results hold no arms, so there is nothing to compare."
+	}
+	k, ok := primaryKPI(sim, kpis)
 	if !ok {
 		return "The results hold no KPIs, so there is nothing to compare."
 	}

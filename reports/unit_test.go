@@ -116,6 +116,12 @@ func TestAnswer(t *testing.T) {
 			sim.KPIs = []results.KPI{fixtureKPIs()[1], fixtureKPIs()[4]}
 			return sim
 		}(), []string{"7-day wins on Redemption rate (K2)", "on New customers, however, 30-day wins, by +300 users (95% CI +200 to +400 users), significant"}},
+		{"a KPI no arm moves is skipped", func() *results.Simulation {
+			sim := withDiff(simFixture(2, 3, false), 1, "claim_rate", 0, 0, 0)
+			sim = withDiff(sim, 1, "redemption_rate", 4, 3, 5)
+			sim.KPIs = []results.KPI{fixtureKPIs()[0], fixtureKPIs()[1]}
+			return sim
+		}(), []string{"7-day wins on Redemption rate (K2)", "which is significant"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
