@@ -708,16 +708,11 @@ func (e *engine) CreateStock(ctx context.Context, op StockOp) (Stock, error) {
 	}
 	key := idemKey{op.MchID, "stock", op.OutRequestNo}
 	if prev, ok := e.idem[key].(*Stock); ok {
-		s, g := *prev, prev.commit
-		e.mu.Unlock()
 		if prev.Fingerprint != fp {
+			e.mu.Unlock()
 			return Stock{}, fmt.Errorf("%w: out_request_no %q was used for another stock", platform.ErrAlreadyExists, op.OutRequestNo)
 		}
-		if err := e.finish(ctx, g); err != nil {
-			return Stock{}, err
-		}
-		s.commit = nil
-		return s, nil
+		return e.stockDone(ctx, prev, nil)
 	}
 	err := errors.Join(op.Rule.Validate(), op.Channel.CheckValidity(op.Rule.Validity), op.Channel.CheckTier(m.tier))
 	if op.MaxCoupons < 0 {
@@ -736,11 +731,18 @@ func (e *engine) CreateStock(ctx context.Context, op StockOp) (Stock, error) {
 	e.nextStock++
 	e.stocks[s.ID] = s
 	e.idem[key] = s
-	g := e.persist(stockRec(s))
-	s.commit = g
+	return e.stockDone(ctx, s, e.persist(stockRec(s)))
+}
+
+// stockDone is done for stocks: it records g (if any) as s's pending
+// commit, copies s, unlocks, waits for s's commit and returns the copy.
+func (e *engine) stockDone(ctx context.Context, s *Stock, g *group) (Stock, error) {
+	if g != nil {
+		s.commit = g
+	}
 	out := *s
 	e.mu.Unlock()
-	if err := e.finish(ctx, g); err != nil {
+	if err := e.finish(ctx, out.commit); err != nil {
 		return Stock{}, err
 	}
 	out.commit = nil
@@ -771,16 +773,8 @@ func (e *engine) StartStock(ctx context.Context, op StockOp) (Stock, error) {
 	if !s.Started {
 		s.Started, s.StartedAt = true, op.Now
 		g = e.persist(stockRec(s))
-		s.commit = g
 	}
-	g = s.commit
-	out := *s
-	e.mu.Unlock()
-	if err := e.finish(ctx, g); err != nil {
-		return Stock{}, err
-	}
-	out.commit = nil
-	return out, nil
+	return e.stockDone(ctx, s, g)
 }
 
 func (e *engine) Stock(ctx context.Context, op StockOp) (Stock, error) {
@@ -790,13 +784,7 @@ func (e *engine) Stock(ctx context.Context, op StockOp) (Stock, error) {
 		e.mu.Unlock()
 		return Stock{}, err
 	}
-	out := *s
-	e.mu.Unlock()
-	if err := e.finish(ctx, out.commit); err != nil {
-		return Stock{}, err
-	}
-	out.commit = nil
-	return out, nil
+	return e.stockDone(ctx, s, nil)
 }
 
 func (e *engine) Usage(ctx context.Context, now time.Time) ([]Usage, error) {
