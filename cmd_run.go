@@ -78,6 +78,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "\n%d arm-replications, %d coupons, %d events in %.2fs (%.0f events/s), seed %d\n",
 		st.Runs, st.Coupons, st.Events, wall.Seconds(), float64(st.Events)/wall.Seconds(), exp.Seed)
+	// Warnings go to stderr even with --quiet: they say the KPIs may mislead.
+	for _, w := range res.Warnings {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
 	if *out != "" {
 		if err := writeSimulation(ctx, *out, res); err != nil {
 			fmt.Fprintf(stderr, "giftsim run: %v\n", err)

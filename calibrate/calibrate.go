@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 
-	"giftsim/platform"
 	"giftsim/sim"
 )
 
@@ -51,20 +50,34 @@ type Param struct {
 }
 
 // DefaultParams are the parameters fitted to the default targets, grouped
-// by the effect whose mechanism they carry.
+// by the effect whose mechanism they carry. Each is a sim.Parameters entry,
+// named as in a scenario, with the fit's own bounds (within its range).
 func DefaultParams() []Param {
 	return []Param{
-		{Name: "forget_hours", Field: func(b *sim.Behaviour) *float64 { return &b.ForgetHours }, Lo: 6, Hi: 3000, Targets: []string{"B1", "B2"}},
-		{Name: "deadline_boost", Field: func(b *sim.Behaviour) *float64 { return &b.DeadlineBoost }, Lo: 0.01, Hi: 100, Targets: []string{"B1", "B2"}},
-		{Name: "redeem_rate", Field: func(b *sim.Behaviour) *float64 { return &b.RedeemRate }, Lo: 0.0005, Hi: 2, Targets: []string{"B1", "B2"}},
-		{Name: "gift_rate", Field: func(b *sim.Behaviour) *float64 { return &b.GiftRate }, Lo: 0.0002, Hi: 1, Targets: []string{"B1", "B2"}},
-		{Name: "attention_hours", Field: func(b *sim.Behaviour) *float64 { return &b.AttentionHours }, Lo: 0.1, Hi: 200, Targets: []string{"B3"}},
-		{Name: "claim_rate", Field: func(b *sim.Behaviour) *float64 { return &b.ClaimRate }, Lo: 0.01, Hi: 50, Targets: []string{"B3"}},
-		{Name: "label_urgency", Field: func(b *sim.Behaviour) *float64 { return &b.LabelUrgency }, Lo: 0.01, Hi: 200, Targets: []string{"B5"}},
-		{Name: "label_inquiry_prob", Field: func(b *sim.Behaviour) *float64 { return &b.LabelInquiryProb }, Lo: 1e-6, Hi: 0.05, Targets: []string{"B6"}},
-		{Name: "selection.live-stream", Field: func(b *sim.Behaviour) *float64 { return &b.Selection[platform.ChannelLiveStream] }, Lo: 0.01, Hi: 8, Targets: []string{"B7"}},
-		{Name: "intent_spread", Field: func(b *sim.Behaviour) *float64 { return &b.IntentSpread }, Lo: 0.05, Hi: 3, Targets: []string{"B7"}},
+		fitted("plan_hours", 6, 3000, "B1", "B2"),
+		fitted("forget_hours", 6, 3000, "B1", "B2"),
+		fitted("plan_skew", 0.2, 20, "B1", "B2"),
+		fitted("redeem_prob", 0.02, 1, "B1", "B2"),
+		fitted("trial_rate", 0.003, 0.3, "B1", "B2"),
+		fitted("gift_rate", 0.0002, 1, "B1", "B2"),
+		fitted("attention_hours", 0.1, 200, "B3"),
+		fitted("claim_rate", 0.01, 50, "B3"),
+		fitted("label_urgency", 0.01, 200, "B5"),
+		fitted("label_inquiry_prob", 1e-6, 0.05, "B6"),
+		fitted("selection.live-stream", 0.01, 8, "B7"),
+		fitted("intent_spread", 0.05, 3, "B7"),
 	}
+}
+
+// fitted returns the Param for the number parameter of sim.Parameters
+// called name, fitted within lo to hi to the targets. An unknown name or a
+// money parameter is a programming error.
+func fitted(name string, lo, hi float64, targets ...string) Param {
+	p, ok := sim.LookupParameter(name)
+	if !ok || p.Field == nil {
+		panic("calibrate: no number parameter " + name + " in sim.Parameters")
+	}
+	return Param{Name: name, Field: p.Field, Lo: lo, Hi: hi, Targets: targets}
 }
 
 // Options control a calibration.

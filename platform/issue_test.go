@@ -131,3 +131,29 @@ func TestCodeOfMockErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestPlatformDayStartsAtBeijingMidnight(t *testing.T) {
+	cst := time.FixedZone("CST", 8*3600)
+	midnight := time.Date(2026, 3, 2, 0, 0, 0, 0, cst)
+	tests := []struct {
+		name string
+		at   time.Time
+		want int64
+	}{
+		{"Beijing midnight", midnight, PlatformDay(midnight.Unix())},
+		{"a second before", midnight.Add(-time.Second), PlatformDay(midnight.Unix()) - 1},
+		{"16:00 UTC is the next Beijing day", time.Date(2026, 3, 2, 16, 0, 0, 0, time.UTC), PlatformDay(midnight.Unix()) + 1},
+		{"15:59:59 UTC is not", time.Date(2026, 3, 2, 15, 59, 59, 0, time.UTC), PlatformDay(midnight.Unix())},
+		{"before 1970", time.Date(1969, 12, 31, 15, 59, 59, 0, time.UTC), -1},
+		{"the epoch's Beijing day", time.Date(1969, 12, 31, 16, 0, 0, 0, time.UTC), 0},
+	}
+	for _, tc := range tests {
+		if got := PlatformDay(tc.at.Unix()); got != tc.want {
+			t.Errorf("%s: PlatformDay = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	// The day number is the Beijing calendar date's count of days since 1970-01-01.
+	if want := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC).Unix() / 86400; PlatformDay(midnight.Unix()) != want {
+		t.Errorf("a Beijing midnight is day %d, want %d", PlatformDay(midnight.Unix()), want)
+	}
+}

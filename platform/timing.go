@@ -11,6 +11,18 @@ const (
 	DisplayPenalty   = 7 * Day          // R18: a minor violation restricts display this long.
 )
 
+// PlatformDay is the platform's day number of the Unix time sec: its days,
+// which the daily quota (R11) and the chat limit (C1) count, start at
+// midnight in Beijing (UTC+8), whatever the merchant's own zone.
+func PlatformDay(sec int64) int64 {
+	const offset, day = 8 * 3600, 86400
+	s := sec + offset
+	if s < 0 {
+		return (s - day + 1) / day
+	}
+	return s / day
+}
+
 // Slot is the index of the half-hour slot holding t within its day, 0–47 (R12).
 func Slot(t time.Time) int { return t.Hour()*2 + t.Minute()/30 }
 

@@ -1,9 +1,10 @@
 package reports
 
 import (
+	"giftsim/results"
+
 	"math"
 	"strconv"
-	"strings"
 )
 
 // formatNumber formats v for people: about three significant digits, and
@@ -16,7 +17,7 @@ func formatNumber(v float64) string {
 	case a == 0:
 		return "0"
 	case a >= 1000:
-		return groupThousands(strconv.FormatFloat(math.Round(v), 'f', 0, 64))
+		return results.FormatCount(int64(math.Round(v)))
 	case a >= 100:
 		return strconv.FormatFloat(v, 'f', 0, 64)
 	case a >= 10:
@@ -29,24 +30,8 @@ func formatNumber(v float64) string {
 	return strconv.FormatFloat(v, 'g', 3, 64)
 }
 
-// groupThousands puts commas between groups of three digits of an integer.
-func groupThousands(s string) string {
-	sign := ""
-	if strings.HasPrefix(s, "-") {
-		sign, s = "-", s[1:]
-	}
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return sign + b.String()
-}
-
 // formatCount formats a count with thousands separators.
-func formatCount(n int) string { return groupThousands(strconv.Itoa(n)) }
+func formatCount(n int) string { return results.FormatCount(int64(n)) }
 
 // formatValue formats v in its unit: "12.3%", "1,234 CNY", "0.42".
 func formatValue(v float64, unit string) string {

@@ -63,6 +63,7 @@ type simPage struct {
 	Head         head
 	Nav          []navItem
 	Question     string
+	Warnings     []string // Warnings are the simulation's warnings, shown above the answer.
 	Answer       string
 	Baseline     string
 	Verdicts     []verdictRow
@@ -116,6 +117,7 @@ func newSimPage(mc *canvas, sim *results.Simulation) *simPage {
 	p := &simPage{
 		Head:         head{Title: title},
 		Question:     sim.Scenario.Question,
+		Warnings:     sim.Warnings,
 		Answer:       answer(sim, kpis),
 		Baseline:     sim.Arms[0].Name,
 		Verdicts:     verdicts(sim, kpis),

@@ -38,3 +38,8 @@ func ExampleMergeLoad() {
 	// q=0% 10ms
 	// q=100% 40ms
 }
+
+func ExampleFormatCount() {
+	fmt.Println(results.FormatCount(50000000), results.FormatCount(-1234), results.FormatCount(999))
+	// Output: 50,000,000 -1,234 999
+}

@@ -16,6 +16,10 @@ type Simulation struct {
 	Arms         []Arm    `json:"arms"`
 	// Sweep names the swept fields when the arms come from a sweep, else nil.
 	Sweep []string `json:"sweep,omitempty"`
+	// Warnings are sentences for people about results that may mislead, e.g.
+	// an arm whose horizon ended while many of its coupons were still valid;
+	// nil when there is nothing to warn of.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Scenario echoes what was run.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -177,14 +178,33 @@ func rulePaths(re *platform.RuleError, entry string, c *config) []string {
 	return nil
 }
 
-// mentioned returns the first field or section named in msg.
+// mentioned returns the first field or section named in msg, or an entry
+// of a list of mappings such as coupon.tiers[1].
 func (t *table) mentioned(msg string) []string {
 	for _, p := range pathRE.FindAllString(msg, -1) {
-		if t.known(p) {
+		if t.known(p) || t.recordPath(p) {
 			return []string{p}
 		}
 	}
 	return nil
+}
+
+// recordRE matches an entry of a list field, or a field of the entry:
+// coupon.tiers[1], coupon.tiers[1].face_value.
+var recordRE = regexp.MustCompile(`^([a-z_.]+)\[([0-9]{1,4})\](?:\.([a-z_]+))?$`)
+
+// recordPath reports whether path names an entry of a list of mappings
+// (kindRecords) or one of its fields; the decoder records where each is.
+func (t *table) recordPath(path string) bool {
+	m := recordRE.FindStringSubmatch(path)
+	if m == nil {
+		return false
+	}
+	f := t.field(m[1])
+	if f == nil || f.kind != kindRecords {
+		return false
+	}
+	return m[3] == "" || slices.ContainsFunc(f.items, func(s spec) bool { return s.name == m[3] })
 }
 
 // known reports whether apply accepts path.

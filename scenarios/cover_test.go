@@ -3,6 +3,7 @@ package scenarios
 import (
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +15,12 @@ import (
 
 // derived lists the sim.Config fields the format sets from others.
 var derived = map[string]bool{"Compliance.Industry": true} // = merchant.industry (R20)
+
+// samples gives an entry for each slice of structs that is empty by default,
+// so the test has an element whose fields it can change.
+var samples = map[string]any{
+	"Coupon.Tiers": sim.Tier{MinSpend: platform.CNY(120), Face: platform.CNY(25)},
+}
 
 // TestTableCoversConfig changes every field of sim.Config in turn, writes the
 // config out through the table and reads it back: a field the table lacks
@@ -29,7 +36,7 @@ func TestTableCoversConfig(t *testing.T) {
 		t.Run(leaf, func(t *testing.T) {
 			for _, candidate := range mutations(leaf) {
 				c := defaultConfig()
-				candidate(fieldByPath(reflect.ValueOf(&c.Config).Elem(), leaf))
+				candidate(fieldByPath(t, reflect.ValueOf(&c.Config).Elem(), leaf))
 				c.finish()
 				if reflect.DeepEqual(c, defaultConfig()) {
 					continue // this mutation does not apply to the field's type
@@ -66,12 +73,23 @@ func walkLeaves(typ reflect.Type, prefix string, out *[]string) {
 }
 
 // fieldByPath finds the settable field at path, promoted fields included.
-func fieldByPath(v reflect.Value, path string) reflect.Value {
+// An empty slice on the way gets its sample as first element.
+func fieldByPath(t *testing.T, v reflect.Value, path string) reflect.Value {
+	t.Helper()
+	var at []string
 	for _, name := range splitPath(path) {
 		if name == "[0]" {
+			if v.Len() == 0 {
+				sample, ok := samples[strings.Join(at, ".")]
+				if !ok {
+					t.Fatalf("sim.Config.%s is empty by default; add a sample entry to samples", strings.Join(at, "."))
+				}
+				v.Set(reflect.Append(v, reflect.ValueOf(sample)))
+			}
 			v = v.Index(0)
 			continue
 		}
+		at = append(at, name)
 		v = v.FieldByName(name)
 	}
 	return v
@@ -134,7 +152,7 @@ func mutations(leaf string) []func(reflect.Value) {
 			v.SetFloat(v.Float() - 0.125)
 		}
 	})
-	for _, s := range []string{"watts-strogatz", "customers", sim.LabelLimited24h, "edges.csv", "brand X", ""} {
+	for _, s := range []string{"watts-strogatz", "customers", "android", sim.LabelLimited24h, "edges.csv", "brand X", ""} {
 		add(func(v reflect.Value) {
 			if v.Kind() == reflect.String {
 				v.SetString(s)

@@ -135,7 +135,8 @@ type decoder struct {
 	pos      map[string]*yaml.Node // pos maps a path to the node that set it.
 	bad      map[string]bool       // bad holds the paths whose value was refused.
 	touched  []string              // touched lists the fields set, in order.
-	replaced []string              // replaced lists the lists set whole (campaign).
+	replaced []string              // replaced lists the lists set whole (campaign, coupon.tiers).
+	failed   int                   // failed counts the problems reported through this decoder.
 }
 
 func newDecoder(file string, tab *table, errs *collector) *decoder {
@@ -147,6 +148,7 @@ func (d *decoder) sub() *decoder { return newDecoder(d.file, d.tab, d.errs) }
 
 // fail records a problem at node n (nil: no position).
 func (d *decoder) fail(n *yaml.Node, path, format string, a ...any) {
+	d.failed++
 	d.bad[path] = true
 	if i := strings.LastIndexByte(path, '['); i > 0 && strings.HasSuffix(path, "]") {
 		d.bad[path[:i]] = true // a bad list item leaves the whole list unset
@@ -252,7 +254,7 @@ var indexRE = regexp.MustCompile(`^([a-z_]+)\[([0-9]{1,4})\](?:\.(.+))?$`)
 func (d *decoder) apply(path string, k, v *yaml.Node, c *config) {
 	d.mark(path, k, v)
 	if f := d.tab.field(path); f != nil {
-		if f.kind == kindList {
+		if f.kind == kindList || f.kind == kindRecords {
 			d.replaced = append(d.replaced, path)
 		}
 		f.decode(d, path, v, c)
@@ -289,7 +291,26 @@ func (d *decoder) apply(path string, k, v *yaml.Node, c *config) {
 		d.fail(v, path, "unknown field%s (a campaign entry has: %s)", suggest(m[3], d.tab.pushNames()), strings.Join(d.tab.pushNames(), ", "))
 		return
 	}
+	if list, ok := d.tab.listOf(path); ok {
+		d.fail(v, path, "one entry of %s cannot be set on its own; set the whole list", list)
+		return
+	}
 	d.fail(v, path, "unknown field%s", suggest(path, d.tab.paths()))
+}
+
+// listOf returns the list field that path indexes into, such as
+// coupon.tiers for coupon.tiers[0].face_value: a list other than campaign,
+// whose entries are set only with the whole list.
+func (t *table) listOf(path string) (string, bool) {
+	m := recordRE.FindStringSubmatch(path)
+	if m == nil {
+		return "", false
+	}
+	f := t.field(m[1])
+	if f == nil || (f.kind != kindRecords && f.kind != kindChoices && f.kind != kindWeights) {
+		return "", false
+	}
+	return f.name, true
 }
 
 // noEntry says that the campaign entry path indexes does not exist.

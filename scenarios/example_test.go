@@ -95,5 +95,5 @@ func ExampleExamples() {
 	}
 	// Output:
 	// channel-mix
-	// industry-catering
+	// face-value-sweep
 }

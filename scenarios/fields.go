@@ -39,6 +39,7 @@ func (c *config) clone() config {
 	out := *c
 	out.Campaign = slices.Clone(c.Campaign)
 	out.Coupon.SubKinds = slices.Clone(c.Coupon.SubKinds)
+	out.Coupon.Tiers = slices.Clone(c.Coupon.Tiers)
 	return out
 }
 
@@ -46,6 +47,7 @@ func (c *config) clone() config {
 const (
 	maxPushes   = 100 // campaign entries
 	maxSubKinds = 8   // coupon.sub_kinds entries
+	maxTiers    = 8   // coupon.tiers entries
 	maxArms     = 200 // arms, written or from a sweep
 	maxValues   = 100 // values of one swept field
 	maxText     = 2000
@@ -130,17 +132,7 @@ func newTable() *table {
 	pop := func(c *config) *sim.Population { return &c.Population }
 	gr := func(c *config) *sim.GraphSpec { return &c.Population.Graph }
 	cou := func(c *config) *sim.Coupon { return &c.Coupon }
-	beh := func(c *config) *sim.Behaviour { return &c.Behaviour }
-	const (
-		share = "A share of users, 0 to 1."
-		rate  = "Per active hour (activity-weighted clock time)."
-	)
-	prob := func(name, doc string, p func(*sim.Behaviour) *float64) field[config] {
-		return floatField("behaviour."+name, doc, 0, 1, func(c *config) *float64 { return p(beh(c)) })
-	}
-	nonneg := func(name, doc string, p func(*sim.Behaviour) *float64) field[config] {
-		return floatField("behaviour."+name, doc, 0, 999999, func(c *config) *float64 { return p(beh(c)) })
-	}
+	const share = "A share of users, 0 to 1."
 	t.sections = []section{
 		{"population", "Who the users are and how they are linked."},
 		{"population.graph", "The friend graph the coupons travel through; model chooses which of the other fields apply."},
@@ -150,6 +142,7 @@ func newTable() *table {
 		{"risk", "Risk-control thresholds (R16, R17)."},
 		{"behaviour", "The behavioural model: probabilities are 0 to 1, rates are per active hour (activity-weighted clock time)."},
 		{"behaviour.selection", "Per channel, how strongly claiming selects high-intent users (B7); 0 means no selection."},
+		{"behaviour.channel_claim", "Per channel, how much the attention its moment gets multiplies interest; 1 means none extra."},
 		{"compliance", "What the campaign declares about how it presents coupons (R18 to R20)."},
 	}
 	t.fields = []field[config]{
@@ -159,6 +152,8 @@ func newTable() *table {
 			func(c *config) *time.Duration { return &cp(c).Horizon }),
 		boolField("referral_reward", "Issue a fresh coupon to every new customer acquired through a gift, so they can pass it on in turn (the seed's second-level sharing reward, section 5).",
 			func(c *config) *bool { return &cp(c).ReferralReward }),
+		moneyField("budget", "Cap on the face value the campaign issues, in CNY (0: no cap); once spent, sends are refused.", 0, platform.CNY(1e10),
+			func(c *config) *platform.Money { return &cp(c).Budget }),
 
 		intField("population.users", "Number of users.", 2, 50_000_000,
 			func(c *config) *int { return &pop(c).Users }),
@@ -174,6 +169,10 @@ func newTable() *table {
 			func(c *config) *float64 { return &pop(c).AbnormalIPShare }),
 		intField("population.abnormal_ip_groups", "Number of abnormal IPs those users share (R17); at least 1 when abnormal_ip_share > 0.", 0, 1_000_000,
 			func(c *config) *int { return &pop(c).AbnormalIPGroups }),
+		floatField("population.homophily", "How strongly friends resemble each other, 0 to 1: customers cluster in the friend graph.", 0, 1,
+			func(c *config) *float64 { return &pop(c).Homophily }),
+		floatField("population.followers", "Share of non-customers who follow the official account (customers all follow): the official account's audience (C2).", 0, 1,
+			func(c *config) *float64 { return &pop(c).Followers }),
 		choiceField("population.graph.model", "Friend-graph model.",
 			[]string{"barabasi-albert", "watts-strogatz", "stochastic-block", "edge-list"}, nil,
 			func(c *config) *string { return &gr(c).Model }),
@@ -219,6 +218,9 @@ func newTable() *table {
 		choiceField("coupon.label", "The \"limited 24 hours\" label (B5, B6), or none.",
 			[]string{"none", sim.LabelLimited24h}, []string{"", sim.LabelLimited24h},
 			func(c *config) *string { return &cou(c).Label }),
+		tiersField(),
+		durationField("coupon.reminder", "Remind holders this long before expiry (0: no reminder); it brings part of a forgotten coupon back to mind.", 0, 90*platform.Day,
+			func(c *config) *time.Duration { return &cou(c).Reminder }),
 
 		t.campaignField(),
 
@@ -235,51 +237,9 @@ func newTable() *table {
 			func(c *config) *int { return &c.Risk.IPClaims }),
 		durationField("risk.ip_window", "The window R17 counts claims over.", time.Second, 366*platform.Day,
 			func(c *config) *time.Duration { return &c.Risk.IPWindow }),
-
-		prob("claim_prob", "Chance an exposed user is interested at all.", func(b *sim.Behaviour) *float64 { return &b.ClaimProb }),
-		nonneg("claim_rate", "Hazard of claiming once interested. "+rate, func(b *sim.Behaviour) *float64 { return &b.ClaimRate }),
-		nonneg("attention_hours", "A push's salience decays with this time constant, in hours (0: no decay).", func(b *sim.Behaviour) *float64 { return &b.AttentionHours }),
-		prob("redeem_prob", "Chance a holder ever intends to redeem.", func(b *sim.Behaviour) *float64 { return &b.RedeemProb }),
-		nonneg("redeem_rate", "Redemption hazard at issue. "+rate, func(b *sim.Behaviour) *float64 { return &b.RedeemRate }),
-		nonneg("forget_hours", "The redemption intent decays with this time constant, in hours (0: none).", func(b *sim.Behaviour) *float64 { return &b.ForgetHours }),
-		nonneg("deadline_boost", "Extra hazard factor in the last deadline_hours before expiry.", func(b *sim.Behaviour) *float64 { return &b.DeadlineBoost }),
-		nonneg("deadline_hours", "How long before expiry the deadline effect starts, in hours.", func(b *sim.Behaviour) *float64 { return &b.DeadlineHours }),
-		prob("gift_prob", "Chance a holder tries to gift the coupon on.", func(b *sim.Behaviour) *float64 { return &b.GiftProb }),
-		nonneg("gift_rate", "Hazard of gifting once minded to. "+rate, func(b *sim.Behaviour) *float64 { return &b.GiftRate }),
-		prob("accept_prob", "Chance a recipient claims a gift; accept_prob + refuse_prob is at most 1.", func(b *sim.Behaviour) *float64 { return &b.AcceptProb }),
-		prob("refuse_prob", "Chance a recipient refuses a gift (R15).", func(b *sim.Behaviour) *float64 { return &b.RefuseProb }),
-		nonneg("accept_rate", "Claim hazard of a gift. "+rate, func(b *sim.Behaviour) *float64 { return &b.AcceptRate }),
-		nonneg("existing_boost", "Multiplies the redemption intent of existing customers.", func(b *sim.Behaviour) *float64 { return &b.ExistingBoost }),
-		prob("inquiry_prob", "Chance a claim leads to a customer-service inquiry.", func(b *sim.Behaviour) *float64 { return &b.InquiryProb }),
-		prob("label_inquiry_prob", "Extra inquiry chance with the 24-hour label (B6).", func(b *sim.Behaviour) *float64 { return &b.LabelInquiryProb }),
-		nonneg("label_urgency", "Multiplies the early redemption hazard with the 24-hour label (B5).", func(b *sim.Behaviour) *float64 { return &b.LabelUrgency }),
-		nonneg("label_hours", "How long the label's urgency lasts, in hours.", func(b *sim.Behaviour) *float64 { return &b.LabelHours }),
-		moneyField("behaviour.basket", "Mean spend at redemption, in CNY.", 0, platform.CNY(1_000_000),
-			func(c *config) *platform.Money { return &beh(c).Basket }),
-		prob("margin", "Gross margin on sales.", func(b *sim.Behaviour) *float64 { return &b.Margin }),
-		weightsField("behaviour.activity", "Weekday activity by hour 0 to 23: 24 non-negative weights, normalised to mean 1.",
-			func(c *config) *[24]float64 { return &beh(c).Activity }),
-		weightsField("behaviour.weekend_activity", "Weekend activity by hour 0 to 23, like activity.",
-			func(c *config) *[24]float64 { return &beh(c).WeekendActivity }),
-		weightsField("behaviour.redeem_activity", "When people redeem, by hour 0 to 23, every day (meal and shopping times); normalised to mean 1.",
-			func(c *config) *[24]float64 { return &beh(c).RedeemActivity }),
-		floatField("behaviour.intent_spread", "Coefficient of variation of users' latent intent (gamma, mean 1), which scales redemption intent; 0 makes users alike.", 0, 5,
-			func(c *config) *float64 { return &beh(c).IntentSpread }),
-
-		prob("impulse_prob", "Chance a coupon of face value 0 is redeemed on impulse soon after it arrives; it falls as exp(−face/impulse_scale), so cheap coupons are impulse buys (B4).",
-			func(b *sim.Behaviour) *float64 { return &b.ImpulseProb }),
-		moneyField("behaviour.impulse_scale", "Face value in CNY over which the impulse chance falls by a factor e.", 0, platform.CNY(1_000_000),
-			func(c *config) *platform.Money { return &beh(c).ImpulseScale }),
-		nonneg("impulse_rate", "Impulse redemption hazard per hour, weighted by redeem_activity.", func(b *sim.Behaviour) *float64 { return &b.ImpulseRate }),
-		nonneg("impulse_hours", "How long after arrival an impulse redemption can happen, in hours.", func(b *sim.Behaviour) *float64 { return &b.ImpulseHours }),
 	}
-	for _, ch := range platform.Channels() {
-		t.fields = append(t.fields, floatField("behaviour.selection."+ch.String(),
-			"How strongly "+ch.String()+" selects high-intent users: an exposed user claims with probability claim_prob·z^selection for intent factor z (B7).", 0, 10,
-			func(c *config) *float64 { return &beh(c).Selection[ch] }))
-	}
+	t.fields = append(t.fields, behaviourFields()...)
 	t.fields = append(t.fields,
-
 		boolField("compliance.force_follow", "A follow is forced before claiming: induced sharing, an R18 minor violation (display restricted 7 days).",
 			func(c *config) *bool { return &c.Compliance.ForceFollow }),
 		boolField("compliance.forged_marks", "Forged official marks are shown: an R18 severe violation (payment banned); always an error.",
@@ -308,14 +268,46 @@ func newTable() *table {
 			func(p *sim.Push) *int { return &p.FirstDay }),
 		intField("days", "How many days the push runs; 0 means to the horizon.", 0, 3660,
 			func(p *sim.Push) *int { return &p.Days }),
-		choiceField("target", "Whom the push reaches.", []string{"all", "customers", "non-customers"}, nil,
+		choiceField("target", "Whom the push reaches, within the channel's audience.", []string{"all", "customers", "non-customers"}, nil,
 			func(p *sim.Push) *string { return &p.Target }),
+		choiceField("device", "Only users of one device family (C6 targeting), or any.", []string{"any", "iphone", "android", "harmonyos"}, []string{"", "iphone", "android", "harmonyos"},
+			func(p *sim.Push) *string { return &p.Device }),
 	}
 	t.index = make(map[string]int, len(t.fields))
 	for i, f := range t.fields {
 		t.index[f.name] = i
 	}
 	return t
+}
+
+// behaviourFields returns the behaviour fields: one for every parameter of
+// sim.Parameters, in its order, with the activity profiles after margin,
+// where the reference has always listed them.
+func behaviourFields() []field[config] {
+	beh := func(c *config) *sim.Behaviour { return &c.Behaviour }
+	profiles := []field[config]{
+		weightsField("behaviour.activity", "Weekday activity by hour 0 to 23: 24 non-negative weights, normalised to mean 1.",
+			func(c *config) *[24]float64 { return &beh(c).Activity }),
+		weightsField("behaviour.weekend_activity", "Weekend activity by hour 0 to 23, like activity.",
+			func(c *config) *[24]float64 { return &beh(c).WeekendActivity }),
+		weightsField("behaviour.redeem_activity", "When people redeem, by hour 0 to 23, every day (meal and shopping times); normalised to mean 1.",
+			func(c *config) *[24]float64 { return &beh(c).RedeemActivity }),
+	}
+	var out []field[config]
+	for _, p := range sim.Parameters() {
+		name := "behaviour." + p.Name
+		if p.Money != nil {
+			out = append(out, moneyField(name, p.Doc, platform.CNY(p.Lo), platform.CNY(p.Hi),
+				func(c *config) *platform.Money { return p.Money(beh(c)) }))
+		} else {
+			out = append(out, floatField(name, p.Doc, p.Lo, p.Hi,
+				func(c *config) *float64 { return p.Field(beh(c)) }))
+		}
+		if p.Name == "margin" {
+			out, profiles = append(out, profiles...), nil
+		}
+	}
+	return append(out, profiles...)
 }
 
 // campaignField is the list of pushes. Each entry starts from the default
@@ -344,6 +336,21 @@ func (t *table) campaignField() field[config] {
 			return seq
 		},
 	}
+}
+
+// tiersField is coupon.tiers: the further steps of a tiered discount, each
+// a mapping of exactly min_spend and face_value.
+func tiersField() field[config] {
+	return recordsField("coupon.tiers",
+		"Further steps of a tiered discount (discount coupons only): from each min_spend, face_value off; each step's min_spend and face_value above the one before (the coupon's own first), face_value below min_spend. The holder uses the step worth most to them.",
+		maxTiers, "a tier", "{min_spend: 120, face_value: 25}",
+		[]field[sim.Tier]{
+			moneyField("min_spend", "Spend in CNY from which the tier applies.", platform.CNY(0.01), platform.CNY(1_000_000),
+				func(t *sim.Tier) *platform.Money { return &t.MinSpend }),
+			moneyField("face_value", "Discount in CNY at that spend.", platform.CNY(0.01), platform.CNY(1_000_000),
+				func(t *sim.Tier) *platform.Money { return &t.Face }),
+		},
+		func(c *config) *[]sim.Tier { return &c.Coupon.Tiers })
 }
 
 // encodePush writes a campaign entry: its channel, volume and time, and

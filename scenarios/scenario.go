@@ -309,7 +309,9 @@ func (d *decoder) sweepArms(key, n *yaml.Node, base *config) ([]axis, []arm) {
 		k, v := n.Content[i], n.Content[i+1]
 		p := k.Value
 		if _, ok := d.tab.encodeAt(p, base); k.Kind != yaml.ScalarNode || !ok {
-			if k.Kind == yaml.ScalarNode && d.tab.known(p) {
+			if list, ok := d.tab.listOf(p); ok && k.Kind == yaml.ScalarNode {
+				d.fail(k, "sweep", "%s: one entry of %s cannot be swept on its own; sweep the whole list", p, list)
+			} else if k.Kind == yaml.ScalarNode && d.tab.known(p) {
 				d.fail(k, "sweep", "%s: %s", p, noEntry(p, len(base.Campaign)))
 			} else {
 				d.fail(k, "sweep", "unknown field %s%s", describe(k), suggest(p, d.tab.paths()))

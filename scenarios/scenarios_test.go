@@ -88,6 +88,23 @@ func TestFieldValues(t *testing.T) {
 			func(c sim.Config) bool {
 				return slices.Equal(c.Coupon.SubKinds, []platform.Kind{platform.KindDiscount, platform.KindPointsExchange})
 			}},
+		{"tiers", "coupon: {kind: discount, face_value: 10, min_spend: 60, tiers: [{min_spend: 120, face_value: 25}, {min_spend: 200, face_value: \"45.50 CNY\"}]}",
+			func(c sim.Config) bool {
+				return slices.Equal(c.Coupon.Tiers, []sim.Tier{{MinSpend: 12000, Face: 2500}, {MinSpend: 20000, Face: 4550}})
+			}},
+		{"tiers block style", "coupon:\n  tiers:\n    - min_spend: 120\n      face_value: 25\n",
+			func(c sim.Config) bool {
+				return slices.Equal(c.Coupon.Tiers, []sim.Tier{{MinSpend: 12000, Face: 2500}})
+			}},
+		{"no tiers", "coupon: {tiers: []}", func(c sim.Config) bool { return c.Coupon.Tiers == nil }},
+		{"reminder", "coupon: {reminder: 2d}", func(c sim.Config) bool { return c.Coupon.Reminder == 2*platform.Day }},
+		{"budget", `budget: "5000.50 CNY"`, func(c sim.Config) bool { return c.Budget == 500050 }},
+		{"device", "campaign: [{channel: geo, device: harmonyos}]", func(c sim.Config) bool { return c.Campaign[0].Device == "harmonyos" }},
+		{"device any", "campaign: [{channel: geo, device: any}]", func(c sim.Config) bool { return c.Campaign[0].Device == "" }},
+		{"homophily and followers", "population: {homophily: 0.7, followers: 0.1}",
+			func(c sim.Config) bool { return c.Population.Homophily == 0.7 && c.Population.Followers == 0.1 }},
+		{"channel claim", "behaviour: {channel_claim: {payment-popup: 2}}",
+			func(c sim.Config) bool { return c.Behaviour.ChannelClaim[platform.ChannelPaymentPopup] == 2 }},
 		{"compliance industry follows merchant", "merchant: {industry: finance}",
 			func(c sim.Config) bool { return c.Compliance.Industry == platform.IndustryFinance }},
 		{"activity", "behaviour: {activity: [1,1,1,1,1,1,1,1,1,1,1,1,2,2,2,2,2,2,2,2,2,2,2,2]}",
@@ -266,8 +283,8 @@ func TestLoadFileFallsBackToBundled(t *testing.T) {
 
 func TestExamples(t *testing.T) {
 	list := Examples()
-	want := []string{"channel-mix", "industry-catering", "industry-finance", "industry-life-services", "industry-retail",
-		"label-24h", "live-stream", "push-time", "quota-binding", "scale-1m", "validity-7-vs-30", "validity-sweep"}
+	want := []string{"channel-mix", "face-value-sweep", "industry-catering", "industry-finance", "industry-life-services", "industry-retail",
+		"label-24h", "levers", "live-stream", "push-time", "quota-binding", "scale-1m", "sends-sweep", "validity-7-vs-30", "validity-sweep"}
 	var names []string
 	for _, e := range list {
 		names = append(names, e.Name)
@@ -378,6 +395,23 @@ arms:
 				t.Errorf("coupon = %+v", c)
 			}
 		}},
+		{name: "tiers", sets: []string{"coupon.tiers=[{min_spend: 120, face_value: 25}]"}, check: func(t *testing.T, exp *sim.Experiment) {
+			want := []sim.Tier{{MinSpend: platform.CNY(120), Face: platform.CNY(25)}}
+			for _, a := range exp.Arms {
+				if !slices.Equal(a.Config.Coupon.Tiers, want) {
+					t.Errorf("arm %s tiers %v", a.Name, a.Config.Coupon.Tiers)
+				}
+			}
+			if !slices.Contains(exp.Setup, [2]string{"coupon.tiers", "[{min_spend: 120, face_value: 25}]"}) {
+				t.Errorf("setup not updated: %v", exp.Setup)
+			}
+		}},
+		{name: "tier rule", sets: []string{"coupon.tiers=[{min_spend: 120, face_value: 15}]"},
+			err: "--set: coupon.tiers[0]: must have a larger min_spend and face_value than the tier before it"},
+		{name: "tier field", sets: []string{"coupon.tiers=[{min_spend: 120, fase_value: 25}]"},
+			err: "--set: coupon.tiers[0].fase_value: unknown field; did you mean face_value? (a tier has: min_spend, face_value)"},
+		{name: "one tier", sets: []string{"coupon.tiers[0].face_value=30"},
+			err: "--set: coupon.tiers[0].face_value: one entry of coupon.tiers cannot be set on its own; set the whole list"},
 		{name: "rule", sets: []string{"campaign[0].channel=mini-program", "coupon.validity=30d"},
 			err: "--set: coupon.validity: C3: mini-program allows validity 7d to 15d, got 30d"},
 		{name: "type", sets: []string{"population.users=lots"}, err: `--set: population.users: want a whole number from 2 to 50,000,000, got "lots"`},
@@ -408,5 +442,38 @@ arms:
 	sw := mustLoad(t, "sw.yaml", "sweep: {coupon.validity: [7d, 14d]}\n")
 	if err := ApplySet(sw, []string{"coupon.validity=7d"}); err == nil || !strings.Contains(err.Error(), "sweeps coupon.validity") {
 		t.Errorf("setting a swept field: %v", err)
+	}
+}
+
+// TestCloneIsDeep checks that a config's clone shares no list with it, so
+// one arm cannot change another's.
+func TestCloneIsDeep(t *testing.T) {
+	c := defaultConfig()
+	c.Coupon.SubKinds = []platform.Kind{platform.KindDiscount}
+	c.Coupon.Tiers = []sim.Tier{{MinSpend: platform.CNY(120), Face: platform.CNY(25)}}
+	d := c.clone()
+	var walk func(a, b reflect.Value, path string)
+	walk = func(a, b reflect.Value, path string) {
+		switch a.Kind() {
+		case reflect.Struct:
+			if a.Type() == reflect.TypeOf(time.Time{}) {
+				return
+			}
+			for i := range a.NumField() {
+				walk(a.Field(i), b.Field(i), path+"."+a.Type().Field(i).Name)
+			}
+		case reflect.Slice:
+			switch {
+			case a.Len() == 0:
+				t.Errorf("%s is empty; give it an entry above so the test covers it", path)
+			case a.Pointer() == b.Pointer():
+				t.Errorf("the clone shares %s", path)
+			}
+		}
+	}
+	walk(reflect.ValueOf(c.Config), reflect.ValueOf(d.Config), "Config")
+	d.Coupon.Tiers[0].Face++
+	if c.Coupon.Tiers[0].Face != platform.CNY(25) {
+		t.Error("changing the clone's tier changed the original")
 	}
 }

@@ -168,6 +168,14 @@ func leafSchema(tab *table, sp spec, def *yaml.Node) map[string]any {
 	case kindList:
 		s["type"], s["maxItems"] = "array", int(sp.hi)
 		s["items"] = map[string]any{"$ref": "#/definitions/campaign_entry"}
+	case kindRecords:
+		props := map[string]any{}
+		required := make([]string, len(sp.items))
+		for i, it := range sp.items {
+			props[it.name], required[i] = leafSchema(tab, it, nil), it.name
+		}
+		s["type"], s["maxItems"] = "array", int(sp.hi)
+		s["items"] = map[string]any{"type": "object", "additionalProperties": false, "required": required, "properties": props}
 	}
 	return s
 }
@@ -245,6 +253,12 @@ func typeText(sp spec) string {
 		return fmt.Sprintf("list of at most %s of %s", numText(sp.hi), codeList(sp.enum))
 	case kindList:
 		return fmt.Sprintf("list of at most %s entries", numText(sp.hi))
+	case kindRecords:
+		names := make([]string, len(sp.items))
+		for i, it := range sp.items {
+			names[i] = it.name
+		}
+		return fmt.Sprintf("list of at most %s `{%s}`", numText(sp.hi), strings.Join(names, ", "))
 	}
 	return ""
 }
@@ -334,6 +348,9 @@ func reference() string {
 			d = "one `official-account` push"
 		}
 		row(f.name, typeText(f.spec), d, f.doc)
+		for _, it := range f.items {
+			row(f.name+"[]."+it.name, typeText(it), "required", it.doc)
+		}
 	}
 	head("campaign entries", "Each entry of `campaign` starts from the default push (the values below), so it names only what differs.")
 	dp := defaultPush()

@@ -36,7 +36,7 @@ func TestSchema(t *testing.T) {
 			t.Errorf("%s does not conform to the schema:\n%s", f, strings.Join(errs, "\n"))
 		}
 	}
-	for _, f := range []string{"unknown-field.yaml", "wrong-types.yaml", "sweep-bad.yaml", "sweep-empty.yaml", "combo.yaml"} {
+	for _, f := range []string{"unknown-field.yaml", "wrong-types.yaml", "sweep-bad.yaml", "sweep-empty.yaml", "combo.yaml", "tiers-shape.yaml"} {
 		if errs := validateFile(t, schema, filepath.Join("testdata", "invalid", f)); len(errs) == 0 {
 			t.Errorf("%s conforms to the schema; it should not", f)
 		}

@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"giftsim/results"
+
 	"errors"
 	"fmt"
 	"math"
@@ -34,6 +36,7 @@ const (
 	kindWeights                   // 24 numbers within lo..hi
 	kindChoices                   // a list of at most hi of enum
 	kindList                      // a list of at most hi objects (campaign)
+	kindRecords                   // a list of at most hi mappings of the fields in items, all required
 )
 
 // spec is what the reference, the schema and messages know about a field.
@@ -43,6 +46,7 @@ type spec struct {
 	kind   valueKind // kind is the YAML shape.
 	enum   []string  // enum lists the allowed names of a choice.
 	lo, hi float64   // lo and hi bound numbers, durations (seconds), lengths or counts.
+	items  []spec    // items are the fields of each entry of a kindRecords list.
 }
 
 // field is one entry of a field table: its spec, how to read a YAML value
@@ -96,22 +100,7 @@ func describe(n *yaml.Node) string {
 }
 
 // group writes n with thousands separators, e.g. 50,000,000.
-func group(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func group(n int64) string { return results.FormatCount(n) }
 
 func numText(v float64) string {
 	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
@@ -478,4 +467,77 @@ func weightsField[T any](name, doc string, p func(*T) *[24]float64) field[T] {
 			return flowSeq(items)
 		},
 	}
+}
+
+// recordsField reads a list of at most max mappings into a []E. Each entry
+// must give every field of items, and nothing else; example shows one entry
+// in messages. An empty list reads as nil, like the default.
+func recordsField[T, E any](name, doc string, max int, what, example string, items []field[E], p func(*T) *[]E) field[T] {
+	specs := make([]spec, len(items))
+	for i, it := range items {
+		specs[i] = it.spec
+	}
+	return field[T]{
+		spec: spec{name: name, doc: doc, kind: kindRecords, hi: float64(max), items: specs},
+		decode: func(d *decoder, path string, n *yaml.Node, t *T) {
+			if !d.readSeq(path, n, max, false) {
+				return
+			}
+			var out []E
+			ok := true
+			for i, item := range n.Content {
+				var e E
+				ok = readRecord(d, fmt.Sprintf("%s[%d]", path, i), what, example, item, items, &e) && ok
+				out = append(out, e)
+			}
+			if ok {
+				*p(t) = out
+			}
+		},
+		encode: func(t *T) *yaml.Node {
+			entries := make([]*yaml.Node, 0, len(*p(t)))
+			for i := range *p(t) {
+				m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Style: yaml.FlowStyle}
+				for _, it := range items {
+					m.Content = append(m.Content, scalar(it.name, "!!str"), it.encode(&(*p(t))[i]))
+				}
+				entries = append(entries, m)
+			}
+			return flowSeq(entries)
+		},
+	}
+}
+
+// readRecord reads the mapping n into e: every field of items, once, and no
+// other. It records where the entry and its fields are, so problems the
+// simulator finds with them are reported there, and reports whether the
+// entry is complete and valid.
+func readRecord[E any](d *decoder, path, what, example string, n *yaml.Node, items []field[E], e *E) bool {
+	if n.Kind != yaml.MappingNode {
+		d.fail(n, path, "want %s such as %s, got %s", what, example, describe(n))
+		return false
+	}
+	d.pos[path] = n
+	before := d.failed
+	names := make([]string, len(items))
+	for i, it := range items {
+		names[i] = it.name
+	}
+	seen := map[string]bool{}
+	d.walk(path, what, n, names, func(key string, k, v *yaml.Node) {
+		full := path + "." + key
+		d.mark(full, k, v)
+		seen[key] = true
+		items[slices.Index(names, key)].decode(d, full, v, e)
+	})
+	var missing []string
+	for _, name := range names {
+		if !seen[name] {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 && d.failed == before {
+		d.fail(n, path, "want %s, such as %s; missing %s", strings.Join(names, " and "), example, strings.Join(missing, " and "))
+	}
+	return d.failed == before
 }

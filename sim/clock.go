@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"giftsim/platform"
+
 	"math"
 	"math/rand/v2"
 	"time"
@@ -18,6 +20,7 @@ const (
 type clock struct {
 	startWeekSec int64     // seconds from Monday 00:00 to the start
 	start        time.Time // the start, in the scenario's zone
+	startUnix    int64     // the start as Unix seconds
 }
 
 // profile is an hour-of-week weight table with mean 1, and its maximum.
@@ -50,7 +53,7 @@ func newProfile(weekday, weekend [24]float64) *profile {
 
 func newClock(start time.Time) *clock {
 	wd := (int64(start.Weekday()) + 6) % 7 // Monday = 0
-	return &clock{start: start,
+	return &clock{start: start, startUnix: start.Unix(),
 		startWeekSec: wd*secondsPerDay + int64(start.Hour())*secondsPerHour + int64(start.Minute())*60 + int64(start.Second())}
 }
 
@@ -69,6 +72,10 @@ func (c *clock) weekdayHour(t int64) (int, int) {
 func (c *clock) day(t int64) int {
 	return int((c.startWeekSec%secondsPerDay + t) / secondsPerDay)
 }
+
+// platformDay is the platform's day number of t (days start at midnight in
+// Beijing), which the quota (R11) and the chat limit (C1) count.
+func (c *clock) platformDay(t int64) int64 { return platform.PlatformDay(c.startUnix + t) }
 
 // dayStart is the simulated time of midnight starting calendar day d.
 func (c *clock) dayStart(d int) int64 {

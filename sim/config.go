@@ -24,9 +24,12 @@ type Config struct {
 	// second-level sharing reward (section 5), which turns gifting into a
 	// branching process.
 	ReferralReward bool
-	Risk           platform.Risk
-	Behaviour      Behaviour
-	Compliance     platform.Compliance
+	// Budget caps the face value the campaign issues (0: no cap): once the
+	// next coupon would pass it, the stock is exhausted.
+	Budget     platform.Money
+	Risk       platform.Risk
+	Behaviour  Behaviour
+	Compliance platform.Compliance
 }
 
 // Population describes the users and their friend graph.
@@ -41,6 +44,15 @@ type Population struct {
 	// AbnormalIPShare of users sit behind AbnormalIPGroups shared abnormal IPs (R17).
 	AbnormalIPShare  float64
 	AbnormalIPGroups int
+	// Homophily, 0–1, is how strongly friends resemble each other: a
+	// user's affinity for the merchant is blended with their friends' before
+	// the existing customers are chosen, so customers cluster in the graph
+	// (McPherson et al., 2001).
+	Homophily float64
+	// Followers is the share of non-customers who follow the merchant's
+	// official account (customers all follow): the official account's
+	// audience (C2).
+	Followers float64
 }
 
 // GraphSpec chooses the friend-graph model and its parameters.
@@ -74,6 +86,19 @@ func (m Merchant) Quota() int {
 type Coupon struct {
 	platform.Stock
 	Label string // Label is "" or "limited-24h" (B5, B6).
+	// Tiers are further spend thresholds with larger discounts (a tiered
+	// discount: Face off MinSpend, and each tier's Face off its MinSpend);
+	// the holder uses the tier worth most to them.
+	Tiers []Tier
+	// Reminder, if positive, is how long before expiry the merchant reminds
+	// holders that the coupon is about to lapse.
+	Reminder time.Duration
+}
+
+// Tier is one step of a tiered discount.
+type Tier struct {
+	MinSpend platform.Money
+	Face     platform.Money
 }
 
 // LabelLimited24h is the "limited 24 hours" label (B5, B6).
@@ -88,6 +113,9 @@ type Push struct {
 	FirstDay     int    // FirstDay is the first campaign day, 0-based.
 	Days         int    // Days is how many days the push runs; 0 means to the horizon.
 	Target       string // Target is "all", "customers" or "non-customers".
+	// Device limits the push to users of one device family ("iphone",
+	// "android", "harmonyos"); "" reaches every device (C6 targeting).
+	Device string
 }
 
 // Recovery is the merchant's policy for the recycle bin (R14).
@@ -97,53 +125,118 @@ type Recovery struct {
 }
 
 // Behaviour holds the behavioural parameters: rates are per hour of active
-// time (activity-weighted clock time), probabilities are 0–1.
+// time (activity-weighted clock time) unless named per day, probabilities are
+// 0–1. Parameters declares each scalar one's meaning, unit, range and
+// source (docs/MODEL.md lists them); a new field needs an entry there.
 type Behaviour struct {
-	ClaimProb        float64 // ClaimProb: chance an exposed user is interested at all.
-	ClaimRate        float64 // ClaimRate: hazard of claiming once interested, per active hour.
-	AttentionHours   float64 // AttentionHours: a push's salience decays with this time constant (0: no decay).
-	RedeemProb       float64 // RedeemProb: chance a holder ever intends to redeem.
-	RedeemRate       float64 // RedeemRate: redemption hazard per active hour, at issue.
-	ForgetHours      float64 // ForgetHours: the redemption intent decays with this time constant (0: none).
-	DeadlineBoost    float64 // DeadlineBoost: extra hazard factor in the last DeadlineHours before expiry.
-	DeadlineHours    float64
+	ClaimProb      float64 // ClaimProb: chance an exposed user who finds the offer fully attractive is interested.
+	ClaimRate      float64 // ClaimRate: hazard of claiming once interested, per active hour.
+	AttentionHours float64 // AttentionHours: a push's salience decays with this time constant (0: no decay).
+	RedeemProb     float64 // RedeemProb: chance a holder who values the offer fully makes a special trip for it.
+	RedeemRate     float64 // RedeemRate: hazard of that trip per active hour, at receipt.
+	ForgetHours    float64 // ForgetHours: the holder's memory of the coupon decays with this time constant (0: none).
+	// PlanSkew is how a holder who means to go plans when (0: no planned
+	// trips): at a time in the
+	// validity left drawn as U^(1/PlanSkew) of it (1: uniform; larger puts
+	// plans near the deadline, procrastination). The plan happens only if
+	// the plan still stands then: plans lapse with the time constant
+	// PlanHours (prospective memory, which outlasts the recall of a coupon
+	// at the till that ForgetHours describes).
+	PlanSkew         float64
+	PlanHours        float64
 	GiftProb         float64        // GiftProb: chance a holder tries to gift the coupon on.
 	GiftRate         float64        // GiftRate: hazard of gifting per active hour, once minded to.
-	AcceptProb       float64        // AcceptProb: chance a recipient claims a gift (else refuse or ignore).
+	AcceptProb       float64        // AcceptProb: chance a recipient who values the offer fully claims a gift.
 	RefuseProb       float64        // RefuseProb: chance a recipient refuses (R15).
 	AcceptRate       float64        // AcceptRate: claim hazard of a gift per active hour.
-	ExistingBoost    float64        // ExistingBoost multiplies redemption intent of existing customers.
+	ExistingBoost    float64        // ExistingBoost is how many times likelier a customer is than a prospect to make a trip for a coupon.
 	InquiryProb      float64        // InquiryProb: chance a claim leads to a customer-service inquiry.
 	LabelInquiryProb float64        // LabelInquiryProb: extra inquiry chance with the 24 h label (B6).
-	LabelUrgency     float64        // LabelUrgency multiplies the early redemption hazard with the label (B5).
+	LabelUrgency     float64        // LabelUrgency multiplies the early trip hazard with the label (B5).
 	LabelHours       float64        // LabelHours is how long the label's urgency lasts.
-	Basket           platform.Money // Basket is the mean spend at redemption.
+	Basket           platform.Money // Basket is the mean usual spend of a visit (客单价).
 	Margin           float64        // Margin is the gross margin on sales, 0–1.
 	// Activity[h] weighs user activity at hour h (0–23) on weekdays and
 	// WeekendActivity on weekends; both are normalised to mean 1. They shape
 	// claims and gifts.
 	Activity        [24]float64
 	WeekendActivity [24]float64
-	// RedeemActivity[h] weighs when people redeem (meal and shopping times),
+	// RedeemActivity[h] weighs when people shop (meal and shopping times),
 	// every day; normalised to mean 1.
 	RedeemActivity [24]float64
-	// IntentSpread is the coefficient of variation of users' latent intent
-	// (a gamma-distributed factor with mean 1 that scales redemption intent);
-	// 0 makes users alike.
+	// IntentSpread is the coefficient of variation of users' latent
+	// deal-proneness (a gamma-distributed factor with mean 1 that scales
+	// interest and trip intent); 0 makes users alike.
 	IntentSpread float64
 	// Selection[c] is how strongly channel c selects high-intent users: an
-	// exposed user claims with probability ClaimProb·z^Selection[c] for
-	// intent factor z (B7: a live-stream grab takes effort, so claimers are
-	// keen). Indexed by platform.Channel.
+	// exposed user's interest is scaled by z^Selection[c] for intent factor z
+	// (B7: a live-stream grab takes effort, so claimers are keen). Indexed by
+	// platform.Channel.
 	Selection [8]float64
-	// ImpulseProb is the chance that a coupon of face value 0 is redeemed on
-	// impulse soon after it arrives; it falls as exp(−face/ImpulseScale), so
-	// only cheap coupons are impulse buys (B4). ImpulseRate is the impulse
-	// hazard per hour, weighted by RedeemActivity, within ImpulseHours.
+	// ChannelClaim[c] multiplies the interest of a user the channel reaches,
+	// for the attention its moment gets (a popup on the payment page, a
+	// personal chat message). Indexed by platform.Channel.
+	ChannelClaim [8]float64
+	// ImpulseProb is the chance that a holder whose usual ticket is 0 buys
+	// on impulse soon after the coupon arrives; it falls as
+	// exp(−basket/ImpulseScale), so only low-ticket purchases are impulse
+	// buys (B4). ImpulseRate is the impulse hazard per hour, weighted by
+	// RedeemActivity, within ImpulseHours.
 	ImpulseProb  float64
 	ImpulseScale platform.Money
 	ImpulseRate  float64
 	ImpulseHours float64
+
+	// BasketSpread is the coefficient of variation of users' usual spend
+	// (lognormal around Basket).
+	BasketSpread float64
+	// ValueScale is the relative discount (perceived value over usual
+	// spend) at which an offer's appeal reaches 1 − 1/e of its most.
+	ValueScale float64
+	// TopUpAversion, 0–1, is the share of a top-up to reach min_spend that
+	// the holder counts against the discount.
+	TopUpAversion float64
+	// VisitDays is the mean time between an existing customer's own visits
+	// (their natural purchase occasions), in days; VisitSpread is its
+	// coefficient of variation across customers.
+	VisitDays   float64
+	VisitSpread float64
+	// OpportunityRate is how many moments a day a user could make a trip to
+	// the merchant; it bounds coupon-induced trips.
+	OpportunityRate float64
+	// TrialRate is a prospect's rate, per day, of occasions for a first
+	// visit (a meal with friends, passing by), at which the coupon comes to
+	// mind; they go if the offer is worth it (scaled by appeal and intent).
+	TrialRate float64
+	// Acceleration, 0–1, is the share of a customer's coupon-induced visit
+	// that is a later own visit brought forward, not extra.
+	Acceleration float64
+	// Fatigue is the interest lost per recent exposure (exp(−Fatigue·n)),
+	// where recent exposures n fade with the time constant FatigueDays.
+	Fatigue     float64
+	FatigueDays float64
+	// UnfollowProb is the chance, per recent exposure before this one, that
+	// an exposure makes a user unfollow and block the merchant's pushes;
+	// LapseProb is the chance an unfollowing customer stops buying.
+	UnfollowProb float64
+	LapseProb    float64
+	// SensitiveClaim multiplies the interest of a sensitive user (R15: who
+	// refused a coupon before).
+	SensitiveClaim float64
+	// RetainProb is the chance a new customer keeps visiting; it falls as
+	// exp(−depth/RetainDepth) with the depth of the discount that won them
+	// (deal-prone customers won by deep discounts stay less).
+	RetainProb  float64
+	RetainDepth float64
+	// GiftChoice is how many friends a sharer considers; they pass the
+	// coupon to the one likely to value it most.
+	GiftChoice float64
+	// ReminderRecall is the share of a forgotten coupon an expiry reminder
+	// (or a recovery notice) brings back to mind.
+	ReminderRecall float64
+	// NearbyConv is the chance an interested user reached by a geolocation
+	// push near the store goes in at once (C6).
+	NearbyConv float64
 }
 
 // DefaultConfig returns a small, valid scenario: 10,000 users on a
@@ -163,6 +256,8 @@ func DefaultConfig() Config {
 			RealName:          0.9,
 			AbnormalIPShare:   0.002,
 			AbnormalIPGroups:  5,
+			Homophily:         0.5,
+			Followers:         0.25,
 		},
 		Merchant: Merchant{Industry: platform.IndustryCatering, Tier: platform.TierCertified},
 		Coupon: Coupon{Stock: platform.Stock{
@@ -184,10 +279,10 @@ func DefaultConfig() Config {
 func DefaultBehaviour() Behaviour {
 	b := Behaviour{
 		ClaimProb: 0.35, ClaimRate: 0.2, AttentionHours: 8,
-		RedeemProb: 0.6, RedeemRate: 0.003, ForgetHours: 200, DeadlineBoost: 30, DeadlineHours: 24,
-		GiftProb: 0.6, GiftRate: 0.001,
+		RedeemProb: 0.6, RedeemRate: 0.002, ForgetHours: 48, PlanSkew: 1.5, PlanHours: 120,
+		GiftProb: 0.2, GiftRate: 0.005,
 		AcceptProb: 0.6, RefuseProb: 0.1, AcceptRate: 0.2,
-		ExistingBoost: 1.5, InquiryProb: 0.05, LabelInquiryProb: 0.002, LabelUrgency: 1.5, LabelHours: 24,
+		ExistingBoost: 2, InquiryProb: 0.05, LabelInquiryProb: 0.002, LabelUrgency: 1.5, LabelHours: 24,
 		Basket: platform.CNY(80), Margin: 0.6,
 	}
 	// A working day: quiet at night, peaks late morning, noon and evening.
@@ -197,7 +292,16 @@ func DefaultBehaviour() Behaviour {
 	b.RedeemActivity = [24]float64{0.1, 0.05, 0.02, 0.02, 0.02, 0.05, 0.2, 0.6, 0.8, 0.9, 1.1, 2.2, 3.0, 1.8, 1.0, 0.9, 1.0, 1.6, 2.4, 2.2, 1.6, 1.1, 0.6, 0.3}
 	b.IntentSpread = 0.9
 	b.Selection[platform.ChannelLiveStream] = 2.5
-	b.ImpulseProb, b.ImpulseScale, b.ImpulseRate, b.ImpulseHours = 0.1, platform.CNY(100), 1, 2
+	b.ImpulseProb, b.ImpulseScale, b.ImpulseRate, b.ImpulseHours = 0.1, platform.CNY(200), 1, 2
+	// A personal message or a popup on the payment page gets more attention
+	// than a message in the official account's feed.
+	b.ChannelClaim = [8]float64{1, 1.5, 1, 1.2, 1, 1.5, 1.2, 1}
+	b.BasketSpread, b.ValueScale, b.TopUpAversion = 0.5, 0.15, 0.5
+	b.VisitDays, b.VisitSpread, b.OpportunityRate = 10, 1, 0.5
+	b.TrialRate, b.Acceleration = 0.03, 0.5
+	b.Fatigue, b.FatigueDays, b.UnfollowProb, b.LapseProb = 0.3, 7, 0.03, 0.5
+	b.SensitiveClaim, b.RetainProb, b.RetainDepth = 0.5, 0.35, 0.5
+	b.GiftChoice, b.ReminderRecall, b.NearbyConv = 10, 0.5, 0.15
 	return b
 }
 
@@ -228,6 +332,33 @@ func (c *Config) Validate() error {
 	}
 	if err := c.Coupon.Stock.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	for i, t := range c.Coupon.Tiers {
+		prev := Tier{MinSpend: c.Coupon.MinSpend, Face: c.Coupon.Face}
+		if i > 0 {
+			prev = c.Coupon.Tiers[i-1]
+		}
+		if t.MinSpend <= prev.MinSpend || t.Face <= prev.Face {
+			bad("coupon.tiers[%d] must have a larger min_spend and face_value than the tier before it", i)
+		}
+		if t.Face >= t.MinSpend {
+			bad("coupon.tiers[%d].face_value must be below its min_spend", i)
+		}
+	}
+	if len(c.Coupon.Tiers) > 0 && c.Coupon.Kind != platform.KindDiscount {
+		bad("coupon.tiers apply to discount coupons only, this one is %s", c.Coupon.Kind)
+	}
+	if c.Coupon.Reminder < 0 || c.Coupon.Reminder >= c.Coupon.Validity && c.Coupon.Reminder > 0 {
+		bad("coupon.reminder must be shorter than the validity, got %s", platform.FormatDuration(c.Coupon.Reminder))
+	}
+	if c.Budget < 0 {
+		bad("budget must not be negative")
+	}
+	if !(p.Homophily >= 0 && p.Homophily <= 1) {
+		bad("population.homophily must be 0 to 1, got %g", p.Homophily)
+	}
+	if !(p.Followers >= 0 && p.Followers <= 1) {
+		bad("population.followers must be 0 to 1, got %g", p.Followers)
 	}
 	if c.Coupon.Label != "" && c.Coupon.Label != LabelLimited24h {
 		bad("coupon.label must be empty or %q, got %q", LabelLimited24h, c.Coupon.Label)
@@ -260,6 +391,9 @@ func (c *Config) Validate() error {
 			}
 			planned += push.SendsPerDay
 		}
+		if _, ok := deviceOf(push.Device); !ok {
+			bad("campaign[%d].device must be empty, iphone, android or harmonyos, got %q", i, push.Device)
+		}
 		switch push.Target {
 		case "", "all", "customers", "non-customers":
 		default:
@@ -285,30 +419,17 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Validate checks that probabilities are 0–1 and rates non-negative.
+// Validate checks every parameter against its range in Parameters, that
+// accept_prob + refuse_prob is at most 1, and the activity profiles.
 func (b *Behaviour) Validate() error {
 	var errs []error
-	for _, p := range []struct {
-		name string
-		v    float64
-	}{{"claim_prob", b.ClaimProb}, {"redeem_prob", b.RedeemProb}, {"gift_prob", b.GiftProb}, {"accept_prob", b.AcceptProb},
-		{"refuse_prob", b.RefuseProb}, {"inquiry_prob", b.InquiryProb}, {"label_inquiry_prob", b.LabelInquiryProb}, {"margin", b.Margin}} {
-		if !(p.v >= 0 && p.v <= 1) {
-			errs = append(errs, fmt.Errorf("%w: behaviour.%s must be 0 to 1, got %g", platform.ErrInvalid, p.name, p.v))
+	for _, p := range Parameters() {
+		if err := p.check(p.Get(b)); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if b.AcceptProb+b.RefuseProb > 1 {
 		errs = append(errs, fmt.Errorf("%w: behaviour.accept_prob + refuse_prob must be at most 1", platform.ErrInvalid))
-	}
-	for _, r := range []struct {
-		name string
-		v    float64
-	}{{"claim_rate", b.ClaimRate}, {"redeem_rate", b.RedeemRate}, {"gift_rate", b.GiftRate}, {"accept_rate", b.AcceptRate},
-		{"attention_hours", b.AttentionHours}, {"forget_hours", b.ForgetHours}, {"deadline_boost", b.DeadlineBoost},
-		{"deadline_hours", b.DeadlineHours}, {"existing_boost", b.ExistingBoost}, {"label_urgency", b.LabelUrgency}, {"label_hours", b.LabelHours}} {
-		if !(r.v >= 0 && r.v < 1e6) {
-			errs = append(errs, fmt.Errorf("%w: behaviour.%s must be non-negative, got %g", platform.ErrInvalid, r.name, r.v))
-		}
 	}
 	for _, prof := range []struct {
 		name string
@@ -325,17 +446,6 @@ func (b *Behaviour) Validate() error {
 		if sum <= 0 {
 			errs = append(errs, fmt.Errorf("%w: behaviour.%s needs 24 non-negative weights, some positive", platform.ErrInvalid, prof.name))
 		}
-	}
-	for c, k := range b.Selection {
-		if !(k >= 0 && k <= 10) {
-			errs = append(errs, fmt.Errorf("%w: behaviour.selection of %s must be 0 to 10, got %g", platform.ErrInvalid, platform.Channel(c), k))
-		}
-	}
-	if !(b.IntentSpread >= 0 && b.IntentSpread <= 5) {
-		errs = append(errs, fmt.Errorf("%w: behaviour.intent_spread must be 0 to 5, got %g", platform.ErrInvalid, b.IntentSpread))
-	}
-	if !(b.ImpulseProb >= 0 && b.ImpulseProb <= 1) || b.ImpulseScale < 0 || !(b.ImpulseRate >= 0) || !(b.ImpulseHours >= 0) {
-		errs = append(errs, fmt.Errorf("%w: behaviour.impulse_prob must be 0 to 1 and impulse_scale, impulse_rate, impulse_hours non-negative", platform.ErrInvalid))
 	}
 	return errors.Join(errs...)
 }

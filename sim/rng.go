@@ -17,6 +17,7 @@ const (
 	purposeIdentity
 	purposeReport
 	purposeIntent
+	purposeUser
 )
 
 // gammaDraw returns a gamma variate with shape k and scale 1 (Marsaglia and

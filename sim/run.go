@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -286,6 +287,65 @@ func (r *runner) aggregate() *results.Simulation {
 			ra.Funnel = append(ra.Funnel, results.Stage{Name: name, Count: funnel[i]})
 		}
 		sim.Arms = append(sim.Arms, ra)
+		valid, issued := ra.KPIs[kpis[kpiValidAtEnd].ID].Mean, ra.KPIs[kpis[kpiIssued].ID].Mean
+		if w := horizonWarning(&exp.Arms[a], valid, issued); w != "" {
+			sim.Warnings = append(sim.Warnings, w)
+		}
 	}
 	return sim
 }
+
+// validAtEndShare is the share of issued coupons still valid at the horizon
+// above which an arm's results carry a warning.
+const validAtEndShare = 0.01
+
+// horizonWarning returns a warning when more than validAtEndShare of the
+// coupons arm issued (means across replications) were still valid when its
+// horizon ended, else "".
+func horizonWarning(arm *Arm, valid, issued float64) string {
+	if !(issued > 0 && valid > validAtEndShare*issued) {
+		return ""
+	}
+	cfg := &arm.Config
+	return fmt.Sprintf("arm %q: %s of %s coupons (%.1f%%) were still valid when the %s horizon ended; "+
+		"their redemption and float are not final — %s",
+		arm.Name, groupDigits(valid), groupDigits(issued), 100*valid/issued,
+		platform.FormatDuration(cfg.Horizon), horizonAdvice(cfg))
+}
+
+// horizonAdvice suggests a horizon that lets every coupon the campaign
+// pushes run out: the end of the last push plus the coupon validity. A push
+// of 0 days runs to the horizon, so lengthening the horizon alone would
+// lengthen it too; the advice then says to give it days. When the horizon
+// is already that long, the coupons left came later (e.g. referral
+// rewards) and the advice says so in words.
+func horizonAdvice(cfg *Config) string {
+	var end time.Duration
+	toHorizon := false
+	for _, p := range cfg.Campaign {
+		switch {
+		case p.SendsPerDay == 0:
+		case p.Days == 0:
+			toHorizon = true
+			end = max(end, cfg.Horizon)
+		default:
+			end = max(end, time.Duration(p.FirstDay+p.Days)*platform.Day)
+		}
+	}
+	at := end + cfg.Coupon.Validity
+	validity := platform.FormatDuration(cfg.Coupon.Validity)
+	switch {
+	case at <= cfg.Horizon:
+		return "lengthen horizon until they run out: they were issued after the last push ended (e.g. referral rewards)"
+	case toHorizon:
+		return fmt.Sprintf("lengthen horizon to at least %s (pushes run to the horizon, %s, plus the %s validity) "+
+			"and give the pushes days so that they still stop at %s",
+			platform.FormatDuration(at), platform.FormatDuration(end), validity, platform.FormatDuration(end))
+	}
+	return fmt.Sprintf("lengthen horizon to at least %s (the last push ends at %s, plus the %s validity)",
+		platform.FormatDuration(at), platform.FormatDuration(end), validity)
+}
+
+// groupDigits rounds v to a whole number and writes it with thousands
+// separators, e.g. "8,591".
+func groupDigits(v float64) string { return results.FormatCount(int64(math.Round(v))) }
