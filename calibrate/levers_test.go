@@ -48,7 +48,7 @@ var levers = []lever{
 	{"graph degree", "graph-m20", "base", "gifts", +1, "more friends, more likely one wants it"},
 	{"sends per day", "sends-200", "base", "unfollowed", -1, "fewer pushes tire fewer followers"},
 	{"sends per day", "sends-3200", "base", "unfollowed", +1, "the seed warns that over-marketing drives users away"},
-	{"sends per day", "sends-3200", "base", "incremental_profit", -1, "past the optimum lost customers cost more than extra claims bring (sends sweep)"},
+	{"sends per day", "sends-3200", "base", "roi", -1, "each further push reaches more tired followers: diminishing returns (the sends sweep finds the profit optimum)"},
 	{"recovery", "recover-all", "base", "redemption_rate", +1, "a second chance for holders who let it lapse (R14)"},
 	{"reminder", "reminder-2d", "base", "redemption_rate", +1, "an expiry reminder brings a forgotten coupon back to mind (seed K4; Inman and McAlister 1994)"},
 	{"tiered discount", "tiers", "base", "top_ups", +1, "seed K2's tiered offers: holders top up to reach the next tier"},

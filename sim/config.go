@@ -299,7 +299,7 @@ func DefaultBehaviour() Behaviour {
 	b.BasketSpread, b.ValueScale, b.TopUpAversion = 0.5, 0.15, 0.5
 	b.VisitDays, b.VisitSpread, b.OpportunityRate = 10, 1, 0.5
 	b.TrialRate, b.Acceleration = 0.03, 0.5
-	b.Fatigue, b.FatigueDays, b.UnfollowProb, b.LapseProb = 0.3, 7, 0.03, 0.5
+	b.Fatigue, b.FatigueDays, b.UnfollowProb, b.LapseProb = 0.3, 7, 0.01, 0.3
 	b.SensitiveClaim, b.RetainProb, b.RetainDepth = 0.5, 0.35, 0.5
 	b.GiftChoice, b.ReminderRecall, b.NearbyConv = 10, 0.5, 0.15
 	return b
