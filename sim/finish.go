@@ -66,7 +66,8 @@ func (m *model) finish() error {
 	if sharers > 0 {
 		k[kpiNewPerSharer] = float64(m.viaGift) / float64(sharers)
 	}
-	k[kpiFloat] = pct(float64(issued)-k[kpiRedeemed], float64(issued))
+	// K4: face value not redeemed over face value issued.
+	k[kpiFloat] = pct(float64(m.issuedFace-m.redeemedFace), float64(m.issuedFace))
 	k[kpiValidAtEnd] = float64(valid)
 	channelCost := 0.0
 	for _, p := range m.cfg.Campaign {
