@@ -85,6 +85,12 @@ type Estimate struct {
 	High float64 `json:"ci_high"`
 	SD   float64 `json:"sd"`
 	N    int     `json:"n"`
+	// ModelSD and NoiseSD split SD, when replications drew their behavioural
+	// parameters from the calibrated ensemble: the spread the parameters'
+	// uncertainty causes and the spread of simulation noise. Both are 0
+	// without an ensemble.
+	ModelSD float64 `json:"model_sd,omitempty"`
+	NoiseSD float64 `json:"noise_sd,omitempty"`
 }
 
 // Diff is a paired difference arm − baseline over common random numbers.
@@ -94,7 +100,16 @@ type Diff struct {
 	Ratio float64 `json:"ratio"`
 	// Significant is true when the 95% interval excludes zero.
 	Significant bool `json:"significant"`
+	// Members counts the ensemble's parameter sets the run drew, and Agree
+	// how many of them gave a mean difference of the same sign as the whole
+	// (0 without an ensemble). An answer is robust when they all agree.
+	Members int `json:"members,omitempty"`
+	Agree   int `json:"agree,omitempty"`
 }
+
+// Robust reports whether every parameter set of the ensemble gave the
+// difference the same sign; without an ensemble it is false.
+func (d Diff) Robust() bool { return d.Members > 0 && d.Agree == d.Members }
 
 // Day is one day of an arm's time series.
 type Day struct {
