@@ -29,6 +29,10 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	seed := fs.Uint64("seed", 1, "seed of the common random numbers")
 	profile := fs.String("profile", "", "start from this profile instead of the shipped one")
 	fromDefaults := fs.Bool("from-defaults", false, "start from the uncalibrated priors (sim.DefaultBehaviour) instead of a profile")
+	holdOut := fs.String("hold-out", "", "instead of fitting to every target, fit without this one (e.g. B1), from the priors unless --profile is given, and predict it")
+	leaveOneOut := fs.Bool("leave-one-out", false, "hold out every target in turn (see --hold-out) and print a table of the predictions")
+	identify := fs.Bool("identify", false, "instead of fitting, report the targets' sensitivities and the parameters' standard errors and correlations around the profile")
+	ensembleSize := fs.Int("ensemble", 20, "parameter sets to draw around the fit for the profile's ensemble (0: none)")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
@@ -66,6 +70,9 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		progress = stderr
 	}
 	opts := calibrate.Options{Scale: *scale, Replications: *reps, Seed: *seed, MaxEvals: *evals, Passes: *passes, Progress: progress}
+	if v := (validation{identify: *identify, holdOut: *holdOut, leaveOneOut: *leaveOneOut, profile: *profile, priors: *fromDefaults, check: *check, seed: *seed}); v.requested() {
+		return runValidation(ctx, v, start, targets, load, opts, stdout, stderr)
+	}
 	res, err := calibrate.Fit(ctx, start, calibrate.DefaultParams(), targets, load, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "giftsim calibrate: %v\n", err)
@@ -95,10 +102,20 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	tw.Flush()
 	fmt.Fprintf(stdout, "%d evaluations, loss %.3f\n", res.Evals, res.Loss)
+	prof := scenarios.Profile{Behaviour: res.Behaviour}
+	if *ensembleSize > 0 && *out != "" {
+		ens, err := calibrate.Ensemble(ctx, res.Behaviour, calibrate.DefaultParams(), targets, load, opts, calibrate.EnsembleOptions{Size: *ensembleSize})
+		if err != nil {
+			fmt.Fprintf(stderr, "giftsim calibrate: %v\n", err)
+			return exitBadInput
+		}
+		prof.Ensemble = ens.Members
+		fmt.Fprintf(stdout, "ensemble: %d parameter sets (%d of %d proposals met every target)\n", len(ens.Members), ens.Accepted, ens.Proposed)
+	}
 	if *out != "" {
 		f, err := os.Create(*out)
 		if err == nil {
-			err = scenarios.WriteProfile(f, res.Behaviour, fmt.Sprintf("giftsim calibrate %s", joinArgs(args)))
+			err = scenarios.WriteProfile(f, prof, fmt.Sprintf("giftsim calibrate %s", joinArgs(args)))
 			if cerr := f.Close(); err == nil {
 				err = cerr
 			}

@@ -24,7 +24,9 @@ func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 // cmdRun runs a scenario file: every arm over its replications, a KPI table
-// with 95% intervals and paired differences, and files under --out.
+// with 95% intervals and paired differences, starred when significant after
+// Holm's adjustment over all of them (reports.WriteText names it), and files
+// under --out.
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("run", "FILE [flags]", "giftsim run scenarios/examples/validity-7-vs-30.yaml --out out/validity", stderr)
 	out := fs.String("out", "", "write results.json, kpis.csv, timeseries.csv, report.html and charts/ to this directory")
@@ -32,6 +34,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	reps := fs.Int("replications", 0, "override the number of replications (0: keep)")
 	workers := fs.Int("workers", 0, "replications run at once (0: all cores)")
 	quiet := fs.Bool("quiet", false, "no progress output")
+	central := fs.Bool("central", false, "run the profile's central parameter values only, not its calibrated ensemble (intervals then show simulation noise alone)")
 	var sets stringList
 	fs.Var(&sets, "set", "override a field in every arm, e.g. --set coupon.validity=7d (repeatable)")
 	if code := parseFlags(fs, args); code >= 0 {
@@ -52,6 +55,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *seed != 0 {
 		exp.Seed = *seed
+	}
+	if *central {
+		exp.Ensemble = nil
 	}
 	if *reps > 0 {
 		exp.Replications = *reps

@@ -84,18 +84,73 @@ func primaryKPI(sim *results.Simulation, kpis []results.KPI) (results.KPI, bool)
 }
 
 // diffClause describes a paired difference: "a difference of +4.1 pp (95% CI
-// +3.5 pp to +4.7 pp, ratio 1.42), which is significant".
+// +3.5 pp to +4.7 pp, ratio 1.42), which is significant at the 95% level
+// after Holm's adjustment over 62 comparisons". One whose interval excludes
+// zero but that the adjustment does not call significant says so, with its
+// p-value before the adjustment.
 func diffClause(d results.Diff, unit string) string {
 	ratio := ""
 	if d.Ratio != 0 {
 		ratio = ", ratio " + formatNumber(d.Ratio)
 	}
-	sig := "which is significant at the 95% level"
-	if !d.Significant {
+	adj := adjustedOver(d)
+	var sig string
+	switch {
+	case d.Significant:
+		sig = "which is significant at the 95% level"
+		if adj != "" {
+			sig += " " + adj
+		}
+	case d.Adjustment != "" && (d.Low > 0 || d.High < 0):
+		sig = fmt.Sprintf("which is not significant %s (p = %s before it)", adj, formatNumber(d.P))
+	default:
 		sig = "which is not significant: the interval includes zero"
+	}
+	switch {
+	case d.Members > 0 && d.Robust():
+		sig += fmt.Sprintf(", and robust: all %d of the model's calibrated parameter sets agree on its direction", d.Members)
+	case d.Members > 0:
+		sig += fmt.Sprintf(", but not robust: only %d of the model's %d calibrated parameter sets agree on its direction", d.Agree, d.Members)
 	}
 	return fmt.Sprintf("a difference of %s (95%% CI %s%s), %s",
 		formatDiff(d.Mean, unit), formatInterval(d.Low, d.High, unit, true), ratio, sig)
+}
+
+// adjustmentName names a multiplicity adjustment of results.Diff for
+// people.
+func adjustmentName(method string) string {
+	if method == "holm" {
+		return "Holm's adjustment"
+	}
+	return "the " + method + " adjustment"
+}
+
+// adjustedOver says how d's significance was adjusted for the simulation's
+// many comparisons, "after Holm's adjustment over 62 comparisons", or ""
+// for results saved without an adjustment.
+func adjustedOver(d results.Diff) string {
+	if d.Adjustment == "" {
+		return ""
+	}
+	n := fmt.Sprintf("%s comparisons", formatCount(d.Comparisons))
+	if d.Comparisons == 1 {
+		n = "1 comparison"
+	}
+	return "after " + adjustmentName(d.Adjustment) + " over " + n
+}
+
+// simAdjustment is adjustedOver for the simulation's paired differences,
+// which all carry the same adjustment: "" when there are none or they were
+// saved without one.
+func simAdjustment(sim *results.Simulation) string {
+	for _, a := range sim.Arms {
+		for _, k := range kpiList(sim) {
+			if d, ok := a.Diffs[k.ID]; ok {
+				return adjustedOver(d)
+			}
+		}
+	}
+	return ""
 }
 
 // answer states in one sentence which arm wins on the primary KPI, by how

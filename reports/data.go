@@ -16,7 +16,8 @@ import (
 func num(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 // WriteKPIsCSV writes one row per arm and KPI: the estimate, its 95%
-// interval and the paired difference from the baseline (empty for the
+// interval and the paired difference from the baseline with its p-value
+// before and after the adjustment for many comparisons (empty for the
 // baseline). Swept fields, if any, get a column each after the arm.
 func WriteKPIsCSV(w io.Writer, sim *results.Simulation) error {
 	if err := checkSimulation(sim); err != nil {
@@ -25,7 +26,7 @@ func WriteKPIsCSV(w io.Writer, sim *results.Simulation) error {
 	cw := csv.NewWriter(w)
 	header := append([]string{"arm"}, sim.Sweep...)
 	header = append(header, "kpi", "name", "unit", "mean", "ci_low", "ci_high", "sd", "n",
-		"diff_mean", "diff_ci_low", "diff_ci_high", "ratio", "significant")
+		"diff_mean", "diff_ci_low", "diff_ci_high", "ratio", "significant", "p", "p_adjusted", "adjustment")
 	_ = cw.Write(header)
 	for _, a := range sim.Arms {
 		for _, k := range kpiList(sim) {
@@ -42,10 +43,15 @@ func WriteKPIsCSV(w io.Writer, sim *results.Simulation) error {
 				row = append(row, v)
 			}
 			row = append(row, k.ID, k.Name, k.Unit, num(e.Mean), num(e.Low), num(e.High), num(e.SD), strconv.Itoa(e.N))
-			if d, ok := a.Diffs[k.ID]; ok {
-				row = append(row, num(d.Mean), num(d.Low), num(d.High), num(d.Ratio), strconv.FormatBool(d.Significant))
-			} else {
-				row = append(row, "", "", "", "", "")
+			switch d, ok := a.Diffs[k.ID]; {
+			case ok && d.Adjustment != "":
+				row = append(row, num(d.Mean), num(d.Low), num(d.High), num(d.Ratio), strconv.FormatBool(d.Significant),
+					num(d.P), num(d.PAdjusted), d.Adjustment)
+			case ok:
+				// Saved before there were p-values: none to write.
+				row = append(row, num(d.Mean), num(d.Low), num(d.High), num(d.Ratio), strconv.FormatBool(d.Significant), "", "", "")
+			default:
+				row = append(row, "", "", "", "", "", "", "", "")
 			}
 			_ = cw.Write(row)
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sort"
 	"time"
 
 	"giftsim/results"
@@ -139,14 +140,42 @@ func simFixture(n, days int, sweep bool) *results.Simulation {
 			if b != 0 {
 				ratio = a / b
 			}
+			// P is the normal approximation of the paired test, since hw is
+			// 1.96 standard errors.
 			sim.Arms[i].Diffs[k.ID] = results.Diff{
-				Estimate:    results.Estimate{Mean: d, Low: d - hw, High: d + hw, SD: hw, N: 20},
-				Ratio:       ratio,
-				Significant: d-hw > 0 || d+hw < 0,
+				Estimate: results.Estimate{Mean: d, Low: d - hw, High: d + hw, SD: hw, N: 20},
+				Ratio:    ratio,
+				P:        math.Erfc(math.Abs(d) / (hw / 1.96) / math.Sqrt2),
 			}
 		}
 	}
+	holmFixture(sim)
 	return sim
+}
+
+// holmFixture adjusts the fixture's paired differences by Holm's step-down
+// over all of them, as package sim does.
+func holmFixture(sim *results.Simulation) {
+	type at struct {
+		arm int
+		id  string
+	}
+	var all []at
+	for i := 1; i < len(sim.Arms); i++ {
+		for _, k := range sim.KPIs {
+			all = append(all, at{i, k.ID})
+		}
+	}
+	p := func(w at) float64 { return sim.Arms[w.arm].Diffs[w.id].P }
+	sort.SliceStable(all, func(a, b int) bool { return p(all[a]) < p(all[b]) })
+	run := 0.0
+	for j, w := range all {
+		d := sim.Arms[w.arm].Diffs[w.id]
+		run = math.Max(run, math.Min(1, float64(len(all)-j)*d.P))
+		d.PAdjusted, d.Significant = run, run < 0.05
+		d.Adjustment, d.Comparisons = "holm", len(all)
+		sim.Arms[w.arm].Diffs[w.id] = d
+	}
 }
 
 // loadFixture builds a deterministic load run of secs seconds on host: a
@@ -231,6 +260,7 @@ func reportFixture() *results.Simulation {
 			}
 		}
 	}
+	holmFixture(sim)
 	sim.Arms[1].Name = hostile
 	sim.Scenario.Question = `Does <b>7-day</b> beat "30-day" & by how much?`
 	return sim

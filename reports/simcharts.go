@@ -95,13 +95,18 @@ func kpiBarsFigure(mc *canvas, sim *results.Simulation, k results.KPI, name stri
 
 // forestFigure charts each arm's paired difference from the baseline in one
 // KPI: a square at the mean, whiskers over the 95% interval, filled when the
-// interval excludes zero.
+// difference is significant after the adjustment for many comparisons (in
+// results saved without one, when the interval excludes zero).
 func forestFigure(mc *canvas, sim *results.Simulation, k results.KPI, name string) *figure {
 	base := sim.Arms[0].Name
 	arms := sim.Arms[1:]
 	title := k.Name + ": difference from " + base
+	sig := "significant (95% CI excludes 0)"
+	if adj := simAdjustment(sim); adj != "" {
+		sig = "significant " + adj
+	}
 	legend := []legendItem{
-		{Label: "significant (95% CI excludes 0)", Look: look{Color: rgb(hexNeutral), Shape: shapeSquare}, Kind: legendMarker},
+		{Label: sig, Look: look{Color: rgb(hexNeutral), Shape: shapeSquare}, Kind: legendMarker},
 		{Label: "not significant", Look: look{Color: rgb(hexNeutral), Shape: shapeSquare}, Kind: legendHollow},
 	}
 	rows, lh := legendBlock(mc, legend, narrowW)

@@ -71,6 +71,7 @@ type simPage struct {
 	SweepFields  string
 	Arms         []armRow
 	Replications int
+	Adjustment   string // Adjustment says how significance was adjusted for many comparisons (adjustedOver), or "".
 	KPIRows      []kpiRow
 	KPIFigures   [][]*figure
 	Tradeoff     *figure
@@ -125,6 +126,7 @@ func newSimPage(mc *canvas, sim *results.Simulation) *simPage {
 		Setup:        setupSettings(sim.Scenario),
 		SweepFields:  strings.Join(sim.Sweep, " × "),
 		Replications: sim.Replications,
+		Adjustment:   simAdjustment(sim),
 		Schema:       sim.Schema,
 		Seed:         sim.Seed,
 	}

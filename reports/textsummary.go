@@ -11,7 +11,8 @@ import (
 
 // WriteText writes the plain-text summary of a simulation: one row per KPI
 // with each arm's mean and 95% interval, then each arm's paired difference
-// against the baseline (the first arm), starred when significant.
+// against the baseline (the first arm), starred when significant after the
+// adjustment for many comparisons that the header names.
 func WriteText(w io.Writer, sim *results.Simulation) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	title := sim.Scenario.Name
@@ -19,7 +20,11 @@ func WriteText(w io.Writer, sim *results.Simulation) error {
 		title += ": " + sim.Scenario.Question
 	}
 	fmt.Fprintf(tw, "%s\n", title)
-	fmt.Fprintf(tw, "seed %d, %d replications, %s from %s; mean [95%% CI]\n\n", sim.Seed, sim.Replications, sim.Scenario.Horizon, sim.Scenario.Start)
+	fmt.Fprintf(tw, "seed %d, %d replications, %s from %s; mean [95%% CI]\n", sim.Seed, sim.Replications, sim.Scenario.Horizon, sim.Scenario.Start)
+	if n := ensembleSets(sim); n > 0 {
+		fmt.Fprintf(tw, "levels: prediction intervals over %d of the model's calibrated parameter sets (model uncertainty and simulation noise; --central for noise alone)\n", n)
+	}
+	fmt.Fprintln(tw)
 	row := []string{"KPI"}
 	for _, a := range sim.Arms {
 		row = append(row, a.Name)
@@ -34,7 +39,14 @@ func WriteText(w io.Writer, sim *results.Simulation) error {
 		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
 	}
 	if len(sim.Arms) > 1 {
-		fmt.Fprintf(tw, "\nPaired difference against %s (arm − baseline, common random numbers; * = significant at 95%%)\n", sim.Arms[0].Name)
+		sig := "* = significant at 95%"
+		if adj := simAdjustment(sim); adj != "" {
+			sig += " " + adj + "; the intervals are each 95%"
+		}
+		if n := ensembleSets(sim); n > 0 {
+			sig += fmt.Sprintf("; ! = not robust: the %d parameter sets disagree on its direction", n)
+		}
+		fmt.Fprintf(tw, "\nPaired difference against %s (arm − baseline, common random numbers; %s)\n", sim.Arms[0].Name, sig)
 		row = []string{"KPI"}
 		for _, a := range sim.Arms[1:] {
 			row = append(row, a.Name)
@@ -48,6 +60,9 @@ func WriteText(w io.Writer, sim *results.Simulation) error {
 				if d.Significant {
 					star = " *"
 				}
+				if d.Members > 0 && !d.Robust() && d.Mean != 0 {
+					star += " !"
+				}
 				ratio := ""
 				if d.Ratio != 0 {
 					ratio = fmt.Sprintf(" ×%.2f", d.Ratio)
@@ -59,6 +74,10 @@ func WriteText(w io.Writer, sim *results.Simulation) error {
 	}
 	return tw.Flush()
 }
+
+// ensembleSets is how many parameter sets of the calibrated ensemble the
+// run used (0: none).
+func ensembleSets(sim *results.Simulation) int { return sim.EnsembleSets }
 
 func label(k results.KPI) string {
 	if k.Unit == "" {

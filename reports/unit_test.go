@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -87,6 +88,16 @@ func withDiff(sim *results.Simulation, i int, id string, mean, lo, hi float64) *
 	return sim
 }
 
+// withHolm gives arm 1's difference in redemption_rate of sim the p-values
+// p and adjusted, after Holm's adjustment over m comparisons.
+func withHolm(sim *results.Simulation, p, adjusted float64, m int) *results.Simulation {
+	d := sim.Arms[1].Diffs["redemption_rate"]
+	d.P, d.PAdjusted, d.Significant = p, adjusted, adjusted < 0.05
+	d.Adjustment, d.Comparisons = "holm", m
+	sim.Arms[1].Diffs["redemption_rate"] = d
+	return sim
+}
+
 func TestAnswer(t *testing.T) {
 	one := simFixture(1, 3, false)
 	onlyK2 := func(sim *results.Simulation) *results.Simulation {
@@ -102,6 +113,12 @@ func TestAnswer(t *testing.T) {
 			[]string{"7-day wins on Redemption rate (K2)", "a difference of +4.00 pp (95% CI +3.00 to +5.00 pp", "which is significant"}},
 		{"arm wins, not significant", onlyK2(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 1, -1, 3)),
 			[]string{"7-day wins on Redemption rate (K2)", "which is not significant: the interval includes zero"}},
+		{"arm wins, significant after Holm", onlyK2(withHolm(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 4, 3, 5), 0.0001, 0.0008, 8)),
+			[]string{"(95% CI +3.00 to +5.00 pp, ratio ", "which is significant at the 95% level after Holm's adjustment over 8 comparisons"}},
+		{"arm wins, not significant after Holm", onlyK2(withHolm(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 4, 3, 5), 0.012, 0.096, 8)),
+			[]string{"which is not significant after Holm's adjustment over 8 comparisons (p = 0.0120 before it)"}},
+		{"interval includes zero, with Holm", onlyK2(withHolm(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 1, -1, 3), 0.3, 1, 8)),
+			[]string{"which is not significant: the interval includes zero"}},
 		{"baseline wins", onlyK2(withDiff(simFixture(3, 3, false), 1, "redemption_rate", -2, -3, -1)),
 			[]string{"The baseline 30-day wins on Redemption rate (K2)", "the closest arm"}},
 		{"one arm", one, []string{"Only one arm ran (30-day)", "nothing to compare"}},
@@ -151,7 +168,7 @@ func TestKPIsCSV(t *testing.T) {
 	if len(rows) != 1+len(sim.Arms)*len(sim.KPIs) {
 		t.Fatalf("%d rows, want a header and one per arm and KPI", len(rows))
 	}
-	if rows[0][0] != "arm" || rows[0][len(rows[0])-1] != "significant" {
+	if got := strings.Join(rows[0][12:], ","); rows[0][0] != "arm" || got != "ratio,significant,p,p_adjusted,adjustment" {
 		t.Errorf("header %q", rows[0])
 	}
 	if rows[4][0] != hostile {
@@ -161,8 +178,21 @@ func TestKPIsCSV(t *testing.T) {
 	if err != nil || mean != sim.Arms[0].KPIs[rows[1][1]].Mean {
 		t.Errorf("mean %q does not read back exactly (%v)", rows[1][4], err)
 	}
-	if rows[1][9] != "" || rows[4][13] == "" {
+	if rows[1][9] != "" || rows[1][16] != "" || rows[4][13] == "" || rows[4][16] != "holm" {
 		t.Error("want no difference for the baseline and one for the other arms")
+	}
+	d := sim.Arms[1].Diffs[rows[4][1]]
+	if p, err := strconv.ParseFloat(rows[4][15], 64); err != nil || p != d.PAdjusted || rows[4][13] != strconv.FormatBool(d.Significant) {
+		t.Errorf("adjusted p %q, significant %q; want %v, %v", rows[4][15], rows[4][13], d.PAdjusted, d.Significant)
+	}
+	// Results saved before the adjustment have no p-values to write.
+	legacy := withDiff(reportFixture(), 1, "redemption_rate", 4, 3, 5)
+	buf.Reset()
+	if err := WriteKPIsCSV(&buf, legacy); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), ",true,,,\n") {
+		t.Errorf("a difference without an adjustment should leave p, p_adjusted and adjustment empty:\n%s", buf.String())
 	}
 }
 
@@ -239,5 +269,32 @@ func TestDecode(t *testing.T) {
 	}
 	if !bytes.Equal(again.Bytes(), sim.Bytes()) {
 		t.Error("results.json does not round-trip")
+	}
+}
+
+func TestWriteTextNamesAdjustment(t *testing.T) {
+	sim := reportFixture()
+	var buf bytes.Buffer
+	if err := WriteText(&buf, sim); err != nil {
+		t.Fatal(err)
+	}
+	n := sim.Arms[1].Diffs["redemption_rate"].Comparisons
+	want := fmt.Sprintf("* = significant at 95%% after Holm's adjustment over %d comparisons; the intervals are each 95%%)", n)
+	if !strings.Contains(buf.String(), want) {
+		t.Errorf("the summary lacks %q:\n%s", want, buf.String())
+	}
+	// Results saved before the adjustment keep the old legend.
+	for i := 1; i < len(sim.Arms); i++ {
+		for id, d := range sim.Arms[i].Diffs {
+			d.Adjustment, d.Comparisons = "", 0
+			sim.Arms[i].Diffs[id] = d
+		}
+	}
+	buf.Reset()
+	if err := WriteText(&buf, sim); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "common random numbers; * = significant at 95%)") {
+		t.Errorf("without an adjustment:\n%s", buf.String())
 	}
 }

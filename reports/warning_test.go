@@ -5,6 +5,8 @@ import (
 	"html"
 	"strings"
 	"testing"
+
+	"giftsim/results"
 )
 
 // horizonWarning is a warning as the simulator writes it.
@@ -60,5 +62,22 @@ func TestJSONKeepsWarnings(t *testing.T) {
 	}
 	if strings.Contains(b.String(), `"warnings"`) {
 		t.Error(`results.json has a "warnings" field without warnings`)
+	}
+}
+
+// TestAnswerSaysWhetherRobust checks that the answer says whether the
+// calibrated ensemble's parameter sets all agree on the difference.
+func TestAnswerSaysWhetherRobust(t *testing.T) {
+	d := results.Diff{Estimate: results.Estimate{Mean: 2, Low: 1, High: 3, N: 10}, Significant: true, Members: 5, Agree: 5}
+	if got := diffClause(d, "%"); !strings.Contains(got, "robust: all 5") {
+		t.Errorf("robust difference: %q", got)
+	}
+	d.Agree = 3
+	if got := diffClause(d, "%"); !strings.Contains(got, "not robust: only 3 of the model's 5") {
+		t.Errorf("fragile difference: %q", got)
+	}
+	d.Members = 0
+	if got := diffClause(d, "%"); strings.Contains(got, "robust") {
+		t.Errorf("no ensemble, yet: %q", got)
 	}
 }

@@ -16,6 +16,9 @@ type Simulation struct {
 	Arms         []Arm    `json:"arms"`
 	// Sweep names the swept fields when the arms come from a sweep, else nil.
 	Sweep []string `json:"sweep,omitempty"`
+	// EnsembleSets is how many of the calibrated ensemble's parameter sets
+	// the replications ran with (0: the profile's central values only).
+	EnsembleSets int `json:"ensemble_sets,omitempty"`
 	// Warnings are sentences for people about results that may mislead, e.g.
 	// an arm whose horizon ended while many of its coupons were still valid;
 	// nil when there is nothing to warn of.
@@ -98,8 +101,27 @@ type Diff struct {
 	Estimate
 	// Ratio is mean(arm)/mean(baseline); 0 when the baseline mean is 0.
 	Ratio float64 `json:"ratio"`
-	// Significant is true when the 95% interval excludes zero.
+	// Significant is true when the difference is significant at the 95%
+	// level after the adjustment for many comparisons that Adjustment
+	// names: PAdjusted is below 0.05. In results without an Adjustment
+	// (saved before there was one) it is true when the 95% interval
+	// excludes zero.
 	Significant bool `json:"significant"`
+	// P is the two-sided p-value of the paired t test that the mean
+	// difference is zero, before any adjustment (below 0.05 exactly when the
+	// 95% interval excludes zero): 1 when there is nothing to test (one
+	// replication, or no difference in any), 0 when every replication
+	// differs by the same non-zero amount.
+	P float64 `json:"p"`
+	// PAdjusted is P adjusted for the simulation's many comparisons by the
+	// method Adjustment names over Comparisons tests.
+	PAdjusted float64 `json:"p_adjusted"`
+	// Adjustment names the multiplicity adjustment: "holm", Holm's
+	// step-down over every arm × KPI paired difference of the simulation
+	// that has something to test; "" in results saved before there was one.
+	Adjustment string `json:"adjustment,omitempty"`
+	// Comparisons is how many paired differences the adjustment ran over.
+	Comparisons int `json:"comparisons,omitempty"`
 	// Members counts the ensemble's parameter sets the run drew, and Agree
 	// how many of them gave a mean difference of the same sign as the whole
 	// (0 without an ensemble). An answer is robust when they all agree.

@@ -25,7 +25,7 @@ type config struct {
 // and the derived fields set.
 func defaultConfig() config {
 	c := config{Config: sim.DefaultConfig()}
-	c.Behaviour = shippedProfile()
+	c.Behaviour = shippedProfile().Behaviour
 	c.finish()
 	return c
 }

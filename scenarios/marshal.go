@@ -41,7 +41,7 @@ func (s *Scenario) Marshal() ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		def.Behaviour = prof
+		def.Behaviour = prof.Behaviour
 	}
 	for _, f := range tab.fields {
 		if v := f.encode(&s.base); !sameNode(v, f.encode(&def)) {

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"giftsim/sim"
 )
 
 func TestShippedProfileParses(t *testing.T) {
@@ -26,7 +29,8 @@ func TestProfileRoundTripAndOverride(t *testing.T) {
 	b, _ := LoadProfile("")
 	b.ForgetHours, b.GiftRate = 123.5, 0.0425
 	var buf bytes.Buffer
-	if err := WriteProfile(&buf, b, "fitted by a test\nsecond line"); err != nil {
+	ens := []map[string]float64{{"forget_hours": 100, "gift_rate": 0.05}, {"forget_hours": 150}}
+	if err := WriteProfile(&buf, Profile{Behaviour: b, Ensemble: ens}, "fitted by a test\nsecond line"); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(buf.String(), "# fitted by a test\n# second line\n") {
@@ -36,9 +40,14 @@ func TestProfileRoundTripAndOverride(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "p.yaml"), buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	back, err := LoadProfile(filepath.Join(dir, "p.yaml"))
-	if err != nil || back != b {
-		t.Fatalf("profile did not read back: %v", err)
+	back, err := ReadProfile(filepath.Join(dir, "p.yaml"))
+	if err != nil || back.Behaviour != b || !reflect.DeepEqual(back.Ensemble, ens) {
+		t.Fatalf("profile did not read back: %v\n%s", err, buf.String())
+	}
+	// The ensemble applies as factors on the central values, names sorted.
+	want := []sim.Member{{{Name: "forget_hours", Times: 100 / 123.5}, {Name: "gift_rate", Times: 0.05 / 0.0425}}, {{Name: "forget_hours", Times: 150 / 123.5}}}
+	if got := back.Members(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("members %v, want %v", got, want)
 	}
 	scen := filepath.Join(dir, "s.yaml")
 	src := "name: s\nbehaviour: {gift_rate: 0.5}\nprofile: p.yaml\n"
@@ -66,5 +75,20 @@ func TestProfileRoundTripAndOverride(t *testing.T) {
 	}
 	if _, err := Load("bad.yaml", []byte("profile: missing.yaml\n")); err == nil || !strings.Contains(err.Error(), "bad.yaml:1:10: profile: cannot use profile") {
 		t.Fatalf("missing profile error = %v", err)
+	}
+}
+
+func TestProfileEnsembleErrors(t *testing.T) {
+	tests := []struct{ name, src, want string }{
+		{"unknown parameter", "behaviour: {}\nensemble:\n  - {forget_hour: 3}\n", "forget_hour"},
+		{"out of range", "behaviour: {}\nensemble:\n  - {redeem_prob: 2}\n", "redeem_prob"},
+		{"not a list", "behaviour: {}\nensemble: 3\n", "want a list"},
+		{"zero centre", "behaviour: {refuse_prob: 0}\nensemble:\n  - {refuse_prob: 0.1}\n", "central value is positive"},
+	}
+	for _, tc := range tests {
+		_, err := parseProfile("p.yaml", []byte(tc.src))
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "p.yaml:") {
+			t.Errorf("%s: error %v, want one naming p.yaml and %q", tc.name, err, tc.want)
+		}
 	}
 }

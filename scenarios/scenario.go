@@ -27,7 +27,8 @@ type Scenario struct {
 	question  string
 	seed      uint64
 	reps      int
-	profile   string // profile is the behavioural profile file, "" for the shipped one
+	profile   string       // profile is the behavioural profile file, "" for the shipped one
+	ensemble  []sim.Member // ensemble is the profile's calibrated ensemble
 	precision *sim.Precision
 	base      config
 	arms      []arm
@@ -95,6 +96,8 @@ func parse(file string, data []byte, prof *sim.Behaviour) (*Scenario, error) {
 	s := &Scenario{file: file, name: defaultName(file), seed: defaultSeed, reps: defaultReps, base: defaultConfig()}
 	if prof != nil {
 		s.base.Behaviour = *prof
+	} else {
+		s.ensemble = shippedProfile().Members()
 	}
 	var armsNode, sweepKey, sweepNode *yaml.Node
 	// The profile sets the behaviour's base, so it is read before the
@@ -106,7 +109,7 @@ func parse(file string, data []byte, prof *sim.Behaviour) (*Scenario, error) {
 				if err != nil {
 					d.fail(v, "profile", "cannot use profile %q: %v", t, err)
 				} else {
-					s.profile, s.base.Behaviour = t, b
+					s.profile, s.base.Behaviour, s.ensemble = t, b.Behaviour, b.Members()
 				}
 			}
 		}
@@ -419,7 +422,7 @@ func (s *Scenario) Experiment() *sim.Experiment {
 	tab := newTable()
 	exp := &sim.Experiment{
 		Name: s.name, Question: s.question, File: s.file, Seed: s.seed, Replications: s.reps,
-		Setup: tab.setup(&s.base),
+		Setup: tab.setup(&s.base), Ensemble: slices.Clone(s.ensemble),
 	}
 	if s.precision != nil {
 		p := *s.precision

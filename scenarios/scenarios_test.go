@@ -45,7 +45,7 @@ campaign:
 replications: 3
 `)
 	want := sim.DefaultConfig()
-	want.Behaviour = shippedProfile()
+	want.Behaviour = shippedProfile().Behaviour
 	want.Coupon.Validity = 7 * platform.Day
 	want.Campaign[0].SendsPerDay = 500
 	want.Compliance.Industry = want.Merchant.Industry

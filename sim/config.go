@@ -464,6 +464,10 @@ type Experiment struct {
 	Sweep        []string // Sweep names the swept fields, if the arms come from a sweep.
 	Precision    *Precision
 	Setup        [][2]string // Setup echoes the base scenario as name/value rows.
+	// Ensemble is the calibrated profile's ensemble of parameter sets; each
+	// replication runs every arm with one of them (see Member). Nil runs
+	// the profile's central values only.
+	Ensemble []Member
 }
 
 // Arm is one arm of an experiment: its name, its full config and the

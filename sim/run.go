@@ -41,6 +41,11 @@ func RunExperiment(ctx context.Context, exp *Experiment, opts RunOptions) (*resu
 			return nil, fmt.Errorf("arm %q: %w", exp.Arms[i].Name, err)
 		}
 	}
+	for i, mb := range exp.Ensemble {
+		if err := mb.Validate(); err != nil {
+			return nil, fmt.Errorf("ensemble member %d: %w", i+1, err)
+		}
+	}
 	reps := max(exp.Replications, 1)
 	workers := opts.Workers
 	if workers <= 0 {
@@ -149,6 +154,11 @@ func (r *runner) replicate(ctx context.Context, rep int) error {
 			}
 			worlds[key] = w
 		}
+		if k := ensembleGroups(len(r.exp.Ensemble), r.exp.Replications); k > 0 {
+			own := *cfg
+			own.Behaviour = r.exp.Ensemble[memberOf(len(r.exp.Ensemble), k, rep)].apply(cfg.Behaviour)
+			cfg = &own
+		}
 		out, err := newModel(cfg, w, r.exp.Seed, rep).run(ctx)
 		if err != nil {
 			if errors.Is(err, context.Canceled) {
@@ -222,7 +232,7 @@ func (r *runner) aggregate() *results.Simulation {
 	clk := newClock(base.Start)
 	sim := &results.Simulation{
 		Schema: results.SchemaVersion, Seed: exp.Seed, Replications: len(r.outcomes[0]),
-		KPIs: KPIs(), Sweep: exp.Sweep,
+		KPIs: KPIs(), Sweep: exp.Sweep, EnsembleSets: r.groups(),
 		Scenario: results.Scenario{Name: exp.Name, Question: exp.Question, File: exp.File,
 			Start: base.Start.Format(time.RFC3339), Horizon: platform.FormatDuration(base.Horizon),
 			Days: clk.day(int64(base.Horizon/time.Second)-1) + 1},
@@ -237,12 +247,14 @@ func (r *runner) aggregate() *results.Simulation {
 			ra.Settings = append(ra.Settings, results.Setting{Name: s[0], Value: s[1]})
 		}
 		for k, info := range kpis {
-			ra.KPIs[info.ID] = estimate(r.column(a, k))
+			ra.KPIs[info.ID] = estimateIn(r.column(a, k), kpiBounds(info))
+			r.split(ra.KPIs, info.ID, r.column(a, k), kpiBounds(info))
 			if a > 0 {
 				if ra.Diffs == nil {
 					ra.Diffs = map[string]results.Diff{}
 				}
 				ra.Diffs[info.ID] = pairedDiff(r.column(a, k), r.column(0, k))
+				r.agree(ra.Diffs, info.ID, r.column(a, k), r.column(0, k))
 			}
 		}
 		outs := r.outcomes[a]
@@ -255,7 +267,7 @@ func (r *runner) aggregate() *results.Simulation {
 					xs[i] = o.series[d][s]
 				}
 			}
-			return estimate(xs)
+			return estimateIn(xs, seriesBounds(s))
 		}
 		for d := range days {
 			date := base.Start.Add(time.Duration(clk.dayStart(d)) * time.Second).Format("2006-01-02")
@@ -292,6 +304,7 @@ func (r *runner) aggregate() *results.Simulation {
 			sim.Warnings = append(sim.Warnings, w)
 		}
 	}
+	adjustDiffs(sim.Arms, kpis)
 	return sim
 }
 
@@ -349,3 +362,43 @@ func horizonAdvice(cfg *Config) string {
 // groupDigits rounds v to a whole number and writes it with thousands
 // separators, e.g. "8,591".
 func groupDigits(v float64) string { return results.FormatCount(int64(math.Round(v))) }
+
+// groups is how many ensemble members this run uses (0: none).
+func (r *runner) groups() int { return ensembleGroups(len(r.exp.Ensemble), r.exp.Replications) }
+
+// split records, for a run with an ensemble, how much of a KPI's spread
+// across replications the parameters' uncertainty causes and how much is
+// simulation noise, and widens the interval of its level into a prediction
+// interval: mean ± t(k−1)·√(model² + noise²/n), k the parameter sets used,
+// moved inside the KPI's bounds as every interval is (see interval).
+// The level a strategist will see depends on which parameter set is true,
+// so its interval must hold the model's spread, not only the noise of the
+// mean. Paired differences keep their paired intervals.
+func (r *runner) split(kpis map[string]results.Estimate, id string, xs []float64, b bounds) {
+	k := r.groups()
+	if k == 0 {
+		return
+	}
+	e := kpis[id]
+	e.ModelSD, e.NoiseSD = splitVariance(xs, k)
+	h := tQuantile975(k-1) * math.Sqrt(e.ModelSD*e.ModelSD+e.NoiseSD*e.NoiseSD/float64(len(xs)))
+	lo, hi := interval(e.Mean, h, b)
+	e.Low, e.High = min(e.Low, lo), max(e.High, hi)
+	kpis[id] = e
+}
+
+// agree records, for a run with an ensemble, how many of its parameter sets
+// give a paired difference of the overall sign.
+func (r *runner) agree(diffs map[string]results.Diff, id string, arm, base []float64) {
+	k := r.groups()
+	if k == 0 {
+		return
+	}
+	d := make([]float64, len(arm))
+	for i := range arm {
+		d[i] = arm[i] - base[i]
+	}
+	e := diffs[id]
+	e.Members, e.Agree = k, agreement(d, k)
+	diffs[id] = e
+}

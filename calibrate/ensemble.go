@@ -1,0 +1,125 @@
+package calibrate
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"giftsim/sim"
+)
+
+// EnsembleOptions control how an ensemble is drawn.
+type EnsembleOptions struct {
+	Size  int     // Size is how many parameter sets to keep (0: 20).
+	Steps int     // Steps is how many sweeps over the parameter groups the chain makes (0: 3 per member).
+	Burn  int     // Burn is how many sweeps to discard first (0: a fifth of Steps).
+	Step  float64 // Step is the proposal's standard deviation in log space (0: 0.1, about ×1.1).
+}
+
+func (o *EnsembleOptions) defaults() {
+	if o.Size <= 0 {
+		o.Size = 20
+	}
+	if o.Steps <= 0 {
+		o.Steps = 3 * o.Size
+	}
+	if o.Burn <= 0 {
+		o.Burn = o.Steps / 5
+	}
+	if o.Step <= 0 {
+		o.Step = 0.1
+	}
+}
+
+// EnsembleResult is an ensemble with what it took to draw it.
+type EnsembleResult struct {
+	Members  []map[string]float64 // Members are the kept parameter sets, by parameter name.
+	Proposed int                  // Proposed counts proposals.
+	Accepted int                  // Accepted counts proposals that met every target.
+}
+
+// Ensemble draws parameter sets consistent with the targets and their
+// tolerances, around center (a fitted profile), by approximate Bayesian
+// computation with a Markov chain (Marjoram, Molitor, Plagnol and Tavaré,
+// 2003): the prior is uniform in log space within each parameter's fitting
+// bounds, the proposal a Gaussian step in log space, and a proposal is
+// accepted exactly when every target is met within its tolerance (the
+// uniform ABC kernel), so the chain's states are draws from the prior
+// restricted to the parameter sets that reproduce the targets. The chain
+// updates one group of parameters at a time (those that share targets, as
+// Fit groups them), which keeps the acceptance rate up, but checks every
+// target, since a group's parameters move the others' targets too. The
+// chain starts from center, which must meet every target. Evaluations use
+// common random numbers, so the result is deterministic for a seed.
+func Ensemble(ctx context.Context, center sim.Behaviour, params []Param, targets []Target, load Loader, opts Options, eo EnsembleOptions) (*EnsembleResult, error) {
+	opts.defaults()
+	eo.defaults()
+	groups := groupParams(params, targets)
+	if len(groups) == 0 {
+		return nil, fmt.Errorf("calibrate: no parameters drive these targets")
+	}
+	r := rand.New(rand.NewPCG(opts.Seed, 0x656e73656d626c65))
+	res := &EnsembleResult{}
+	state := center
+	fs, err := Evaluate(ctx, center, targets, load, opts)
+	if err != nil {
+		return nil, err
+	}
+	if !allPass(fs) {
+		return nil, fmt.Errorf("calibrate: the fit misses a target, so no ensemble can start from it")
+	}
+	var kept []sim.Behaviour
+	keepEvery := max(1, (eo.Steps-eo.Burn)/eo.Size)
+	for sweep := range eo.Steps {
+		for _, g := range groups {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			trial, inside := state, true
+			for _, p := range g.params {
+				v := math.Exp(math.Log(*p.Field(&trial)) + eo.Step*r.NormFloat64())
+				if v < p.Lo || v > p.Hi {
+					inside = false // outside the prior: rejected without a run
+				}
+				*p.Field(&trial) = v
+			}
+			res.Proposed++
+			if !inside {
+				continue
+			}
+			fs, err := Evaluate(ctx, trial, targets, load, opts)
+			if err != nil {
+				return nil, err
+			}
+			if allPass(fs) {
+				state = trial
+				res.Accepted++
+			}
+		}
+		if sweep >= eo.Burn && (sweep-eo.Burn)%keepEvery == 0 && len(kept) < eo.Size {
+			kept = append(kept, state)
+		}
+		if opts.Progress != nil {
+			fmt.Fprintf(opts.Progress, "ensemble: sweep %d of %d, %d of %d proposals accepted\n", sweep+1, eo.Steps, res.Accepted, res.Proposed)
+		}
+	}
+	for _, b := range kept {
+		set := map[string]float64{}
+		for _, p := range params {
+			set[p.Name] = *p.Field(&b)
+		}
+		res.Members = append(res.Members, set)
+	}
+	return res, nil
+}
+
+// allPass reports whether every fitted value is within its tolerance.
+func allPass(fs []Fitted) bool {
+	for _, f := range fs {
+		if !f.Pass() {
+			return false
+		}
+	}
+	return true
+}
