@@ -70,7 +70,7 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		progress = stderr
 	}
 	opts := calibrate.Options{Scale: *scale, Replications: *reps, Seed: *seed, MaxEvals: *evals, Passes: *passes, Progress: progress}
-	if v := (validation{identify: *identify, holdOut: *holdOut, leaveOneOut: *leaveOneOut, profile: *profile, priors: *fromDefaults, check: *check, seed: *seed}); v.requested() {
+	if v := (validation{identify: *identify, holdOut: *holdOut, leaveOneOut: *leaveOneOut, profile: *profile, priors: *fromDefaults, out: *out, check: *check, seed: *seed}); v.requested() {
 		return runValidation(ctx, v, start, targets, load, opts, stdout, stderr)
 	}
 	res, err := calibrate.Fit(ctx, start, calibrate.DefaultParams(), targets, load, opts)

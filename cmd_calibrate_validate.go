@@ -20,6 +20,7 @@ type validation struct {
 	leaveOneOut bool
 	profile     string // profile is --profile as given.
 	priors      bool   // priors is --from-defaults.
+	out         string // out is --out, which the checks do not write.
 	check       int    // check is --check-replications.
 	seed        uint64
 }
@@ -40,6 +41,10 @@ func runValidation(ctx context.Context, v validation, start sim.Behaviour, targe
 	}
 	if n > 1 {
 		fmt.Fprintln(stderr, "giftsim calibrate: use one of --identify, --hold-out and --leave-one-out")
+		return exitBadInput
+	}
+	if v.out != "" {
+		fmt.Fprintln(stderr, "giftsim calibrate: --identify, --hold-out and --leave-one-out write no profile; drop --out")
 		return exitBadInput
 	}
 	var err error

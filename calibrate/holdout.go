@@ -23,6 +23,8 @@ type HeldOut struct {
 	// Kept are the drivers whose only targets were held out: the fit could
 	// not move them, so they kept their starting values.
 	Kept []string
+	// Via are the other targets the remaining drivers were fitted to.
+	Via []string
 }
 
 // Misfit is the prediction's error, predicted minus wanted.
@@ -33,21 +35,23 @@ func (h HeldOut) Pass() bool { return h.Predicted.Pass() }
 
 // Identified reports whether any parameter that drives the target was
 // fitted to the other targets; when none was, the prediction rests on the
-// drivers' starting values (the priors), not on the data.
+// drivers' starting values (the priors), not on the data. It says that the
+// other targets inform the parameters, not that they pin them down.
 func (h HeldOut) Identified() bool { return len(h.Kept) < len(h.Drivers) }
 
-// Status says in a few words how far the other targets identify the
-// held-out target's parameters.
+// Status says in a few words how the held-out target's parameters were
+// set: fitted to which other targets, or left at their starting values.
 func (h HeldOut) Status() string {
+	via := strings.Join(h.Via, ", ")
 	switch {
 	case len(h.Drivers) == 0:
 		return "no parameter drives it"
 	case !h.Identified():
 		return "not identified without it (" + strings.Join(h.Kept, ", ") + " at start)"
 	case len(h.Kept) > 0:
-		return "partly identified (" + strings.Join(h.Kept, ", ") + " at start)"
+		return "partly identified: " + strings.Join(h.Kept, ", ") + " at start, the rest fitted to " + via
 	}
-	return "identified by the others"
+	return "its parameters fitted to " + via
 }
 
 // evaluator returns what the model gives for each target with behaviour b.
@@ -128,12 +132,23 @@ func holdOut(ctx context.Context, start sim.Behaviour, params []Param, targets [
 			fitted[p.Name] = true
 		}
 	}
+	via := map[string]bool{}
 	for _, p := range params {
-		if slices.Contains(p.Targets, id) {
-			h.Drivers = append(h.Drivers, p.Name)
-			if !fitted[p.Name] {
-				h.Kept = append(h.Kept, p.Name)
-			}
+		if !slices.Contains(p.Targets, id) {
+			continue
+		}
+		h.Drivers = append(h.Drivers, p.Name)
+		if !fitted[p.Name] {
+			h.Kept = append(h.Kept, p.Name)
+			continue
+		}
+		for _, tid := range p.Targets {
+			via[tid] = true
+		}
+	}
+	for _, t := range rest {
+		if via[t.ID] && !slices.Contains(h.Via, t.ID) {
+			h.Via = append(h.Via, t.ID)
 		}
 	}
 	if len(fitted) > 0 {

@@ -78,8 +78,8 @@ func TestHoldOutLeavesTargetOut(t *testing.T) {
 	}{
 		// B1's plan_hours is fitted on B2; forget_hours only on B1, so it
 		// stays at its start.
-		{"B1", []string{"B2", "B6"}, 200 * 10, []string{"forget_hours"}, "partly identified (forget_hours at start)"},
-		{"B2", []string{"B1", "B6"}, 200, nil, "identified by the others"},
+		{"B1", []string{"B2", "B6"}, 200 * 10, []string{"forget_hours"}, "partly identified: forget_hours at start, the rest fitted to B2"},
+		{"B2", []string{"B1", "B6"}, 200, nil, "its parameters fitted to B1"},
 		{"B6", []string{"B1", "B2"}, 0.002, []string{"label_inquiry_prob"}, "not identified without it (label_inquiry_prob at start)"},
 	}
 	for _, tc := range tests {

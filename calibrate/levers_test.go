@@ -82,12 +82,16 @@ func TestLeverDirections(t *testing.T) {
 	rows := append(append([]lever(nil), levers...), unasserted...)
 	diffs := pairedDiffs(t, exp, rows)
 	var table strings.Builder
-	table.WriteString("| lever | arm vs baseline | KPI | expected | why | measured: baseline → arm, paired difference [95% CI] |\n|---|---|---|---|---|---|\n")
+	table.WriteString("| lever | arm vs baseline | KPI | expected | why | measured: baseline → arm, paired difference [95% CI] | parameter sets agreeing |\n|---|---|---|---|---|---|---|\n")
 	for i, l := range rows {
 		d := diffs[i]
 		want := map[int]string{1: "up", -1: "down", 0: "either"}[l.sign]
-		fmt.Fprintf(&table, "| %s | %s vs %s | %s | %s | %s | %s → %s, %+.4g [%+.4g, %+.4g] |\n",
-			l.lever, l.arm, l.base, l.kpi, want, l.source, num(d.base), num(d.arm), d.Mean, d.Low, d.High)
+		agree := "–"
+		if d.Members > 0 {
+			agree = fmt.Sprintf("%d of %d", d.Agree, d.Members)
+		}
+		fmt.Fprintf(&table, "| %s | %s vs %s | %s | %s | %s | %s → %s, %+.4g [%+.4g, %+.4g] | %s |\n",
+			l.lever, l.arm, l.base, l.kpi, want, l.source, num(d.base), num(d.arm), d.Mean, d.Low, d.High, agree)
 		switch {
 		case l.sign > 0 && d.High < 0, l.sign < 0 && d.Low > 0:
 			t.Errorf("%s (%s vs %s): %s moved against the expected direction: %+.4g [%+.4g, %+.4g]", l.lever, l.arm, l.base, l.kpi, d.Mean, d.Low, d.High)
