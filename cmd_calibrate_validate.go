@@ -30,7 +30,7 @@ func (v validation) requested() bool { return v.identify || v.holdOut != "" || v
 
 // runValidation runs the check v asks for and prints its tables. start is
 // the profile the command would fit from; a hold-out starts from the priors
-// instead unless --profile was given, because the shipped profile was
+// instead unless --profile was given (without --from-defaults), because the shipped profile was
 // fitted to every target, the held-out one included.
 func runValidation(ctx context.Context, v validation, start sim.Behaviour, targets []calibrate.Target, load calibrate.Loader, opts calibrate.Options, stdout, stderr io.Writer) int {
 	n := 0
@@ -52,7 +52,7 @@ func runValidation(ctx context.Context, v validation, start sim.Behaviour, targe
 		err = printIdentify(ctx, v, start, targets, load, opts, stdout)
 	} else {
 		from := "the priors (sim.DefaultBehaviour)"
-		if v.profile != "" {
+		if v.profile != "" && !v.priors {
 			from = v.profile
 			fmt.Fprintf(stderr, "giftsim calibrate: starting the hold-out fits from %s; if it was fitted to the held-out targets, their predictions are not held out\n", v.profile)
 		} else {
@@ -185,7 +185,7 @@ func printIdentify(ctx context.Context, v validation, start sim.Behaviour, targe
 		}
 		flags := strings.Join(id.Flags(j), "; ")
 		if d := id.TradeOff(j); d != nil {
-			flags += ": trades off as " + id.Describe(d, 0.1)
+			flags += ": trades off as " + id.Describe(d, 0.25)
 		}
 		if flags == "" {
 			flags = "ok"
@@ -220,15 +220,15 @@ func printIdentify(ctx context.Context, v validation, start sim.Behaviour, targe
 		}
 	}
 	if len(id.Seen) > 0 {
-		fmt.Fprintf(stdout, "\ncombinations of the log parameters the targets pin down (right singular vectors of J; components ≥ 0.1):\n")
+		fmt.Fprintf(stdout, "\ncombinations of the log parameters the targets pin down (right singular vectors of J; components ≥ 0.2):\n")
 		for k, d := range id.Seen {
-			fmt.Fprintf(stdout, "%2d. SE %.3f: %s\n", k+1, id.SeenSE[k], id.Describe(d, 0.1))
+			fmt.Fprintf(stdout, "%2d. SE %.3f: %s\n", k+1, id.SeenSE[k], id.Describe(d, 0.2))
 		}
 	}
 	if len(id.Null) > 0 {
-		fmt.Fprintf(stdout, "\nnull directions of J (changes of the log parameters that leave every target unchanged to first order; components ≥ 0.1):\n")
+		fmt.Fprintf(stdout, "\nnull directions of J (changes of the log parameters that leave every target unchanged to first order; components ≥ 0.2):\n")
 		for k, d := range id.Null {
-			fmt.Fprintf(stdout, "%2d. %s\n", k+1, id.Describe(d, 0.1))
+			fmt.Fprintf(stdout, "%2d. %s\n", k+1, id.Describe(d, 0.2))
 		}
 	}
 	return nil

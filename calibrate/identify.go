@@ -29,8 +29,9 @@ type IdentifyOptions struct {
 	// which a direction counts as unseen by the targets (0: 1e-6).
 	RCond float64
 	// Blocks is how many independent blocks of common random numbers
-	// (seeds Seed, Seed+1, …) the differences are taken in; their mean is
-	// the Jacobian and their spread its noise (0: 4; 1 gives no noise
+	// (seeds Options.Seed, Options.Seed+1, …; with Seed 0, block 0 runs
+	// the scenarios' own seeds) the differences are taken in; their mean
+	// is the Jacobian and their spread its noise (0: 4; 1 gives no noise
 	// estimate).
 	Blocks int
 	// Noise is how many times its noise a direction's singular value must
