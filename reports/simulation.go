@@ -72,6 +72,7 @@ type simPage struct {
 	Arms         []armRow
 	Replications int
 	Adjustment   string // Adjustment says how significance was adjusted for many comparisons (adjustedOver), or "".
+	Ensemble     int    // Ensemble is how many calibrated parameter sets the run used (0: the central values only).
 	KPIRows      []kpiRow
 	KPIFigures   [][]*figure
 	Tradeoff     *figure
@@ -127,6 +128,7 @@ func newSimPage(mc *canvas, sim *results.Simulation) *simPage {
 		SweepFields:  strings.Join(sim.Sweep, " × "),
 		Replications: sim.Replications,
 		Adjustment:   simAdjustment(sim),
+		Ensemble:     sim.EnsembleSets,
 		Schema:       sim.Schema,
 		Seed:         sim.Seed,
 	}
@@ -225,6 +227,9 @@ func kpiCellOf(a results.Arm, k results.KPI) kpiCell {
 		return kpiCell{Mean: "n/a"}
 	}
 	c := kpiCell{Mean: formatValue(e.Mean, k.Unit), CI: "[" + formatNumber(e.Low) + ", " + formatNumber(e.High) + "]"}
+	if share, ok := modelShare(e); ok {
+		c.CI += fmt.Sprintf(" · model %.0f%%", 100*share)
+	}
 	if d, ok := a.Diffs[k.ID]; ok {
 		c.Diff = "Δ " + formatDiff(d.Mean, k.Unit)
 		if d.Significant {
@@ -282,4 +287,19 @@ func setupSettings(sc results.Scenario) []results.Setting {
 		rows = append(rows, results.Setting{Name: k, Value: sc.Extra[k]})
 	}
 	return rows
+}
+
+// modelShare is the share of a level's prediction interval that the
+// parameters' uncertainty causes, model² / (model² + noise²/n); ok is false
+// for a run without an ensemble.
+func modelShare(e results.Estimate) (float64, bool) {
+	if e.ModelSD == 0 && e.NoiseSD == 0 || e.N == 0 {
+		return 0, false
+	}
+	m := e.ModelSD * e.ModelSD
+	total := m + e.NoiseSD*e.NoiseSD/float64(e.N)
+	if total == 0 {
+		return 0, false
+	}
+	return m / total, true
 }

@@ -81,3 +81,14 @@ func TestAnswerSaysWhetherRobust(t *testing.T) {
 		t.Errorf("no ensemble, yet: %q", got)
 	}
 }
+
+// TestModelShare checks the share of a prediction interval the model's
+// uncertainty makes, and that a run without an ensemble shows none.
+func TestModelShare(t *testing.T) {
+	if s, ok := modelShare(results.Estimate{ModelSD: 3, NoiseSD: 4, N: 4}); !ok || s != 9.0/13 {
+		t.Errorf("share %g, %v; want 9/13", s, ok)
+	}
+	if _, ok := modelShare(results.Estimate{SD: 2, N: 10}); ok {
+		t.Error("a share without an ensemble")
+	}
+}
