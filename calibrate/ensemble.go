@@ -14,7 +14,7 @@ type EnsembleOptions struct {
 	Size  int     // Size is how many parameter sets to keep (0: 20).
 	Steps int     // Steps is how many sweeps over the parameter groups the chain makes (0: 3 per member).
 	Burn  int     // Burn is how many sweeps to discard first (0: a fifth of Steps).
-	Step  float64 // Step is the proposal's standard deviation in log space (0: 0.1, about ×1.1).
+	Step  float64 // Step is the proposal's standard deviation in log space (0: 0.25, about ×1.28).
 }
 
 func (o *EnsembleOptions) defaults() {
@@ -28,7 +28,7 @@ func (o *EnsembleOptions) defaults() {
 		o.Burn = o.Steps / 5
 	}
 	if o.Step <= 0 {
-		o.Step = 0.1
+		o.Step = 0.25
 	}
 }
 
