@@ -143,8 +143,9 @@ func (m *model) push(i int) {
 		u := aud.draw(r, n)
 		t := now
 		if popup {
-			// The popup shows after a purchase: at the hour buyers pay.
-			t = max(now, dayStart+m.shop.hourOfDay(r, m.clk, dayStart)*secondsPerHour+int64(r.IntN(secondsPerHour)))
+			// The popup shows after a purchase: at the hours buyers pay,
+			// from the push time to the end of the day.
+			t = max(now, dayStart+m.shop.hourOfDay(r, m.clk, dayStart, int(p.PushAt/time.Hour))*secondsPerHour+int64(r.IntN(secondsPerHour)))
 		}
 		if m.uflags[u]&uUnfollowed != 0 {
 			continue // they blocked the merchant's messages
@@ -207,16 +208,16 @@ func (m *model) unfollow(u int32, t int64, r *rand.Rand) {
 	}
 }
 
-// hourOfDay draws an hour of the day that starts at dayStart in proportion
-// to the profile's weights.
-func (p *profile) hourOfDay(r *rand.Rand, c *clock, dayStart int64) int64 {
+// hourOfDay draws an hour, from hour from to the end of the day that starts
+// at dayStart, in proportion to the profile's weights.
+func (p *profile) hourOfDay(r *rand.Rand, c *clock, dayStart int64, from int) int64 {
 	h0 := c.hourOfWeek(dayStart) / 24 * 24
 	sum := 0.0
-	for h := range 24 {
+	for h := from; h < 24; h++ {
 		sum += p.w[h0+h]
 	}
 	x := r.Float64() * sum
-	for h := range 24 {
+	for h := from; h < 24; h++ {
 		if x -= p.w[h0+h]; x < 0 {
 			return int64(h)
 		}

@@ -135,11 +135,13 @@ func (m *model) fatigue(u int32, now int64) float64 {
 	n := float64(m.recent[u])
 	if n > 0 {
 		if tau := m.cfg.Behaviour.FatigueDays * secondsPerDay; tau > 0 {
-			n *= math.Exp(-float64(now-int64(m.lastExp[u])) / tau)
+			// A popup's exposure may be dated later in the day than another
+			// push's: an earlier one does not fade what comes after it.
+			n *= math.Exp(-float64(max(now-int64(m.lastExp[u]), 0)) / tau)
 		} else {
 			n = 0
 		}
 	}
-	m.recent[u], m.lastExp[u] = float32(n+1), int32(now)
+	m.recent[u], m.lastExp[u] = float32(n+1), int32(max(now, int64(m.lastExp[u])))
 	return n
 }
