@@ -4,13 +4,13 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 
+	"giftsim/internal/docsync"
 	"giftsim/platform"
 )
 
@@ -129,24 +129,7 @@ func parameterTable() string {
 // the one Parameters generates (-update rewrites it).
 func TestParameterTable(t *testing.T) {
 	path := filepath.Join("..", "docs", "MODEL.md")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
+	if err := docsync.Check(path, paramsBegin, paramsEnd, parameterTable(), *update); err != nil {
+		t.Errorf("%v; run go test ./sim -run TestParameterTable -update", err)
 	}
-	doc := string(data)
-	i, j := strings.Index(doc, paramsBegin), strings.Index(doc, paramsEnd)
-	if i < 0 || j < i {
-		t.Fatalf("%s lacks the markers %q and %q", path, paramsBegin, paramsEnd)
-	}
-	want := doc[:i+len(paramsBegin)] + "\n" + parameterTable() + "\n" + doc[j:]
-	if want == doc {
-		return
-	}
-	if *update {
-		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Errorf("%s is out of date with sim.Parameters; run go test ./sim -run TestParameterTable -update", path)
 }
