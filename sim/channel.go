@@ -158,7 +158,7 @@ func (m *model) push(i int) {
 			continue
 		}
 		if p.Channel == platform.ChannelAPI {
-			m.issueAt(u, p.Channel, false, t)
+			m.issueAt(u, p.Channel, false)
 			continue
 		}
 		interest := b.ClaimProb * b.ChannelClaim[p.Channel] * m.stockAppeal(u) * math.Exp(-b.Fatigue*seen)

@@ -200,7 +200,7 @@ func (s *confSim) advance(t *testing.T, at time.Duration) int64 {
 func (s *confSim) do(t *testing.T, st confStep) string {
 	t.Helper()
 	m := s.m
-	now := s.advance(t, st.at)
+	s.advance(t, st.at)
 	before := maps.Clone(m.refused)
 	u := int32(st.user)
 	done := false
@@ -211,7 +211,7 @@ func (s *confSim) do(t *testing.T, st confStep) string {
 			ch = platform.ChannelAPI
 		}
 		first := int32(len(m.state))
-		if done = m.issueAt(u, ch, false, now); done {
+		if done = m.issueAt(u, ch, false); done {
 			s.held[st.user] = append(s.held[st.user], first)
 		}
 	case "gift":

@@ -17,16 +17,17 @@ func (m *model) exposureClaim(u int32, gen int) {
 		return
 	}
 	push := gen &^ nearbyBit
-	if m.issueAt(u, m.cfg.Campaign[push].Channel, gen&nearbyBit != 0, m.now()) {
+	if m.issueAt(u, m.cfg.Campaign[push].Channel, gen&nearbyBit != 0) {
 		m.ipClaimed(u)
 		m.inquiry(u)
 	}
 }
 
 // issueAt issues the campaign's coupons (one, or a combo's sub-coupons) to u
-// at t if the platform's rules allow it, checked by platform.CheckIssue in
+// now if the platform's rules allow it, checked by platform.CheckIssue in
 // the mock's order (budget, R11, C3, R15, R16), and reports whether it did.
-func (m *model) issueAt(u int32, ch platform.Channel, nearby bool, t int64) bool {
+func (m *model) issueAt(u int32, ch platform.Channel, nearby bool) bool {
+	t := m.now()
 	if d := m.clk.platformDay(t); d != m.quotaDay {
 		m.quotaDay, m.quotaUsed = d, 0
 	}
@@ -77,7 +78,7 @@ func (m *model) issueAt(u int32, ch platform.Channel, nearby bool, t int64) bool
 	day := m.clk.day(t)
 	m.out.series[day][seriesClaims]++
 	for i := range m.subKinds {
-		c := m.newCoupon(u, ch, uint8(i), t)
+		c := m.newCoupon(u, ch, uint8(i))
 		if nearby {
 			m.cflags[c] |= cNearby
 		}
@@ -86,8 +87,9 @@ func (m *model) issueAt(u int32, ch platform.Channel, nearby bool, t int64) bool
 	return true
 }
 
-// newCoupon appends one issued coupon of sub-coupon i held by u.
-func (m *model) newCoupon(u int32, ch platform.Channel, i uint8, t int64) int32 {
+// newCoupon appends one coupon of sub-coupon i, issued now to u.
+func (m *model) newCoupon(u int32, ch platform.Channel, i uint8) int32 {
+	t := m.now()
 	c := int32(len(m.state))
 	exp := t + m.validity
 	cue := int32(-1)
@@ -114,11 +116,7 @@ func (m *model) newCoupon(u int32, ch platform.Channel, i uint8, t int64) int32 
 	m.issuedFace += m.subFaces[i]
 	m.out.kpi[kpiIssued]++
 	m.out.series[m.clk.day(t)][seriesIssued]++
-	if t == m.now() {
-		m.q.After(laneExpire, evExpire, c, 0)
-	} else {
-		m.q.At(exp, evExpire, c, 0)
-	}
+	m.q.After(laneExpire, evExpire, c, 0)
 	return c
 }
 

@@ -230,7 +230,7 @@ func (m *model) redeem(c int32) {
 	}
 	if reward {
 		first := len(m.state)
-		if m.issueAt(u, m.channel[c], false, now) {
+		if m.issueAt(u, m.channel[c], false) {
 			// The reward coupons continue the cascade one generation deeper.
 			for k := first; k < len(m.state); k++ {
 				m.depth[k] = m.depth[c]
