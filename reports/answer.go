@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -84,14 +85,14 @@ func primaryKPI(sim *results.Simulation, kpis []results.KPI) (results.KPI, bool)
 }
 
 // diffClause describes a paired difference: "a difference of +4.1 pp (95% CI
-// +3.5 pp to +4.7 pp, ratio 1.42), which is significant at the 95% level
-// after Holm's adjustment over 62 comparisons". One whose interval excludes
-// zero but that the adjustment does not call significant says so, with its
-// p-value before the adjustment.
+// +3.5 to +4.7 pp; ratio 1.42, 95% CI 1.31 to 1.55), which is significant
+// at the 95% level after Holm's adjustment over 62 comparisons". One whose
+// interval excludes zero but that the adjustment does not call significant
+// says so, with its p-value before the adjustment.
 func diffClause(d results.Diff, unit string) string {
 	ratio := ""
-	if d.Ratio != 0 {
-		ratio = ", ratio " + formatNumber(d.Ratio)
+	if r := ratioClause(d); r != "" {
+		ratio = "; " + r
 	}
 	adj := adjustedOver(d)
 	var sig string
@@ -114,6 +115,30 @@ func diffClause(d results.Diff, unit string) string {
 	}
 	return fmt.Sprintf("a difference of %s (95%% CI %s%s), %s",
 		formatDiff(d.Mean, unit), formatInterval(d.Low, d.High, unit, true), ratio, sig)
+}
+
+// ratioClause describes d's ratio of means for a sentence, "ratio 1.42, 95%
+// CI 1.31 to 1.55", saying why when the interval is unbounded; the ratio
+// alone in results saved without an interval; "" without a ratio.
+func ratioClause(d results.Diff) string {
+	if !d.HasRatio() {
+		return ""
+	}
+	s := "ratio " + formatNumber(d.Ratio)
+	if !d.HasRatioInterval() {
+		return s
+	}
+	const why = "the baseline's mean is not distinguishable from zero"
+	lowOpen := math.IsInf(d.RatioLow, -1) || d.RatioLow <= 0 && math.IsInf(d.RatioHigh, 1)
+	switch {
+	case lowOpen && math.IsInf(d.RatioHigh, 1):
+		return s + ", with no bounded 95% CI as " + why
+	case math.IsInf(d.RatioHigh, 1):
+		return s + ", 95% CI " + formatNumber(d.RatioLow) + " or more (no upper bound, as " + why + ")"
+	case math.IsInf(d.RatioLow, -1):
+		return s + ", 95% CI " + formatNumber(d.RatioHigh) + " or less (no lower bound, as " + why + ")"
+	}
+	return s + ", 95% CI " + formatNumber(d.RatioLow) + " to " + formatNumber(d.RatioHigh)
 }
 
 // adjustmentName names a multiplicity adjustment of results.Diff for
@@ -154,8 +179,10 @@ func simAdjustment(sim *results.Simulation) string {
 }
 
 // answer states in one sentence which arm wins on the primary KPI, by how
-// much, with the 95% interval and its significance; when another KPI has a
-// different significant winner, the sentence says so too.
+// much, with the difference's 95% confidence interval and its
+// significance; when another KPI has a different significant winner, the
+// sentence says so too. A level's interval is named as a prediction or a
+// confidence interval.
 func answer(sim *results.Simulation, kpis []results.KPI) string {
 	if len(sim.Arms) == 0 {
 		return "The results hold no arms, so there is nothing to compare."
@@ -167,8 +194,8 @@ func answer(sim *results.Simulation, kpis []results.KPI) string {
 	base := sim.Arms[0]
 	if len(sim.Arms) == 1 {
 		e := base.KPIs[k.ID]
-		return fmt.Sprintf("Only one arm ran (%s): %s is %s (95%% CI %s), so there is nothing to compare it with.",
-			base.Name, k.Name, formatValue(e.Mean, k.Unit), formatInterval(e.Low, e.High, k.Unit, false))
+		return fmt.Sprintf("Only one arm ran (%s): %s is %s (%s %s), so there is nothing to compare it with.",
+			base.Name, k.Name, formatValue(e.Mean, k.Unit), kindsOf(sim).Level(), formatInterval(e.Low, e.High, k.Unit, false))
 	}
 	wins := "wins on"
 	if k.Better == "" {
@@ -269,9 +296,7 @@ func verdicts(sim *results.Simulation, kpis []results.KPI) []verdictRow {
 		}
 		if d, ok := sim.Arms[b].Diffs[k.ID]; ok && b > 0 {
 			row.Diff = formatDiff(d.Mean, k.Unit) + " (" + formatInterval(d.Low, d.High, k.Unit, true) + ")"
-			if d.Ratio != 0 {
-				row.Ratio = formatNumber(d.Ratio)
-			}
+			row.Ratio = ratioText(d)
 			row.Significant = "no"
 			if d.Significant {
 				row.Significant = "yes"

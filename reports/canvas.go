@@ -26,6 +26,16 @@ type canvas struct {
 	// faces measures text for SVG as go-chart's SVG renderer does, one face
 	// per size, instead of a new face per measurement; nil for PNG.
 	faces map[float64]font.Face
+	// trace, when set, is told what the charts draw in data units (see
+	// traceItem); tests set it.
+	trace func(traceItem)
+}
+
+// record tells c.trace, if set, of it.
+func (c *canvas) record(it traceItem) {
+	if c.trace != nil {
+		c.trace(it)
+	}
 }
 
 // pt is a point in pixels.

@@ -16,17 +16,27 @@ import (
 func num(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 // WriteKPIsCSV writes one row per arm and KPI: the estimate, its 95%
-// interval and the paired difference from the baseline with its p-value
-// before and after the adjustment for many comparisons (empty for the
-// baseline). Swept fields, if any, get a column each after the arm.
+// interval and which kind it is ("prediction" when the run drew from the
+// calibrated ensemble, with the model's and the noise's spread; else
+// "confidence"), and the paired difference from the baseline with its 95%
+// confidence interval, the ratio of the means with its (an unbounded end
+// as +Inf or -Inf), and the p-value before and after the adjustment for
+// many comparisons (empty for the baseline). Every interval lies within
+// its quantity's bounds. Swept fields, if any, get a column each after the
+// arm.
 func WriteKPIsCSV(w io.Writer, sim *results.Simulation) error {
 	if err := checkSimulation(sim); err != nil {
 		return err
 	}
+	sim = boundedSim(sim)
+	kind := "confidence"
+	if sim.PredictionIntervals() {
+		kind = "prediction"
+	}
 	cw := csv.NewWriter(w)
 	header := append([]string{"arm"}, sim.Sweep...)
-	header = append(header, "kpi", "name", "unit", "mean", "ci_low", "ci_high", "sd", "n",
-		"diff_mean", "diff_ci_low", "diff_ci_high", "ratio", "significant", "p", "p_adjusted", "adjustment")
+	header = append(header, "kpi", "name", "unit", "mean", "ci_low", "ci_high", "interval", "sd", "model_sd", "noise_sd", "n",
+		"diff_mean", "diff_ci_low", "diff_ci_high", "ratio", "ratio_low", "ratio_high", "significant", "p", "p_adjusted", "adjustment")
 	_ = cw.Write(header)
 	for _, a := range sim.Arms {
 		for _, k := range kpiList(sim) {
@@ -42,16 +52,30 @@ func WriteKPIsCSV(w io.Writer, sim *results.Simulation) error {
 				}
 				row = append(row, v)
 			}
-			row = append(row, k.ID, k.Name, k.Unit, num(e.Mean), num(e.Low), num(e.High), num(e.SD), strconv.Itoa(e.N))
-			switch d, ok := a.Diffs[k.ID]; {
-			case ok && d.Adjustment != "":
-				row = append(row, num(d.Mean), num(d.Low), num(d.High), num(d.Ratio), strconv.FormatBool(d.Significant),
-					num(d.P), num(d.PAdjusted), d.Adjustment)
-			case ok:
+			model, noise := "", ""
+			if e.ModelSD != 0 || e.NoiseSD != 0 {
+				model, noise = num(e.ModelSD), num(e.NoiseSD)
+			}
+			row = append(row, k.ID, k.Name, k.Unit, num(e.Mean), num(e.Low), num(e.High), kind, num(e.SD), model, noise, strconv.Itoa(e.N))
+			d, ok := a.Diffs[k.ID]
+			if !ok {
+				row = append(row, "", "", "", "", "", "", "", "", "", "")
+				_ = cw.Write(row)
+				continue
+			}
+			ratio, ratioLow, ratioHigh := "", "", ""
+			if d.HasRatio() {
+				ratio = num(d.Ratio)
+			}
+			if d.HasRatioInterval() {
+				ratioLow, ratioHigh = num(d.RatioLow), num(d.RatioHigh)
+			}
+			row = append(row, num(d.Mean), num(d.Low), num(d.High), ratio, ratioLow, ratioHigh, strconv.FormatBool(d.Significant))
+			if d.Adjustment != "" {
+				row = append(row, num(d.P), num(d.PAdjusted), d.Adjustment)
+			} else {
 				// Saved before there were p-values: none to write.
-				row = append(row, num(d.Mean), num(d.Low), num(d.High), num(d.Ratio), strconv.FormatBool(d.Significant), "", "", "")
-			default:
-				row = append(row, "", "", "", "", "", "", "", "")
+				row = append(row, "", "", "")
 			}
 			_ = cw.Write(row)
 		}
@@ -63,32 +87,38 @@ func WriteKPIsCSV(w io.Writer, sim *results.Simulation) error {
 	return nil
 }
 
-// seriesColumns are the daily series of timeseries.csv, in column order.
-func seriesColumns() []struct {
+// seriesColumn is one daily series of timeseries.csv: its name, and how to
+// read and write it in a results.Day.
+type seriesColumn struct {
 	Name string
 	Get  func(results.Day) results.Estimate
-} {
-	return []struct {
-		Name string
-		Get  func(results.Day) results.Estimate
-	}{
-		{"exposed", func(d results.Day) results.Estimate { return d.Exposed }},
-		{"issued", func(d results.Day) results.Estimate { return d.Issued }},
-		{"claims", func(d results.Day) results.Estimate { return d.Claims }},
-		{"gifts", func(d results.Day) results.Estimate { return d.Gifts }},
-		{"redemptions", func(d results.Day) results.Estimate { return d.Redemptions }},
-		{"expiries", func(d results.Day) results.Estimate { return d.Expiries }},
-		{"float", func(d results.Day) results.Estimate { return d.Float }},
-		{"dashboard_redemptions", func(d results.Day) results.Estimate { return d.DashboardRedemptions }},
+	Set  func(*results.Day, results.Estimate)
+}
+
+// seriesColumns are the daily series of timeseries.csv, in column order.
+func seriesColumns() []seriesColumn {
+	return []seriesColumn{
+		{"exposed", func(d results.Day) results.Estimate { return d.Exposed }, func(d *results.Day, e results.Estimate) { d.Exposed = e }},
+		{"issued", func(d results.Day) results.Estimate { return d.Issued }, func(d *results.Day, e results.Estimate) { d.Issued = e }},
+		{"claims", func(d results.Day) results.Estimate { return d.Claims }, func(d *results.Day, e results.Estimate) { d.Claims = e }},
+		{"gifts", func(d results.Day) results.Estimate { return d.Gifts }, func(d *results.Day, e results.Estimate) { d.Gifts = e }},
+		{"redemptions", func(d results.Day) results.Estimate { return d.Redemptions }, func(d *results.Day, e results.Estimate) { d.Redemptions = e }},
+		{"expiries", func(d results.Day) results.Estimate { return d.Expiries }, func(d *results.Day, e results.Estimate) { d.Expiries = e }},
+		{"float", func(d results.Day) results.Estimate { return d.Float }, func(d *results.Day, e results.Estimate) { d.Float = e }},
+		{"dashboard_redemptions", func(d results.Day) results.Estimate { return d.DashboardRedemptions },
+			func(d *results.Day, e results.Estimate) { d.DashboardRedemptions = e }},
 	}
 }
 
 // WriteTimeseriesCSV writes one row per arm and day: each daily series as
-// its mean and 95% interval (columns NAME, NAME_ci_low, NAME_ci_high).
+// its mean and 95% confidence interval of the mean across replications
+// (columns NAME, NAME_ci_low, NAME_ci_high), within its bounds (counts
+// never below zero, the fund float within 0–100%).
 func WriteTimeseriesCSV(w io.Writer, sim *results.Simulation) error {
 	if err := checkSimulation(sim); err != nil {
 		return err
 	}
+	sim = boundedSim(sim)
 	cols := seriesColumns()
 	cw := csv.NewWriter(w)
 	header := []string{"arm", "day", "date"}

@@ -101,7 +101,7 @@ func simFixture(n, days int, sweep bool) *results.Simulation {
 				Exposed: est(3000 * active), Issued: est(3000 * active), Claims: est(claims),
 				Gifts: est(claims * 0.12), Redemptions: est(redemptions),
 				Expiries:             est(math.Max(0, claims*0.5*math.Sin(float64(d)/float64(v+1))+noise(20))),
-				Float:                est(100 - 50*(1-math.Exp(-float64(d)/20))*(0.6+short)),
+				Float:                est(100 - 50*(1-math.Exp(-float64(d)/20))*(0.6+short)).Within(results.Percentage),
 				DashboardRedemptions: est(redemptions * 0.9),
 			})
 		}
@@ -141,11 +141,16 @@ func simFixture(n, days int, sweep bool) *results.Simulation {
 				ratio = a / b
 			}
 			// P is the normal approximation of the paired test, since hw is
-			// 1.96 standard errors.
+			// 1.96 standard errors; the ratio's interval is the delta
+			// method's for a baseline known exactly, within its bounds.
+			rb := k.Bounds().Ratio()
 			sim.Arms[i].Diffs[k.ID] = results.Diff{
-				Estimate: results.Estimate{Mean: d, Low: d - hw, High: d + hw, SD: hw, N: 20},
-				Ratio:    ratio,
-				P:        math.Erfc(math.Abs(d) / (hw / 1.96) / math.Sqrt2),
+				Estimate:    results.Estimate{Mean: d, Low: d - hw, High: d + hw, SD: hw, N: 20},
+				Ratio:       ratio,
+				P:           math.Erfc(math.Abs(d) / (hw / 1.96) / math.Sqrt2),
+				RatioMethod: results.FiellerMethod,
+				RatioLow:    rb.Clip(ratio - hw/math.Abs(b)),
+				RatioHigh:   rb.Clip(ratio + hw/math.Abs(b)),
 			}
 		}
 	}

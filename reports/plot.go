@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	"github.com/wcharczuk/go-chart/v2/drawing"
+
+	"giftsim/results"
 )
 
 // scaleKind is how an axis maps values to pixels.
@@ -36,6 +38,10 @@ type axis struct {
 	Thin  []int
 	Zero  bool // Zero puts zero in a linear axis's range.
 	Nice  bool // Nice extends a linear axis to whole ticks at both ends.
+	// Limits, when set, are the bounds of the axis's quantity: a linear
+	// axis's range, padding and nice ends included, stays within them, so
+	// that a count's axis never goes below zero.
+	Limits *results.Bounds
 
 	lo, hi float64 // the data range, then the axis range
 	set    bool
@@ -128,6 +134,7 @@ func (a *axis) layout(c *canvas, vertical bool) {
 			lo, hi = lo-pad, hi+pad
 		}
 	}
+	lo, hi = a.limit(lo, hi)
 	if a.Ticks != nil {
 		a.lo, a.hi = lo, hi
 		var in []tick
@@ -155,7 +162,7 @@ func (a *axis) layout(c *canvas, vertical bool) {
 		step := niceStep(hi-lo, n)
 		tlo, thi := lo, hi
 		if a.Nice {
-			tlo, thi = math.Floor(lo/step+1e-9)*step, math.Ceil(hi/step-1e-9)*step
+			tlo, thi = a.limit(math.Floor(lo/step+1e-9)*step, math.Ceil(hi/step-1e-9)*step)
 		}
 		format := tickFormatter(step, math.Max(math.Abs(tlo), math.Abs(thi)))
 		var ts []tick
@@ -168,6 +175,27 @@ func (a *axis) layout(c *canvas, vertical bool) {
 			return
 		}
 	}
+}
+
+// limit cuts the range lo–hi to the axis's Limits, keeping it at least as
+// wide as the data and, when the limits leave nothing, one unit wide.
+func (a *axis) limit(lo, hi float64) (float64, float64) {
+	if a.Limits == nil {
+		return lo, hi
+	}
+	l, h := a.Limits.Clip(lo), a.Limits.Clip(hi)
+	if a.set {
+		l, h = min(l, a.lo), max(h, a.hi)
+	}
+	if h <= l {
+		// Data at a bound with nothing on the other side: room inside.
+		if l > a.Limits.Lo {
+			l = max(a.Limits.Lo, h-1)
+		} else {
+			h = min(a.Limits.Hi, l+1)
+		}
+	}
+	return l, h
 }
 
 // posIn maps v to an offset along an axis of the given length and range.
@@ -365,6 +393,14 @@ func (p *plot) layout(c *canvas) {
 		}
 	}
 	p.area.L, p.area.T, p.area.R, p.area.B = left, top, right, bottom
+	for _, ax := range []struct {
+		a    *axis
+		name byte
+	}{{&p.X, 'x'}, {&p.Y, 'y'}} {
+		if ax.a.Kind != scaleBand {
+			c.record(traceItem{Kind: traceAxis, Axis: ax.name, Lo: ax.a.lo, Hi: ax.a.hi})
+		}
+	}
 }
 
 // packLegend splits legend entries into rows that fit a chart w wide.
@@ -505,10 +541,14 @@ func (p *plot) line(c *canvas, xs, ys []float64, l look, width float64) {
 	c.polyline(seg, l.Color, width, l.Dash)
 }
 
-// band fills the area between lo and hi over xs.
-func (p *plot) band(c *canvas, xs, lo, hi []float64, col drawing.Color) {
+// band fills the area between lo and hi over xs, the interval of the
+// line through mean.
+func (p *plot) band(c *canvas, xs, mean, lo, hi []float64, col drawing.Color) {
 	if len(xs) < 2 {
 		return
+	}
+	for i := range xs {
+		c.record(traceItem{Kind: traceInterval, Axis: 'y', Lo: lo[i], Mid: mean[i], Hi: hi[i]})
 	}
 	pts := make([]pt, 0, 2*len(xs))
 	for i := range xs {
@@ -519,6 +559,37 @@ func (p *plot) band(c *canvas, xs, lo, hi []float64, col drawing.Color) {
 	}
 	c.polygon(pts, col.WithAlpha(bandAlpha), drawing.Color{})
 }
+
+// errorBarX draws an error bar over lo–hi on the x-axis at pixel height y,
+// with caps of half-width w: the interval of mean.
+func (p *plot) errorBarX(c *canvas, lo, mean, hi, y, w float64, col drawing.Color) {
+	c.record(traceItem{Kind: traceInterval, Axis: 'x', Lo: lo, Mid: mean, Hi: hi})
+	whisker(c, pt{p.X.pos(lo), y}, pt{p.X.pos(hi), y}, w, col)
+}
+
+// errorBarY draws an error bar over lo–hi on the y-axis at pixel x, with
+// caps of half-width w: the interval of mean.
+func (p *plot) errorBarY(c *canvas, x, lo, mean, hi, w float64, col drawing.Color) {
+	c.record(traceItem{Kind: traceInterval, Axis: 'y', Lo: lo, Mid: mean, Hi: hi})
+	whisker(c, pt{x, p.Y.pos(lo)}, pt{x, p.Y.pos(hi)}, w, col)
+}
+
+// traceItem is something a chart drew, in data units, for tests to check
+// against the bounds of its quantity: an axis's range, or an interval
+// (an error bar, or a band at one x) with the mean it belongs to.
+type traceItem struct {
+	Kind        traceKind
+	Axis        byte // Axis is 'x' or 'y', the axis the values lie on.
+	Lo, Mid, Hi float64
+}
+
+// traceKind is what a traceItem records.
+type traceKind int
+
+const (
+	traceAxis     traceKind = iota // an axis's range, Lo–Hi
+	traceInterval                  // an interval Lo–Hi around Mid
+)
 
 // whisker draws an error bar from a to b with caps of half-width w.
 func whisker(c *canvas, a, b pt, w float64, col drawing.Color) {

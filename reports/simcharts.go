@@ -36,10 +36,14 @@ func armNames(arms []results.Arm) []string {
 	return names
 }
 
-// ciLegend is the legend entry for error bars.
-func ciLegend() legendItem {
-	return legendItem{Label: "95% confidence interval", Look: look{Color: rgb(hexText)}, Kind: legendWhisker}
+// ciLegend is the legend entry for the error bars of sim's KPI levels,
+// naming their kind.
+func ciLegend(sim *results.Simulation) legendItem {
+	return legendItem{Label: kindsOf(sim).LevelLegend(), Look: look{Color: rgb(hexText)}, Kind: legendWhisker}
 }
+
+// limits returns b for an axis's Limits.
+func limits(b results.Bounds) *results.Bounds { return &b }
 
 // armLegend returns one legend entry per arm, drawn as kind.
 func armLegend(arms []results.Arm, kind legendKind) []legendItem {
@@ -54,16 +58,17 @@ func armLegend(arms []results.Arm, kind legendKind) []legendItem {
 // its legend.
 func barsHeight(rows int) int { return 104 + rowH*max(rows, 1) }
 
-// kpiBarsFigure charts one KPI per arm as horizontal bars with 95% error bars.
+// kpiBarsFigure charts one KPI per arm as horizontal bars with 95% error
+// bars, which the legend names as prediction or confidence intervals.
 func kpiBarsFigure(mc *canvas, sim *results.Simulation, k results.KPI, name string) *figure {
-	legend := []legendItem{ciLegend()}
+	legend := []legendItem{ciLegend(sim)}
 	rows, lh := legendBlock(mc, legend, narrowW)
 	h := barsHeight(len(sim.Arms)) + lh
 	return &figure{
 		Name: name, Title: k.Name + " by arm", W: narrowW, H: h,
 		draw: func(c *canvas) {
 			p := plot{Title: k.Name + " by arm", W: narrowW, H: h,
-				X:      axis{Label: axisLabel(k.Name, k.Unit) + " (mean)", Zero: true, Nice: true},
+				X:      axis{Label: axisLabel(k.Name, k.Unit) + " (mean)", Zero: true, Nice: true, Limits: limits(k.Bounds())},
 				Y:      axis{Kind: scaleBand, Cats: armNames(sim.Arms)},
 				Legend: legend, Rows: rows}
 			labels := make([]string, len(sim.Arms))
@@ -83,7 +88,7 @@ func kpiBarsFigure(mc *canvas, sim *results.Simulation, k results.KPI, name stri
 				end := p.X.pos(0)
 				if e, ok := a.KPIs[k.ID]; ok {
 					c.bar(p.X.pos(0), y-half, p.X.pos(e.Mean), y+half, seriesLook(i))
-					whisker(c, pt{p.X.pos(e.Low), y}, pt{p.X.pos(e.High), y}, half*0.6, rgb(hexText))
+					p.errorBarX(c, e.Low, e.Mean, e.High, y, half*0.6, rgb(hexText))
 					end = p.X.pos(math.Max(e.High, math.Max(e.Mean, 0)))
 				}
 				c.text(labels[i], end+6, y, sizeSmall, rgb(hexText), alignLeft)
@@ -94,9 +99,10 @@ func kpiBarsFigure(mc *canvas, sim *results.Simulation, k results.KPI, name stri
 }
 
 // forestFigure charts each arm's paired difference from the baseline in one
-// KPI: a square at the mean, whiskers over the 95% interval, filled when the
-// difference is significant after the adjustment for many comparisons (in
-// results saved without one, when the interval excludes zero).
+// KPI: a square at the mean, whiskers over its 95% confidence interval,
+// filled when the difference is significant after the adjustment for many
+// comparisons (in results saved without one, when the interval excludes
+// zero).
 func forestFigure(mc *canvas, sim *results.Simulation, k results.KPI, name string) *figure {
 	base := sim.Arms[0].Name
 	arms := sim.Arms[1:]
@@ -108,6 +114,7 @@ func forestFigure(mc *canvas, sim *results.Simulation, k results.KPI, name strin
 	legend := []legendItem{
 		{Label: sig, Look: look{Color: rgb(hexNeutral), Shape: shapeSquare}, Kind: legendMarker},
 		{Label: "not significant", Look: look{Color: rgb(hexNeutral), Shape: shapeSquare}, Kind: legendHollow},
+		{Label: diffLegend, Look: look{Color: rgb(hexNeutral)}, Kind: legendWhisker},
 	}
 	rows, lh := legendBlock(mc, legend, narrowW)
 	h := barsHeight(len(arms)) + lh
@@ -115,7 +122,7 @@ func forestFigure(mc *canvas, sim *results.Simulation, k results.KPI, name strin
 		Name: name, Title: title, W: narrowW, H: h,
 		draw: func(c *canvas) {
 			p := plot{Title: title, W: narrowW, H: h,
-				X:      axis{Label: "difference from " + base + diffUnit(k.Unit), Zero: true, Nice: true},
+				X:      axis{Label: "difference from " + base + diffUnit(k.Unit), Zero: true, Nice: true, Limits: limits(k.Bounds().Diff())},
 				Y:      axis{Kind: scaleBand, Cats: armNames(arms)},
 				Legend: legend, Rows: rows}
 			labels := make([]string, len(arms))
@@ -135,7 +142,7 @@ func forestFigure(mc *canvas, sim *results.Simulation, k results.KPI, name strin
 				y := p.Y.pos(float64(i))
 				col := seriesLook(i + 1).Color
 				if d, ok := a.Diffs[k.ID]; ok {
-					whisker(c, pt{p.X.pos(d.Low), y}, pt{p.X.pos(d.High), y}, 5, col)
+					p.errorBarX(c, d.Low, d.Mean, d.High, y, 5, col)
 					fill := col
 					if !d.Significant {
 						fill = drawing.Color{}
@@ -189,10 +196,11 @@ func longestSeries(arms []results.Arm) []results.Day {
 	return days
 }
 
-// seriesFigure charts one daily series per arm: the mean as a line over its
-// 95% band.
+// seriesFigure charts one daily series per arm, named as in timeseries.csv:
+// the mean as a line over its 95% confidence band of the mean across
+// replications, within the series' bounds.
 func seriesFigure(mc *canvas, sim *results.Simulation, name, title, ylabel string, get func(results.Day) results.Estimate) *figure {
-	legend := append(armLegend(sim.Arms, legendLine), legendItem{Label: "95% confidence band", Look: look{Color: rgb(hexNeutral)}, Kind: legendBand})
+	legend := append(armLegend(sim.Arms, legendLine), legendItem{Label: seriesBand, Look: look{Color: rgb(hexNeutral)}, Kind: legendBand})
 	rows, lh := legendBlock(mc, legend, wideW)
 	h := 360 + lh
 	return &figure{
@@ -201,7 +209,7 @@ func seriesFigure(mc *canvas, sim *results.Simulation, name, title, ylabel strin
 			days := longestSeries(sim.Arms)
 			p := plot{Title: title, W: wideW, H: h,
 				X:      axis{Label: "day of the campaign", Ticks: dayTicks(days), Thin: dayThin()},
-				Y:      axis{Label: ylabel, Zero: true, Nice: true},
+				Y:      axis{Label: ylabel, Zero: true, Nice: true, Limits: limits(seriesBounds(name))},
 				Legend: legend, Rows: rows}
 			p.X.include(0, float64(max(len(days)-1, 1)))
 			type arm struct{ xs, mean, lo, hi []float64 }
@@ -219,7 +227,7 @@ func seriesFigure(mc *canvas, sim *results.Simulation, name, title, ylabel strin
 			p.layout(c)
 			p.drawFrame(c)
 			for i, d := range data {
-				p.band(c, d.xs, d.lo, d.hi, seriesLook(i).Color)
+				p.band(c, d.xs, d.mean, d.lo, d.hi, seriesLook(i).Color)
 			}
 			for i, d := range data {
 				p.line(c, d.xs, d.mean, seriesLook(i), 2)
@@ -244,7 +252,7 @@ func funnelFigure(mc *canvas, sim *results.Simulation) *figure {
 			stages := funnelStages(sim.Arms)
 			p := plot{Title: title, W: wideW, H: h,
 				X:      axis{Kind: scaleBand, Cats: stages, Label: "stage"},
-				Y:      axis{Label: "coupons (mean per run)", Zero: true, Nice: true},
+				Y:      axis{Label: "coupons (mean per run)", Zero: true, Nice: true, Limits: limits(results.NonNegative)},
 				Legend: legend, Rows: rows}
 			for _, a := range sim.Arms {
 				for _, s := range a.Funnel {
@@ -485,7 +493,8 @@ func sortByX(idx []int, xs []float64) {
 }
 
 // sweepKPIFigure charts one KPI against the swept value: a line with its 95%
-// band per group, a marker in each arm's colour.
+// band per group, named as a prediction or confidence band, a marker in
+// each arm's colour.
 func sweepKPIFigure(mc *canvas, sim *results.Simulation, sa sweepAxis, k results.KPI, name string) *figure {
 	title := k.Name + " against " + sim.Sweep[0]
 	legend := armLegend(sim.Arms, legendMarker)
@@ -494,7 +503,7 @@ func sweepKPIFigure(mc *canvas, sim *results.Simulation, sa sweepAxis, k results
 			legend = append(legend, legendItem{Label: name, Look: look{Color: rgb(hexNeutral), Dash: groupDash(g)}, Kind: legendLine})
 		}
 	}
-	legend = append(legend, legendItem{Label: "95% confidence band", Look: look{Color: rgb(hexNeutral)}, Kind: legendBand})
+	legend = append(legend, legendItem{Label: kindsOf(sim).LevelBand(), Look: look{Color: rgb(hexNeutral)}, Kind: legendBand})
 	rows, lh := legendBlock(mc, legend, narrowW)
 	h := 340 + lh
 	return &figure{
@@ -502,7 +511,7 @@ func sweepKPIFigure(mc *canvas, sim *results.Simulation, sa sweepAxis, k results
 		draw: func(c *canvas) {
 			p := plot{Title: title, W: narrowW, H: h,
 				X:      axis{Label: sa.Label, Nice: true},
-				Y:      axis{Label: axisLabel(k.Name, k.Unit), Nice: true},
+				Y:      axis{Label: axisLabel(k.Name, k.Unit), Nice: true, Limits: limits(k.Bounds())},
 				Legend: legend, Rows: rows}
 			if sa.Cats != nil {
 				p.X = axis{Kind: scaleBand, Cats: sa.Cats, Label: sa.Label}
@@ -524,7 +533,7 @@ func sweepKPIFigure(mc *canvas, sim *results.Simulation, sa sweepAxis, k results
 						mean, lo, hi = append(mean, e.Mean), append(lo, e.Low), append(hi, e.High)
 					}
 				}
-				p.band(c, xs, lo, hi, rgb(hexNeutral))
+				p.band(c, xs, mean, lo, hi, rgb(hexNeutral))
 				p.line(c, xs, mean, look{Color: rgb(hexNeutral), Dash: groupDash(g)}, 2)
 			}
 			for i, a := range sim.Arms {
@@ -549,8 +558,9 @@ func groupDash(g int) []float64 {
 }
 
 // tradeoffFigure charts the redemption rate against new customers, one point
-// per arm with 95% error bars both ways, each labelled with its arm; the arms
-// of each line of a sweep (groups, nil without one) are joined in order.
+// per arm with 95% error bars both ways (named as prediction or confidence
+// intervals), each labelled with its arm; the arms of each line of a sweep
+// (groups, nil without one) are joined in order.
 func tradeoffFigure(sim *results.Simulation, groups [][]int, xk, yk results.KPI) *figure {
 	title := "Trade-off: " + yk.Name + " against " + xk.Name
 	const w, h = 760, 480
@@ -558,9 +568,9 @@ func tradeoffFigure(sim *results.Simulation, groups [][]int, xk, yk results.KPI)
 		Name: "tradeoff", Title: title, W: w, H: h,
 		draw: func(c *canvas) {
 			p := plot{Title: title, W: w, H: h,
-				X:      axis{Label: axisLabel(xk.Name, xk.Unit), Nice: true},
-				Y:      axis{Label: axisLabel(yk.Name, yk.Unit), Nice: true},
-				Legend: []legendItem{ciLegend()}}
+				X:      axis{Label: axisLabel(xk.Name, xk.Unit), Nice: true, Limits: limits(xk.Bounds())},
+				Y:      axis{Label: axisLabel(yk.Name, yk.Unit), Nice: true, Limits: limits(yk.Bounds())},
+				Legend: []legendItem{ciLegend(sim)}}
 			type point struct {
 				x, y results.Estimate
 				i    int
@@ -592,8 +602,8 @@ func tradeoffFigure(sim *results.Simulation, groups [][]int, xk, yk results.KPI)
 			for _, q := range pts {
 				col := seriesLook(q.i).Color
 				at := p.at(q.x.Mean, q.y.Mean)
-				whisker(c, pt{p.X.pos(q.x.Low), at.Y}, pt{p.X.pos(q.x.High), at.Y}, 3, col)
-				whisker(c, pt{at.X, p.Y.pos(q.y.Low)}, pt{at.X, p.Y.pos(q.y.High)}, 3, col)
+				p.errorBarX(c, q.x.Low, q.x.Mean, q.x.High, at.Y, 3, col)
+				p.errorBarY(c, at.X, q.y.Low, q.y.Mean, q.y.High, 3, col)
 				c.marker(at, 5, seriesLook(q.i).Shape, col, rgb(hexAxis))
 			}
 			for _, q := range pts {

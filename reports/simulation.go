@@ -16,11 +16,13 @@ import (
 // WriteSimulation writes the report of a simulation into dir: report.html,
 // the charts as SVG and PNG under charts/, kpis.csv and timeseries.csv. The
 // page inlines its charts and font, so it opens offline on its own. The
-// first arm is the baseline.
+// first arm is the baseline. Every interval shown, written or drawn lies
+// within its quantity's bounds (see boundedSim).
 func WriteSimulation(ctx context.Context, dir string, sim *results.Simulation) error {
 	if err := checkSimulation(sim); err != nil {
 		return err
 	}
+	sim = boundedSim(sim)
 	font, err := loadFont()
 	if err != nil {
 		return err
@@ -73,18 +75,25 @@ type simPage struct {
 	Replications int
 	Adjustment   string // Adjustment says how significance was adjusted for many comparisons (adjustedOver), or "".
 	Ensemble     int    // Ensemble is how many calibrated parameter sets the run used (0: the central values only).
-	KPIRows      []kpiRow
-	KPIFigures   [][]*figure
-	Tradeoff     *figure
-	Sweep        []*figure
-	Time         []*figure
-	Funnel       *figure
-	Stages       []string
-	FunnelRows   []funnelRow
-	Heatmaps     []*figure
-	Cascade      *figure
-	Schema       string
-	Seed         uint64
+	// Prediction is set when the KPI levels' intervals are prediction
+	// intervals (model uncertainty and simulation noise), else they are
+	// confidence intervals of the mean.
+	Prediction bool
+	// LevelInterval names the levels' interval, "95% prediction interval"
+	// or "95% CI".
+	LevelInterval string
+	KPIRows       []kpiRow
+	KPIFigures    [][]*figure
+	Tradeoff      *figure
+	Sweep         []*figure
+	Time          []*figure
+	Funnel        *figure
+	Stages        []string
+	FunnelRows    []funnelRow
+	Heatmaps      []*figure
+	Cascade       *figure
+	Schema        string
+	Seed          uint64
 }
 
 type navItem struct{ ID, Title string }
@@ -110,27 +119,31 @@ type funnelRow struct {
 }
 
 // newSimPage lays out the page and builds its figures; mc measures text.
+// It shows sim's intervals within their quantities' bounds.
 func newSimPage(mc *canvas, sim *results.Simulation) *simPage {
+	sim = boundedSim(sim)
 	kpis := kpiList(sim)
 	title := sim.Scenario.Name
 	if title == "" {
 		title = "Simulation report"
 	}
 	p := &simPage{
-		Head:         head{Title: title},
-		Question:     sim.Scenario.Question,
-		Warnings:     sim.Warnings,
-		Answer:       answer(sim, kpis),
-		Baseline:     sim.Arms[0].Name,
-		Verdicts:     verdicts(sim, kpis),
-		Run:          runSettings(sim),
-		Setup:        setupSettings(sim.Scenario),
-		SweepFields:  strings.Join(sim.Sweep, " × "),
-		Replications: sim.Replications,
-		Adjustment:   simAdjustment(sim),
-		Ensemble:     sim.EnsembleSets,
-		Schema:       sim.Schema,
-		Seed:         sim.Seed,
+		Head:          head{Title: title},
+		Question:      sim.Scenario.Question,
+		Warnings:      sim.Warnings,
+		Answer:        answer(sim, kpis),
+		Baseline:      sim.Arms[0].Name,
+		Verdicts:      verdicts(sim, kpis),
+		Run:           runSettings(sim),
+		Setup:         setupSettings(sim.Scenario),
+		SweepFields:   strings.Join(sim.Sweep, " × "),
+		Replications:  sim.Replications,
+		Adjustment:    simAdjustment(sim),
+		Ensemble:      sim.EnsembleSets,
+		Prediction:    kindsOf(sim).Prediction,
+		LevelInterval: kindsOf(sim).Level(),
+		Schema:        sim.Schema,
+		Seed:          sim.Seed,
 	}
 	for i, a := range sim.Arms {
 		p.Arms = append(p.Arms, armRow{Name: a.Name, Settings: joinSettings(a.Settings),

@@ -10,19 +10,26 @@ import (
 )
 
 // WriteText writes the plain-text summary of a simulation: one row per KPI
-// with each arm's mean and 95% interval, then each arm's paired difference
-// against the baseline (the first arm), starred when significant after the
-// adjustment for many comparisons that the header names.
+// with each arm's mean and 95% interval (named as a prediction or a
+// confidence interval), then each arm's paired difference against the
+// baseline (the first arm) and the ratio of the means, each with its 95%
+// confidence interval, starred when significant after the adjustment for
+// many comparisons that the header names. Every interval lies within its
+// quantity's bounds.
 func WriteText(w io.Writer, sim *results.Simulation) error {
+	sim = boundedSim(sim)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	title := sim.Scenario.Name
 	if sim.Scenario.Question != "" {
 		title += ": " + sim.Scenario.Question
 	}
 	fmt.Fprintf(tw, "%s\n", title)
-	fmt.Fprintf(tw, "seed %d, %d replications, %s from %s; mean [95%% CI]\n", sim.Seed, sim.Replications, sim.Scenario.Horizon, sim.Scenario.Start)
-	if n := ensembleSets(sim); n > 0 {
+	fmt.Fprintf(tw, "seed %d, %d replications, %s from %s; mean [%s]\n", sim.Seed, sim.Replications, sim.Scenario.Horizon, sim.Scenario.Start, kindsOf(sim).Level())
+	switch n := ensembleSets(sim); {
+	case n > 0:
 		fmt.Fprintf(tw, "levels: prediction intervals over %d of the model's calibrated parameter sets (model uncertainty and simulation noise; --central for noise alone)\n", n)
+	case kindsOf(sim).Prediction:
+		fmt.Fprintln(tw, "levels: prediction intervals over the model's calibrated parameter sets (model uncertainty and simulation noise)")
 	}
 	fmt.Fprintln(tw)
 	row := []string{"KPI"}
@@ -46,7 +53,7 @@ func WriteText(w io.Writer, sim *results.Simulation) error {
 		if n := ensembleSets(sim); n > 0 {
 			sig += fmt.Sprintf("; ! = not robust: the %d parameter sets disagree on its direction", n)
 		}
-		fmt.Fprintf(tw, "\nPaired difference against %s (arm − baseline, common random numbers; %s)\n", sim.Arms[0].Name, sig)
+		fmt.Fprintf(tw, "\nPaired difference against %s (arm − baseline [95%% CI] ×ratio of means [95%% CI], common random numbers; %s)\n", sim.Arms[0].Name, sig)
 		row = []string{"KPI"}
 		for _, a := range sim.Arms[1:] {
 			row = append(row, a.Name)
@@ -64,8 +71,11 @@ func WriteText(w io.Writer, sim *results.Simulation) error {
 					star += " !"
 				}
 				ratio := ""
-				if d.Ratio != 0 {
-					ratio = fmt.Sprintf(" ×%.2f", d.Ratio)
+				if d.HasRatio() {
+					ratio = " ×" + formatNumber(d.Ratio)
+					if ci := ratioInterval(d); ci != "" {
+						ratio += " " + ci
+					}
 				}
 				row = append(row, fmt.Sprintf("%s [%s, %s]%s%s", signed(d.Mean), signed(d.Low), signed(d.High), ratio, star))
 			}

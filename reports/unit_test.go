@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -88,6 +89,15 @@ func withDiff(sim *results.Simulation, i int, id string, mean, lo, hi float64) *
 	return sim
 }
 
+// withRatio gives arm 1's difference in redemption_rate of sim the ratio r
+// with the interval lo–hi.
+func withRatio(sim *results.Simulation, r, lo, hi float64) *results.Simulation {
+	d := sim.Arms[1].Diffs["redemption_rate"]
+	d.Ratio, d.RatioMethod, d.RatioLow, d.RatioHigh = r, results.FiellerMethod, lo, hi
+	sim.Arms[1].Diffs["redemption_rate"] = d
+	return sim
+}
+
 // withHolm gives arm 1's difference in redemption_rate of sim the p-values
 // p and adjusted, after Holm's adjustment over m comparisons.
 func withHolm(sim *results.Simulation, p, adjusted float64, m int) *results.Simulation {
@@ -114,7 +124,13 @@ func TestAnswer(t *testing.T) {
 		{"arm wins, not significant", onlyK2(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 1, -1, 3)),
 			[]string{"7-day wins on Redemption rate (K2)", "which is not significant: the interval includes zero"}},
 		{"arm wins, significant after Holm", onlyK2(withHolm(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 4, 3, 5), 0.0001, 0.0008, 8)),
-			[]string{"(95% CI +3.00 to +5.00 pp, ratio ", "which is significant at the 95% level after Holm's adjustment over 8 comparisons"}},
+			[]string{"(95% CI +3.00 to +5.00 pp; ratio ", "which is significant at the 95% level after Holm's adjustment over 8 comparisons"}},
+		{"ratio with its interval", onlyK2(withRatio(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 4, 3, 5), 1.08, 1.06, 1.1)),
+			[]string{"(95% CI +3.00 to +5.00 pp; ratio 1.08, 95% CI 1.06 to 1.10), which is significant"}},
+		{"ratio without an upper bound", onlyK2(withRatio(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 4, 3, 5), 1.08, 0.5, math.Inf(1))),
+			[]string{"ratio 1.08, 95% CI 0.500 or more (no upper bound, as the baseline's mean is not distinguishable from zero)"}},
+		{"ratio without bounds", onlyK2(withRatio(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 4, 3, 5), 1.08, 0, math.Inf(1))),
+			[]string{"ratio 1.08, with no bounded 95% CI as the baseline's mean is not distinguishable from zero"}},
 		{"arm wins, not significant after Holm", onlyK2(withHolm(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 4, 3, 5), 0.012, 0.096, 8)),
 			[]string{"which is not significant after Holm's adjustment over 8 comparisons (p = 0.0120 before it)"}},
 		{"interval includes zero, with Holm", onlyK2(withHolm(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 1, -1, 3), 0.3, 1, 8)),
@@ -168,31 +184,54 @@ func TestKPIsCSV(t *testing.T) {
 	if len(rows) != 1+len(sim.Arms)*len(sim.KPIs) {
 		t.Fatalf("%d rows, want a header and one per arm and KPI", len(rows))
 	}
-	if got := strings.Join(rows[0][12:], ","); rows[0][0] != "arm" || got != "ratio,significant,p,p_adjusted,adjustment" {
-		t.Errorf("header %q", rows[0])
+	want := "arm,kpi,name,unit,mean,ci_low,ci_high,interval,sd,model_sd,noise_sd,n,diff_mean,diff_ci_low,diff_ci_high," +
+		"ratio,ratio_low,ratio_high,significant,p,p_adjusted,adjustment"
+	if got := strings.Join(rows[0], ","); got != want {
+		t.Errorf("header %q\nwant   %q", got, want)
 	}
+	col := func(row []string, name string) string { return row[slices.Index(rows[0], name)] }
 	if rows[4][0] != hostile {
 		t.Errorf("row 4 arm %q, want the hostile name back intact", rows[4][0])
 	}
-	mean, err := strconv.ParseFloat(rows[1][4], 64)
-	if err != nil || mean != sim.Arms[0].KPIs[rows[1][1]].Mean {
-		t.Errorf("mean %q does not read back exactly (%v)", rows[1][4], err)
+	mean, err := strconv.ParseFloat(col(rows[1], "mean"), 64)
+	if err != nil || mean != sim.Arms[0].KPIs[col(rows[1], "kpi")].Mean {
+		t.Errorf("mean %q does not read back exactly (%v)", col(rows[1], "mean"), err)
 	}
-	if rows[1][9] != "" || rows[1][16] != "" || rows[4][13] == "" || rows[4][16] != "holm" {
+	if col(rows[1], "interval") != "confidence" || col(rows[1], "model_sd") != "" {
+		t.Errorf("a run without an ensemble: interval %q, model_sd %q", col(rows[1], "interval"), col(rows[1], "model_sd"))
+	}
+	if col(rows[1], "diff_mean") != "" || col(rows[1], "adjustment") != "" || col(rows[4], "significant") == "" || col(rows[4], "adjustment") != "holm" {
 		t.Error("want no difference for the baseline and one for the other arms")
 	}
-	d := sim.Arms[1].Diffs[rows[4][1]]
-	if p, err := strconv.ParseFloat(rows[4][15], 64); err != nil || p != d.PAdjusted || rows[4][13] != strconv.FormatBool(d.Significant) {
-		t.Errorf("adjusted p %q, significant %q; want %v, %v", rows[4][15], rows[4][13], d.PAdjusted, d.Significant)
+	d := sim.Arms[1].Diffs[col(rows[4], "kpi")]
+	if p, err := strconv.ParseFloat(col(rows[4], "p_adjusted"), 64); err != nil || p != d.PAdjusted || col(rows[4], "significant") != strconv.FormatBool(d.Significant) {
+		t.Errorf("adjusted p %q, significant %q; want %v, %v", col(rows[4], "p_adjusted"), col(rows[4], "significant"), d.PAdjusted, d.Significant)
 	}
-	// Results saved before the adjustment have no p-values to write.
+	if lo, err := strconv.ParseFloat(col(rows[4], "ratio_low"), 64); err != nil || lo != d.RatioLow {
+		t.Errorf("ratio_low %q, want %v", col(rows[4], "ratio_low"), d.RatioLow)
+	}
+	// Results saved before the adjustment have no p-values to write, and
+	// none before ratio intervals an interval for the ratio.
 	legacy := withDiff(reportFixture(), 1, "redemption_rate", 4, 3, 5)
 	buf.Reset()
 	if err := WriteKPIsCSV(&buf, legacy); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), ",true,,,\n") {
-		t.Errorf("a difference without an adjustment should leave p, p_adjusted and adjustment empty:\n%s", buf.String())
+	if !strings.Contains(buf.String(), ",,,true,,,\n") {
+		t.Errorf("a difference without an adjustment should leave ratio_low, ratio_high, p, p_adjusted and adjustment empty:\n%s", buf.String())
+	}
+	// An unbounded ratio and a run with an ensemble.
+	ens := withRatio(reportFixture(), 4, 2.5, math.Inf(1))
+	e := ens.Arms[1].KPIs["redemption_rate"]
+	e.ModelSD, e.NoiseSD = 1.5, 2
+	ens.Arms[1].KPIs["redemption_rate"] = e
+	ens.EnsembleSets = 5
+	buf.Reset()
+	if err := WriteKPIsCSV(&buf, ens); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), ",prediction,") || !strings.Contains(buf.String(), ",1.5,2,20,") || !strings.Contains(buf.String(), ",4,2.5,+Inf,") {
+		t.Errorf("want prediction intervals with their model and noise spread, and an unbounded ratio as +Inf:\n%s", buf.String())
 	}
 }
 

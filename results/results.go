@@ -6,7 +6,10 @@ const SchemaVersion = "giftsim/results/v1"
 
 // Simulation is the whole result of one scenario run: every arm, every KPI,
 // with 95% intervals across replications and paired differences against the
-// first arm (the baseline).
+// first arm (the baseline). The KPI levels' intervals are prediction
+// intervals when the run drew from the calibrated ensemble (see
+// PredictionIntervals), else confidence intervals of the mean; differences,
+// ratios and daily series always have confidence intervals.
 type Simulation struct {
 	Schema       string   `json:"schema"`
 	Scenario     Scenario `json:"scenario"`
@@ -81,7 +84,10 @@ type Stage struct {
 	Count float64 `json:"count"`
 }
 
-// Estimate is a mean across replications with its 95% confidence interval.
+// Estimate is a mean across replications with its 95% interval, which lies
+// within the quantity's bounds (see Bounds): a confidence interval of the
+// mean, or for a KPI level of a run with an ensemble a prediction interval
+// (ModelSD and NoiseSD are then set).
 type Estimate struct {
 	Mean float64 `json:"mean"`
 	Low  float64 `json:"ci_low"`
@@ -127,6 +133,19 @@ type Diff struct {
 	// (0 without an ensemble). An answer is robust when they all agree.
 	Members int `json:"members,omitempty"`
 	Agree   int `json:"agree,omitempty"`
+	// RatioMethod names how RatioLow and RatioHigh were found: "fieller",
+	// Fieller's theorem on the paired replications; "" when there is no
+	// ratio (a baseline mean of 0) or in results saved before ratios had
+	// intervals, when RatioLow and RatioHigh are 0 and mean nothing.
+	RatioMethod string `json:"ratio_method,omitempty"`
+	// RatioLow and RatioHigh are the 95% confidence interval of Ratio,
+	// within the ratio's bounds (never negative for a quantity that is
+	// not). An end is infinite when the baseline's mean is not
+	// distinguishable from zero: the ratio then has no bound on that side.
+	// results.json writes them as ratio_low and ratio_high after
+	// ratio_method, an infinite end as null (see MarshalJSON).
+	RatioLow  float64 `json:"-"`
+	RatioHigh float64 `json:"-"`
 }
 
 // Robust reports whether every parameter set of the ensemble gave the

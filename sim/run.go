@@ -253,7 +253,7 @@ func (r *runner) aggregate() *results.Simulation {
 				if ra.Diffs == nil {
 					ra.Diffs = map[string]results.Diff{}
 				}
-				ra.Diffs[info.ID] = pairedDiff(r.column(a, k), r.column(0, k))
+				ra.Diffs[info.ID] = pairedDiff(r.column(a, k), r.column(0, k), kpiBounds(info))
 				r.agree(ra.Diffs, info.ID, r.column(a, k), r.column(0, k))
 			}
 		}

@@ -32,46 +32,21 @@ func tQuantile975(df int) float64 {
 	return q
 }
 
-// bounds are the values a quantity can take, lo ≤ x ≤ hi; either end may be
+// bounds are the values a quantity can take, Lo ≤ x ≤ Hi; either end may be
 // infinite.
-type bounds struct{ lo, hi float64 }
+type bounds = results.Bounds
 
 var (
-	anyValue    = bounds{math.Inf(-1), math.Inf(1)}
-	nonNegative = bounds{0, math.Inf(1)}
-	percentage  = bounds{0, 100}
+	anyValue    = results.Unbounded
+	nonNegative = results.NonNegative
+	percentage  = results.Percentage
 )
 
-// countUnits are the KPI units of things counted, and counts per person:
-// never negative.
-var countUnits = map[string]bool{
-	"users": true, "coupons": true, "claims": true, "offers": true, "sends": true, "attempts": true,
-	"inquiries": true, "purchases": true, "hops": true,
-	"new customers per user": true, "new customers per sharer": true,
-}
-
-// netKPIs are the KPIs in CNY that net a loss against a gain (lapsed
-// customers' lost visits, the cost), so may be negative.
-var netKPIs = map[string]bool{"incremental_profit": true, "incremental_revenue": true}
-
-// kpiBounds returns the values KPI k can take, from its unit: a percentage
-// lies in 0–100; counts, counts per person and CNY costs and sales are never
-// negative; net money (incremental sales and profit), ratios (ROI) and units
-// it does not know are unbounded.
-func kpiBounds(k results.KPI) bounds {
-	switch {
-	case k.Unit == "%":
-		return percentage
-	case k.Unit == "CNY":
-		if netKPIs[k.ID] {
-			return anyValue
-		}
-		return nonNegative
-	case countUnits[k.Unit]:
-		return nonNegative
-	}
-	return anyValue
-}
+// kpiBounds returns the values KPI k can take, from its unit (see
+// results.KPI.Bounds): a percentage lies in 0–100; counts, counts per
+// person and CNY costs and sales are never negative; net money (incremental
+// sales and profit), ratios (ROI) and units it does not know are unbounded.
+func kpiBounds(k results.KPI) bounds { return k.Bounds() }
 
 // seriesBounds returns the values daily series s can take: the fund float
 // is a percentage, every other series a count.
@@ -139,29 +114,29 @@ func estimateIn(xs []float64, b bounds) results.Estimate {
 // p = (mean − lo)/w, w = hi − lo, with both. A mean on or outside a bound
 // gets mean ± h cut to b.
 func interval(mean, h float64, b bounds) (low, high float64) {
-	loOpen, hiOpen := math.IsInf(b.lo, -1), math.IsInf(b.hi, 1)
-	clip := func(x float64) float64 { return min(max(x, b.lo), b.hi) }
+	loOpen, hiOpen := math.IsInf(b.Lo, -1), math.IsInf(b.Hi, 1)
+	clip := b.Clip
 	switch {
 	case h == 0:
 		return mean, mean
 	case loOpen && hiOpen:
 		return mean - h, mean + h
-	case mean <= b.lo || mean >= b.hi:
+	case mean <= b.Lo || mean >= b.Hi:
 		return clip(mean - h), clip(mean + h)
 	case hiOpen:
-		r := mean - b.lo
+		r := mean - b.Lo
 		f := math.Exp(min(h/r, maxLogWidth))
-		return b.lo + r/f, b.lo + r*f
+		return b.Lo + r/f, b.Lo + r*f
 	case loOpen:
-		r := b.hi - mean
+		r := b.Hi - mean
 		f := math.Exp(min(h/r, maxLogWidth))
-		return b.hi - r*f, b.hi - r/f
+		return b.Hi - r*f, b.Hi - r/f
 	}
-	w := b.hi - b.lo
-	p := (mean - b.lo) / w
+	w := b.Hi - b.Lo
+	p := (mean - b.Lo) / w
 	g := h / (w * p * (1 - p))
 	l := math.Log(p / (1 - p))
-	return clip(b.lo + w*logistic(l-g)), clip(b.lo + w*logistic(l+g))
+	return clip(b.Lo + w*logistic(l-g)), clip(b.Lo + w*logistic(l+g))
 }
 
 // maxLogWidth caps the half-width on the log scale so that an interval stays
@@ -176,10 +151,14 @@ func logistic(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 func halfWidth(e results.Estimate) float64 { return (e.High - e.Low) / 2 }
 
 // pairedDiff is the paired difference arm − base over replications run with
-// common random numbers, with the p-value of its paired t test. Its
+// common random numbers, of a quantity within b, with the p-value of its
+// paired t test and the ratio of the means with its 95% interval (see
+// ratioInterval). The difference's interval is the t interval, cut to the
+// bounds of a difference (±100 points for percentages): differences may be
+// negative, and the cut never changes whether it excludes zero. Its
 // Significant is the test's alone until adjustDiffs adjusts it for the
 // simulation's other comparisons.
-func pairedDiff(arm, base []float64) results.Diff {
+func pairedDiff(arm, base []float64, b bounds) results.Diff {
 	d := make([]float64, len(arm))
 	var sa, sb float64
 	for i := range arm {
@@ -188,13 +167,89 @@ func pairedDiff(arm, base []float64) results.Diff {
 		sb += base[i]
 	}
 	e := estimate(d)
-	out := results.Diff{Estimate: e, P: pairedP(e)}
+	out := results.Diff{Estimate: e.Within(b.Diff()), P: pairedP(e)}
 	if sb != 0 {
 		out.Ratio = sa / sb
+		out.RatioLow, out.RatioHigh = ratioInterval(arm, base, b.Ratio())
+		out.RatioMethod = results.FiellerMethod
 	}
 	out.PAdjusted = out.P
 	out.Significant = out.P < alpha
 	return out
+}
+
+// ratioInterval returns the 95% confidence interval of mean(arm)/mean(base)
+// over paired replications by Fieller's theorem (Fieller, 1954), cut to
+// the ratio's bounds rb. With means a and b, the variances of the means
+// v_aa, v_bb and their covariance v_ab (the pairs share random numbers and
+// parameter sets, so v_ab is large), ρ is in the interval when
+// (a − ρb)² ≤ t² (v_aa − 2ρ v_ab + ρ² v_bb), t = t(n−1): the replications'
+// a_i − ρ b_i have mean zero exactly at the true ratio, so the set is exact
+// for normal pairs, and at ρ = 1 the test is the paired t test of the
+// difference, so the interval excludes 1 exactly when the difference's
+// excludes 0. The delta method (a/b ± t·se by a first-order expansion)
+// was rejected: it is symmetric where the ratio's uncertainty is not and
+// stays finite as the baseline's mean nears zero, where the ratio can be
+// anything.
+//
+// When the baseline's mean is distinguishable from zero (b² > t² v_bb) the
+// set is an interval. Otherwise it is unbounded: the whole line, or two
+// half-lines (−∞, r1] ∪ [r2, ∞); then the result is the smallest interval
+// holding the set's part within rb, e.g. [r2, +∞) for a ratio that cannot
+// be negative when r1 < 0, "at least r2 times the baseline". An
+// unbounded end is ±Inf. Columns that are the same in every replication
+// (one replication included) give a zero-width interval, as estimateIn
+// does. base's mean must not be zero.
+func ratioInterval(arm, base []float64, rb bounds) (low, high float64) {
+	n := len(arm)
+	var ma, mb float64
+	for i := range arm {
+		ma += arm[i]
+		mb += base[i]
+	}
+	ma, mb = ma/float64(n), mb/float64(n)
+	ratio := ma / mb
+	var saa, sbb, sab float64
+	for i := range arm {
+		da, db := arm[i]-ma, base[i]-mb
+		saa += da * da
+		sbb += db * db
+		sab += da * db
+	}
+	if n < 2 || saa == 0 && sbb == 0 {
+		return ratio, ratio
+	}
+	t := tQuantile975(n - 1)
+	q := t * t / float64(n*(n-1)) // t² times a sum of squares is t² times the variance of a mean
+	// ρ is in the set where qa·ρ² − 2·qb·ρ + qc ≤ 0.
+	qa, qb, qc := mb*mb-q*sbb, ma*mb-q*sab, ma*ma-q*saa
+	disc := qb*qb - qa*qc
+	inf := math.Inf(1)
+	switch {
+	case qa > 0:
+		r := math.Sqrt(max(disc, 0))
+		low, high = (qb-r)/qa, (qb+r)/qa
+	case qa < 0 && disc > 0:
+		// Two half-lines: (−∞, r1] ∪ [r2, ∞), r1 < r2.
+		r := math.Sqrt(disc)
+		r1, r2 := (qb+r)/qa, (qb-r)/qa
+		low, high = -inf, inf
+		if r1 < rb.Lo { // the lower half-line lies below the bounds
+			low = r2
+		}
+		if r2 > rb.Hi { // the upper one above them
+			high = r1
+		}
+	case qa == 0 && qb > 0:
+		low, high = qc/(2*qb), inf
+	case qa == 0 && qb < 0:
+		low, high = -inf, qc/(2*qb)
+	default:
+		low, high = -inf, inf
+	}
+	low, high = rb.Clip(low), rb.Clip(high)
+	// Rounding must not leave the ratio outside.
+	return min(low, ratio), max(high, ratio)
 }
 
 // tested reports whether e, a paired difference, has anything to test: two
