@@ -22,7 +22,7 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		"giftsim calibrate --from-defaults --out scenarios/profiles/default.yaml", stderr)
 	out := fs.String("out", "", "write the fitted profile (a scenario behaviour section) to this file")
 	scale := fs.Float64("scale", 1, "share of each scenario's population (and sends) the fit runs at: smaller is faster and noisier")
-	reps := fs.Int("replications", 10, "replications per evaluation")
+	reps := fs.Int("replications", 5, "replications per evaluation (in each context of a target's panel)")
 	evals := fs.Int("max-evals", 80, "evaluations per parameter group and pass")
 	passes := fs.Int("passes", 2, "passes over the parameter groups")
 	check := fs.Int("check-replications", 20, "replications of the final check at the scenarios' full size (0: skip)")
@@ -31,10 +31,18 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fromDefaults := fs.Bool("from-defaults", false, "start from the uncalibrated priors (sim.DefaultBehaviour) instead of a profile")
 	holdOut := fs.String("hold-out", "", "instead of fitting to every target, fit without this one (e.g. B1), from the priors unless --profile is given, and predict it")
 	leaveOneOut := fs.Bool("leave-one-out", false, "hold out every target in turn (see --hold-out) and print a table of the predictions")
+	contexts := fs.Bool("contexts", false, "instead of fitting, evaluate every target in each context of its panel with the profile and print the cross-context table")
+	contextUsers := fs.Int("context-users", calibrate.ContextUsers, "population of each context of a target's panel (before --scale)")
+	noPanel := fs.Bool("no-panel", false, "evaluate each target in its scenario as written, at its own size, instead of as the mean over its panel of contexts (faster, and fitted to one context only)")
 	identify := fs.Bool("identify", false, "instead of fitting, report the targets' sensitivities and the parameters' standard errors and correlations around the profile")
 	ensembleSize := fs.Int("ensemble", 20, "parameter sets to draw around the fit for the profile's ensemble (0: none)")
+	data := fs.String("data", "", "fit a merchant's absolute levels to its own export (docs/DATA.md) instead of measured effects; needs --scenario")
+	merchant := fs.String("scenario", "", "with --data: the merchant scenario the data's sends are replayed in")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
+	}
+	if *data != "" || *merchant != "" {
+		return calibrateData(ctx, fs, args, stdout, stderr)
 	}
 	targets := calibrate.DefaultTargets()
 	if fs.NArg() > 1 {
@@ -69,8 +77,8 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if isTerminal(stderr) {
 		progress = stderr
 	}
-	opts := calibrate.Options{Scale: *scale, Replications: *reps, Seed: *seed, MaxEvals: *evals, Passes: *passes, Progress: progress}
-	if v := (validation{identify: *identify, holdOut: *holdOut, leaveOneOut: *leaveOneOut, profile: *profile, priors: *fromDefaults, out: *out, check: *check, seed: *seed}); v.requested() {
+	opts := calibrate.Options{Scale: *scale, Replications: *reps, Seed: *seed, MaxEvals: *evals, Passes: *passes, Progress: progress, NoPanel: *noPanel, ContextUsers: *contextUsers}
+	if v := (validation{identify: *identify, contexts: *contexts, holdOut: *holdOut, leaveOneOut: *leaveOneOut, profile: *profile, priors: *fromDefaults, out: *out, check: *check, seed: *seed}); v.requested() {
 		return runValidation(ctx, v, start, targets, load, opts, stdout, stderr)
 	}
 	res, err := calibrate.Fit(ctx, start, calibrate.DefaultParams(), targets, load, opts)
@@ -80,7 +88,7 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	fitted := res.Fitted
 	if *check > 0 {
-		fitted, err = calibrate.Evaluate(ctx, res.Behaviour, targets, load, calibrate.Options{Replications: *check, Seed: *seed})
+		fitted, err = calibrate.Evaluate(ctx, res.Behaviour, targets, load, calibrate.Options{Replications: *check, Seed: *seed, NoPanel: *noPanel, ContextUsers: *contextUsers})
 		if err != nil {
 			fmt.Fprintf(stderr, "giftsim calibrate: %v\n", err)
 			return exitBadInput

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -16,6 +17,7 @@ import (
 // calibration instead of a fit: --identify, --hold-out and --leave-one-out.
 type validation struct {
 	identify    bool
+	contexts    bool
 	holdOut     string
 	leaveOneOut bool
 	profile     string // profile is --profile as given.
@@ -26,7 +28,9 @@ type validation struct {
 }
 
 // requested reports whether any check was asked for.
-func (v validation) requested() bool { return v.identify || v.holdOut != "" || v.leaveOneOut }
+func (v validation) requested() bool {
+	return v.identify || v.contexts || v.holdOut != "" || v.leaveOneOut
+}
 
 // runValidation runs the check v asks for and prints its tables. start is
 // the profile the command would fit from; a hold-out starts from the priors
@@ -34,23 +38,26 @@ func (v validation) requested() bool { return v.identify || v.holdOut != "" || v
 // fitted to every target, the held-out one included.
 func runValidation(ctx context.Context, v validation, start sim.Behaviour, targets []calibrate.Target, load calibrate.Loader, opts calibrate.Options, stdout, stderr io.Writer) int {
 	n := 0
-	for _, on := range []bool{v.identify, v.holdOut != "", v.leaveOneOut} {
+	for _, on := range []bool{v.identify, v.contexts, v.holdOut != "", v.leaveOneOut} {
 		if on {
 			n++
 		}
 	}
 	if n > 1 {
-		fmt.Fprintln(stderr, "giftsim calibrate: use one of --identify, --hold-out and --leave-one-out")
+		fmt.Fprintln(stderr, "giftsim calibrate: use one of --identify, --contexts, --hold-out and --leave-one-out")
 		return exitBadInput
 	}
 	if v.out != "" {
-		fmt.Fprintln(stderr, "giftsim calibrate: --identify, --hold-out and --leave-one-out write no profile; drop --out")
+		fmt.Fprintln(stderr, "giftsim calibrate: --identify, --contexts, --hold-out and --leave-one-out write no profile; drop --out")
 		return exitBadInput
 	}
 	var err error
-	if v.identify {
+	switch {
+	case v.identify:
 		err = printIdentify(ctx, v, start, targets, load, opts, stdout)
-	} else {
+	case v.contexts:
+		err = printContexts(ctx, v, start, targets, load, opts, stdout)
+	default:
 		from := "the priors (sim.DefaultBehaviour)"
 		if v.profile != "" && !v.priors {
 			from = v.profile
@@ -247,4 +254,64 @@ func signedf(x float64, prec int) string {
 		return "−" + s
 	}
 	return "+" + s
+}
+
+// printContexts evaluates every target in each context of its panel with
+// the profile, with --check-replications replications, and prints a table
+// of targets by contexts: the cross-context check.
+func printContexts(ctx context.Context, v validation, b sim.Behaviour, targets []calibrate.Target, load calibrate.Loader, opts calibrate.Options, stdout io.Writer) error {
+	if v.check > 0 {
+		opts.Replications = v.check
+	}
+	fs, err := calibrate.Evaluate(ctx, b, targets, load, opts)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, f := range fs {
+		for _, c := range f.Contexts {
+			if !slices.Contains(names, c.Context) {
+				names = append(names, c.Context)
+			}
+		}
+	}
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "context\tfactors\n")
+	for i, n := range names {
+		fmt.Fprintf(tw, "c%d\t%s\n", i+1, n)
+	}
+	fmt.Fprintf(tw, "\ntarget\twant\tpanel mean\tpass")
+	for i := range names {
+		fmt.Fprintf(tw, "\tc%d", i+1)
+	}
+	fmt.Fprintf(tw, "\tin tol\tkept by its arms\n")
+	for _, f := range fs {
+		ok := "yes"
+		if !f.Pass() {
+			ok = "NO"
+		}
+		fmt.Fprintf(tw, "%s\t%.2f ± %.2f\t%.3f\t%s", f.ID, f.Want, f.Tol, f.Value, ok)
+		in := 0
+		var kept []string
+		for _, n := range names {
+			i := slices.IndexFunc(f.Contexts, func(c calibrate.ContextValue) bool { return c.Context == n })
+			if i < 0 {
+				fmt.Fprintf(tw, "\t-")
+				continue
+			}
+			c := f.Contexts[i]
+			fmt.Fprintf(tw, "\t%.3f", c.Value)
+			if math.Abs(c.Value-f.Want) <= f.Tol {
+				in++
+			}
+			for _, s := range c.Skipped {
+				p, _, _ := strings.Cut(s, "=")
+				if !slices.Contains(kept, p) {
+					kept = append(kept, p)
+				}
+			}
+		}
+		fmt.Fprintf(tw, "\t%d of %d\t%s\n", in, len(f.Contexts), strings.Join(kept, ", "))
+	}
+	return tw.Flush()
 }

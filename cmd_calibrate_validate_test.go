@@ -15,9 +15,9 @@ func TestCalibrateChecksRejectBadFlags(t *testing.T) {
 		args []string
 		err  string
 	}{
-		{[]string{"--identify", "--leave-one-out"}, "use one of --identify, --hold-out and --leave-one-out"},
+		{[]string{"--identify", "--leave-one-out"}, "use one of --identify, --contexts, --hold-out and --leave-one-out"},
 		{[]string{"--hold-out", "B1", "--out", "x.yaml"}, "write no profile; drop --out"},
-		{[]string{"--hold-out", "B9"}, `no target "B9" (targets: B1, B2, B3, B5, B6, B7)`},
+		{[]string{"--hold-out", "B9"}, `no target "B9" (targets: B1, B2, B3, B4, B4-high, B5, B6, B7)`},
 	}
 	for _, tc := range tests {
 		var stdout, stderr bytes.Buffer

@@ -29,6 +29,7 @@ func commands() []command {
 		{"load", "drive a platform with a load plan and judge thresholds", cmdLoad},
 		{"report", "render a report from saved results", cmdReport},
 		{"calibrate", "fit the behavioural model to measured effects", cmdCalibrate},
+		{"backtest", "fit a merchant's levels on one campaign's data and predict another's", cmdBacktest},
 	}
 }
 

@@ -42,10 +42,11 @@ type EnsembleResult struct {
 // Ensemble draws parameter sets consistent with the targets and their
 // tolerances, around center (a fitted profile), by approximate Bayesian
 // computation with a Markov chain (Marjoram, Molitor, Plagnol and Tavaré,
-// 2003): the prior is uniform in log space within each parameter's fitting
-// bounds, the proposal a Gaussian step in log space, and a proposal is
-// accepted exactly when every target is met within its tolerance (the
-// uniform ABC kernel), so the chain's states are draws from the prior
+// 2003): the prior is log-normal around each parameter's documented prior
+// (standard deviation PriorSD of the log) within its fitting bounds, the
+// proposal a Gaussian step in log space, and a proposal is accepted with
+// the prior's ratio and only when every target is met within its tolerance
+// (the uniform ABC kernel), so the chain's states are draws from the prior
 // restricted to the parameter sets that reproduce the targets. The chain
 // updates one group of parameters at a time (those that share targets, as
 // Fit groups them), which keeps the acceptance rate up, but checks every
@@ -80,16 +81,36 @@ func Ensemble(ctx context.Context, center sim.Behaviour, params []Param, targets
 			for _, p := range g.params {
 				v := math.Exp(math.Log(*p.Field(&trial)) + eo.Step*r.NormFloat64())
 				if v < p.Lo || v > p.Hi {
-					inside = false // outside the prior: rejected without a run
+					inside = false // outside the fitting bounds: rejected without a run
 				}
 				*p.Field(&trial) = v
 			}
 			res.Proposed++
-			if !inside {
+			// Metropolis–Hastings with a symmetric proposal in log space:
+			// the prior's ratio, drawn before any run, then the ABC kernel.
+			u := r.Float64()
+			if !inside || u >= math.Exp(-(priorDistance(g.params, &trial)-priorDistance(g.params, &state))/2) {
 				continue
 			}
-			fs, err := Evaluate(ctx, trial, targets, load, opts)
+			// The group's own targets first: most rejections show there,
+			// and cost one scenario's runs instead of all.
+			var own, rest []Target
+			for _, t := range targets {
+				if g.targets[t.ID] || g.moves[t.ID] {
+					own = append(own, t)
+				} else {
+					rest = append(rest, t)
+				}
+			}
+			runs := map[string]*pairResult{}
+			fs, err := evaluate(ctx, runs, trial, own, load, opts)
 			if err != nil {
+				return nil, err
+			}
+			if !allPass(fs) {
+				continue
+			}
+			if fs, err = evaluate(ctx, runs, trial, rest, load, opts); err != nil {
 				return nil, err
 			}
 			if allPass(fs) {

@@ -100,7 +100,10 @@ func (a *audience) draw(r *rand.Rand, n int) int32 {
 }
 
 // push reaches the day's users through one campaign push, or sends API
-// coupons straight to them, then schedules the next day's push.
+// coupons straight to them, then schedules the next day's push. Whom the
+// k-th send reaches (and, for the popup, when) and how they respond are
+// drawn from two streams keyed by (push, day, k), so neither shifts the
+// other and arms that reach the same user at the same send pair exactly.
 func (m *model) push(i int) {
 	p := &m.cfg.Campaign[i]
 	now := m.now()
@@ -150,11 +153,13 @@ func (m *model) push(i int) {
 		if m.uflags[u]&uUnfollowed != 0 {
 			continue // they blocked the merchant's messages
 		}
+		r = m.resp.keyed(uint64(i)<<32|uint64(day), 0, uint64(k))
+		uUnfollow, uLapse, uInterest, uNearby := r.Float64(), r.Float64(), r.Float64(), r.Float64()
 		m.out.series[day][seriesExposed]++
 		m.uflags[u] |= uExposed
 		seen := m.fatigue(u, t)
-		if b.UnfollowProb > 0 && r.Float64() < b.UnfollowProb*seen {
-			m.unfollow(u, t, r)
+		if b.UnfollowProb > 0 && uUnfollow < b.UnfollowProb*seen {
+			m.unfollow(u, t, uLapse)
 			continue
 		}
 		if p.Channel == platform.ChannelAPI {
@@ -169,11 +174,11 @@ func (m *model) push(i int) {
 		if m.uflags[u]&uSensitive != 0 {
 			interest *= b.SensitiveClaim
 		}
-		if r.Float64() >= interest {
+		if uInterest >= interest {
 			continue
 		}
 		gen := uint32(i)
-		if p.Channel == platform.ChannelGeo && r.Float64() < b.NearbyConv {
+		if p.Channel == platform.ChannelGeo && uNearby < b.NearbyConv {
 			gen |= nearbyBit // C6: near the store, they may walk in at once
 		}
 		var at int64
@@ -198,11 +203,11 @@ const popupAnswer = 60
 const nearbyBit = 1 << 15
 
 // unfollow is a user blocking the merchant's pushes after too many; a
-// customer among them stops buying with probability LapseProb.
-func (m *model) unfollow(u int32, t int64, r *rand.Rand) {
+// customer among them stops buying if the uniform x is below LapseProb.
+func (m *model) unfollow(u int32, t int64, x float64) {
 	m.uflags[u] |= uUnfollowed
 	m.out.kpi[kpiUnfollowed]++
-	if m.uflags[u]&uVisits != 0 && r.Float64() < m.cfg.Behaviour.LapseProb {
+	if m.uflags[u]&uVisits != 0 && x < m.cfg.Behaviour.LapseProb {
 		m.uflags[u] &^= uVisits
 		m.lapsed = append(m.lapsed, userAt{u, int32(t)})
 	}

@@ -178,10 +178,12 @@ type Behaviour struct {
 	// personal chat message). Indexed by platform.Channel.
 	ChannelClaim [8]float64
 	// ImpulseProb is the chance that a holder whose usual ticket is 0 buys
-	// on impulse soon after the coupon arrives; it falls as
-	// exp(−basket/ImpulseScale), so only low-ticket purchases are impulse
-	// buys (B4). ImpulseRate is the impulse hazard per hour, weighted by
-	// RedeemActivity, within ImpulseHours.
+	// on impulse soon after the coupon arrives at the busiest shopping
+	// hour; it falls as exp(−basket/ImpulseScale), so only low-ticket
+	// purchases are impulse buys, and with RedeemActivity at the hour of
+	// arrival, so an impulse needs a moment of need (B4). ImpulseRate is
+	// the impulse hazard per hour, weighted by RedeemActivity, within
+	// ImpulseHours.
 	ImpulseProb  float64
 	ImpulseScale platform.Money
 	ImpulseRate  float64

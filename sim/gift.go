@@ -23,7 +23,7 @@ func (m *model) gift(c int32) {
 		return
 	}
 	b := &m.cfg.Behaviour
-	r := m.cpn.at(uint64(c), uint64(m.gen[c])|1<<40)
+	r := m.cpn.keyed(m.key[c], tagFriend, uint64(m.gen[c]))
 	kind, face := m.kind(c), m.face[c]
 	score := func(v int32) float64 {
 		s := m.appeal(m.offerOf(kind, face, v), v) * float64(m.intent[v])
@@ -75,6 +75,7 @@ func (m *model) gift(c int32) {
 	if m.uflags[v]&uSensitive != 0 {
 		pa *= b.SensitiveClaim
 	}
+	r = m.cpn.keyed(m.key[c], tagAnswer, uint64(m.gen[c]))
 	x := r.Float64()
 	switch {
 	case x < pa:
@@ -106,7 +107,7 @@ func (m *model) accept(c int32) {
 	}
 	m.out.kpi[kpiClaims]++
 	m.out.series[m.clk.day(m.now())][seriesClaims]++
-	m.inquiry(v)
+	m.inquiry(m.key[c], m.transfers[c])
 	m.plan(c)
 }
 

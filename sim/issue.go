@@ -19,15 +19,19 @@ func (m *model) exposureClaim(u int32, gen int) {
 	push := gen &^ nearbyBit
 	if m.issueAt(u, m.cfg.Campaign[push].Channel, gen&nearbyBit != 0) {
 		m.ipClaimed(u)
-		m.inquiry(u)
+		m.inquiry(couponKey(u, m.issues[u]-1, 0), 0)
 	}
 }
 
 // issueAt issues the campaign's coupons (one, or a combo's sub-coupons) to u
 // now if the platform's rules allow it, checked by platform.CheckIssue in
 // the mock's order (budget, R11, C3, R15, R16), and reports whether it did.
+// Every attempt counts in u's issue ordinal, so a refusal in one arm does
+// not shift the keys of u's later coupons.
 func (m *model) issueAt(u int32, ch platform.Channel, nearby bool) bool {
 	t := m.now()
+	ord := m.issues[u]
+	m.issues[u]++
 	if d := m.clk.platformDay(t); d != m.quotaDay {
 		m.quotaDay, m.quotaUsed = d, 0
 	}
@@ -78,7 +82,7 @@ func (m *model) issueAt(u int32, ch platform.Channel, nearby bool) bool {
 	day := m.clk.day(t)
 	m.out.series[day][seriesClaims]++
 	for i := range m.subKinds {
-		c := m.newCoupon(u, ch, uint8(i))
+		c := m.newCoupon(u, ch, uint8(i), couponKey(u, ord, uint8(i)))
 		if nearby {
 			m.cflags[c] |= cNearby
 		}
@@ -87,8 +91,9 @@ func (m *model) issueAt(u int32, ch platform.Channel, nearby bool) bool {
 	return true
 }
 
-// newCoupon appends one coupon of sub-coupon i, issued now to u.
-func (m *model) newCoupon(u int32, ch platform.Channel, i uint8) int32 {
+// newCoupon appends one coupon of sub-coupon i, issued now to u, with its
+// couponKey key.
+func (m *model) newCoupon(u int32, ch platform.Channel, i uint8, key uint64) int32 {
 	t := m.now()
 	c := int32(len(m.state))
 	exp := t + m.validity
@@ -112,6 +117,7 @@ func (m *model) newCoupon(u int32, ch platform.Channel, i uint8) int32 {
 	m.cflags = append(m.cflags, 0)
 	m.route = append(m.route, routeNone)
 	m.cue = append(m.cue, cue)
+	m.key = append(m.key, key)
 	m.counts[platform.StateIssued]++
 	m.issuedFace += m.subFaces[i]
 	m.out.kpi[kpiIssued]++
@@ -161,13 +167,14 @@ func (m *model) refuse1(rule string, kpi int) {
 	m.out.kpi[kpi]++
 }
 
-// inquiry draws whether a claim leads to a customer-service inquiry (B6).
-func (m *model) inquiry(u int32) {
+// inquiry draws whether a claim leads to a customer-service inquiry (B6),
+// keyed by the coupon claimed and its transfer count.
+func (m *model) inquiry(key uint64, transfers uint8) {
 	p := m.cfg.Behaviour.InquiryProb
 	if m.labelled {
 		p += m.cfg.Behaviour.LabelInquiryProb
 	}
-	if p > 0 && m.aux.at(uint64(u)<<8|0xA, uint64(m.now())).Float64() < p {
+	if p > 0 && m.aux.keyed(key, tagInquiry, uint64(transfers)).Float64() < p {
 		m.out.kpi[kpiInquiries]++
 	}
 }

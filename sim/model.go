@@ -91,9 +91,10 @@ type model struct {
 	subStocks []platform.Stock
 	sends     int // sends that issued coupons, for the budget
 	horizon   int64
-	exp       *stream // exposure draws, keyed by (push, day) and exposure index
-	cpn       *stream // coupon draws, keyed by coupon and transition count
-	aux       *stream // other draws (reporting delays, baskets), keyed by coupon
+	exp       *stream // whom a send reaches, keyed by (push, day) and send index
+	resp      *stream // how a reached user responds, keyed likewise
+	cpn       *stream // coupon decisions, keyed by couponKey, tag and step
+	aux       *stream // other draws (spends, report delays, recovery, inquiries), keyed likewise
 
 	validity int64
 	labelled bool
@@ -115,16 +116,18 @@ type model struct {
 	face      []platform.Money
 	sub       []uint8 // index into subStocks
 	cflags    []uint8
-	route     []uint8 // the route of the planned redemption
-	cue       []int32 // when an expiry reminder or recovery notice comes, -1 for none
+	route     []uint8  // the route of the planned redemption
+	cue       []int32  // when an expiry reminder or recovery notice comes, -1 for none
+	key       []uint64 // couponKey at issue: whom it was issued to, and which of theirs
 
 	// Users.
 	uflags       []uint8
 	blockedUntil []int32 // R15
 	chatDay      []int32 // C1: the day chatCount counts
 	chatCount    []uint8
-	recvWin      *window // R16: each user's receipts within the receive window
-	ipWin        *window // R17: each abnormal IP group's claims within the IP window
+	recvWin      *window  // R16: each user's receipts within the receive window
+	ipWin        *window  // R17: each abnormal IP group's claims within the IP window
+	issues       []uint32 // each user's attempts to be issued coupons, for couponKey
 
 	counts     [platform.NumStates]int
 	moves      [16]int        // moves counts lifecycle transitions by event
@@ -160,6 +163,7 @@ func newModel(cfg *Config, w *World, seed uint64, rep int) *model {
 		q:        engine.New(int64(platform.ClaimWindow/time.Second), validity, int64(platform.RecycleRetention/time.Second)),
 		horizon:  int64(cfg.Horizon / time.Second),
 		exp:      newStream(seed, rep, purposeExposure),
+		resp:     newStream(seed, rep, purposeResponse),
 		cpn:      newStream(seed, rep, purposeCoupon),
 		aux:      newStream(seed, rep, purposeReport),
 		validity: validity,
@@ -179,6 +183,7 @@ func newModel(cfg *Config, w *World, seed uint64, rep int) *model {
 	m.blockedUntil = make([]int32, n)
 	m.chatDay = make([]int32, n)
 	m.chatCount = make([]uint8, n)
+	m.issues = make([]uint32, n)
 	m.recvWin = newWindow(n, m.risk.ReceiveWindow)
 	m.ipWin = newWindow(max(w.groups, 1), m.risk.IPWindow)
 	m.days = clk.day(m.horizon-1) + 1

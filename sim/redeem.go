@@ -6,6 +6,7 @@ package sim
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"time"
 
 	"giftsim/platform"
@@ -48,14 +49,17 @@ import (
 // rate, so a longer validity leaves more of them (B2). It is bounded by the
 // sub-coupon's transfer limit. The holder's decisions (to make a trip, to
 // buy on impulse, to gift) are drawn once per holder, so a returned gift or
-// a recovery does not redraw them.
+// a recovery does not redraw them. Each route's time draws from its own
+// stream (rng.go), so a route that draws more, or is not open in one arm,
+// does not shift another's.
 func (m *model) plan(c int32) {
 	now := m.now()
 	u := m.holder[c]
 	b := &m.cfg.Behaviour
-	rt := m.cpn.at(uint64(c), uint64(m.gen[c]))
-	rd := m.cpn.at(uint64(c)|1<<40, uint64(m.transfers[c]))
+	key, gen := m.key[c], uint64(m.gen[c])
+	rd := m.cpn.keyed(key, tagHolder, uint64(m.transfers[c]))
 	uTrip, uImpulse, uGift, uPlan, uKeep := rd.Float64(), rd.Float64(), rd.Float64(), rd.Float64(), rd.Float64()
+	rt := func(tag uint64) *rand.Rand { return m.cpn.keyed(key, tag, gen) }
 	exp := min(int64(m.expires[c]), m.horizon)
 	rcv := int64(m.received[c])
 	cue := int64(m.cue[c])
@@ -72,9 +76,9 @@ func (m *model) plan(c int32) {
 		tau, recall := b.ForgetHours, b.ReminderRecall
 		cued := cue >= 0 && cue < exp && recall > 0
 		if lam := m.visitRate(u); lam > 0 {
-			try(m.clk.sample(rt, m.shop, lam, tau, rcv, now, exp), routeNatural)
+			try(m.clk.sample(rt(tagNatural), m.shop, lam, tau, rcv, now, exp), routeNatural)
 			if cued {
-				try(m.clk.sample(rt, m.shop, lam*recall, tau, cue, max(now, cue), exp), routeNatural)
+				try(m.clk.sample(rt(tagNaturalCued), m.shop, lam*recall, tau, cue, max(now, cue), exp), routeNatural)
 			}
 		}
 		p := b.RedeemProb * z * a
@@ -83,9 +87,9 @@ func (m *model) plan(c int32) {
 		}
 		if uTrip < p {
 			rate := min(b.RedeemRate*z, opp)
-			try(m.clk.sample(rt, m.shop, rate, tau, rcv, now, exp), routeTrip)
+			try(m.clk.sample(rt(tagTrip), m.shop, rate, tau, rcv, now, exp), routeTrip)
 			if cued {
-				try(m.clk.sample(rt, m.shop, rate*recall, tau, cue, max(now, cue), exp), routeTrip)
+				try(m.clk.sample(rt(tagTripCued), m.shop, rate*recall, tau, cue, max(now, cue), exp), routeTrip)
 			}
 			if b.PlanSkew > 0 {
 				// The planned trip: at a time in the validity left, if the
@@ -103,34 +107,38 @@ func (m *model) plan(c int32) {
 					keep += recall * (1 - keep)
 				}
 				if uKeep < keep {
-					try(m.clk.sample(rt, m.shop, opp, 0, planAt, max(now, planAt), exp), routeTrip)
+					try(m.clk.sample(rt(tagPlanned), m.shop, opp, 0, planAt, max(now, planAt), exp), routeTrip)
 				}
 			}
 			if m.labelled && b.LabelUrgency > 0 {
 				until := min(exp, rcv+int64(b.LabelHours*secondsPerHour))
-				try(m.clk.sample(rt, m.shop, min(rate*b.LabelUrgency, opp), 0, rcv, now, until), routeTrip)
+				try(m.clk.sample(rt(tagLabel), m.shop, min(rate*b.LabelUrgency, opp), 0, rcv, now, until), routeTrip)
 			}
 		}
 		if m.uflags[u]&uCustomer == 0 && b.TrialRate > 0 {
-			try(m.clk.sample(rt, m.shop, min(b.TrialRate/24*a*z, opp), 0, rcv, now, exp), routeTrial)
+			try(m.clk.sample(rt(tagTrial), m.shop, min(b.TrialRate/24*a*z, opp), 0, rcv, now, exp), routeTrial)
 		}
 		if b.ImpulseProb > 0 && now-rcv < int64(b.ImpulseHours*secondsPerHour) {
 			pi := b.ImpulseProb
 			if b.ImpulseScale > 0 {
 				pi *= math.Exp(-max(float64(m.basket[u]), o.minSpend) / b.ImpulseScale.Yuan())
 			}
+			// B4: an impulse needs a moment of need. A coupon that arrives
+			// at a meal or shopping time meets one there and then; one that
+			// arrives between them rarely does (Danaher et al., 2015).
+			pi *= m.shop.w[m.clk.hourOfWeek(rcv)] / m.shop.max
 			if uImpulse < pi {
 				until := min(exp, rcv+int64(b.ImpulseHours*secondsPerHour))
-				try(m.clk.sample(rt, m.shop, b.ImpulseRate, 0, rcv, now, until), routeImpulse)
+				try(m.clk.sample(rt(tagImpulse), m.shop, b.ImpulseRate, 0, rcv, now, until), routeImpulse)
 			}
 		}
 		if m.cflags[c]&cNearby != 0 && m.transfers[c] == 0 {
-			try(m.clk.sample(rt, m.flat, nearbyRate, 0, rcv, now, min(exp, rcv+secondsPerHour)), routeNearby)
+			try(m.clk.sample(rt(tagNearby), m.flat, nearbyRate, 0, rcv, now, min(exp, rcv+secondsPerHour)), routeNearby)
 		}
 	}
 	giftAt := int64(never)
 	if int(m.transfers[c]) < m.subStocks[m.sub[c]].TransferLimit() && uGift < b.GiftProb {
-		giftAt = m.clk.sample(rt, m.browse, b.GiftRate, 0, rcv, now, exp)
+		giftAt = m.clk.sample(rt(tagGiftAt), m.browse, b.GiftRate, 0, rcv, now, exp)
 	}
 	m.redeemAt[c] = -1
 	if at < exp {
@@ -181,8 +189,9 @@ func (m *model) redeem(c int32) {
 	m.move(c, platform.EventRedeem)
 	b := &m.cfg.Behaviour
 	o := m.offerOf(m.kind(c), m.face[c], u)
-	r := m.aux.at(uint64(c), 1)
-	usual := float64(m.basket[u]) * (0.75 + 0.5*r.Float64())
+	r := m.aux.keyed(m.key[c], tagRedeem, uint64(m.transfers[c]))
+	uSpend, uRetain, uDelay := r.Float64(), r.Float64(), r.Float64()
+	usual := float64(m.basket[u]) * (0.75 + 0.5*uSpend)
 	spend := max(usual, o.minSpend)
 	m.redeemedFace += m.face[c]
 	m.discount += o.face
@@ -209,7 +218,7 @@ func (m *model) redeem(c int32) {
 			m.viaGift++
 			reward = m.cfg.ReferralReward
 		}
-		if b.RetainProb > 0 && r.Float64() < b.RetainProb*math.Exp(-o.face/spend/b.RetainDepth) {
+		if b.RetainProb > 0 && uRetain < b.RetainProb*math.Exp(-o.face/spend/b.RetainDepth) {
 			m.uflags[u] |= uVisits
 			m.retained = append(m.retained, userAt{u, int32(now)})
 		}
@@ -224,7 +233,7 @@ func (m *model) redeem(c int32) {
 	// B8: the record reaches the merchant's dashboard after the channel's
 	// reporting delay, on the day it arrives.
 	cr := platform.RuleOfChannel(m.channel[c])
-	delay := int64(cr.ReportDelayMin/time.Second) + int64(r.Float64()*float64((cr.ReportDelayMax-cr.ReportDelayMin)/time.Second))
+	delay := int64(cr.ReportDelayMin/time.Second) + int64(uDelay*float64((cr.ReportDelayMax-cr.ReportDelayMin)/time.Second))
 	if d := m.clk.day(now + delay); d < m.days {
 		m.out.series[d][seriesDashboard]++
 	}
@@ -250,7 +259,7 @@ func (m *model) expire(c int32) {
 	m.move(c, platform.EventRecycle)
 	m.out.series[m.clk.day(m.now())][seriesExpiries]++
 	rec := m.cfg.Recovery
-	if rec.Share > 0 && m.cflags[c]&cRecovered == 0 && m.aux.at(uint64(c), uint64(m.gen[c])).Float64() < rec.Share {
+	if rec.Share > 0 && m.cflags[c]&cRecovered == 0 && m.aux.keyed(m.key[c], tagRecover, 0).Float64() < rec.Share {
 		m.q.At(m.now()+int64(rec.After/time.Second), evRecover, c, m.gen[c])
 		return
 	}

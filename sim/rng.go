@@ -9,6 +9,20 @@ import (
 // has its own PCG stream, so arms of an experiment draw the same numbers for
 // the same decision (common random numbers) and a change in one part of the
 // model does not shift the draws of another.
+//
+// Entities are people and what happens to them, never a position in an
+// arm's sequence of events, so arms that issue different coupon sequences
+// stay paired:
+//   - purposeExposure picks whom the k-th send of a push on a day reaches,
+//     and purposeResponse how they respond (unfollowing, interest, when they
+//     claim), both keyed by (push, day, k): arms that differ in the push's
+//     time, channel or sends reach the same users at the same sends, or
+//     different users with the same uniforms;
+//   - purposeCoupon and purposeReport draw a coupon's decisions, keyed by
+//     couponKey (the user it was issued to and which of their issues it
+//     was) with a tag for the decision and the transfer count or lifecycle
+//     generation, so the same user's k-th coupon draws the same numbers in
+//     every arm whatever other users' coupons came before it.
 const (
 	purposeGraph uint64 = iota + 1
 	purposePopulation
@@ -18,7 +32,39 @@ const (
 	purposeReport
 	purposeIntent
 	purposeUser
+	purposeResponse
 )
+
+// Tags of a coupon's decisions for stream.keyed: each draws from its own
+// stream, so the number of draws one takes never shifts another's. The step
+// is the transfer count for tagHolder, tagRedeem and tagInquiry (one draw
+// per holder), 0 for tagRecover, and the lifecycle generation for the rest.
+const (
+	tagHolder      uint64 = iota + 1 // the holder's intents: trip, impulse, gift, plan
+	tagNatural                       // the natural-visit time
+	tagNaturalCued                   // the natural-visit time after a reminder
+	tagTrip                          // the soon-trip time
+	tagTripCued                      // the soon-trip time after a reminder
+	tagPlanned                       // the planned trip's opportunity
+	tagLabel                         // the labelled soon trip
+	tagTrial                         // the trial occasion
+	tagImpulse                       // the impulse purchase
+	tagNearby                        // the walk-in near the store
+	tagGiftAt                        // when the holder gifts
+	tagFriend                        // which friends the holder considers
+	tagAnswer                        // the recipient's answer and its time
+	tagRedeem                        // the spend, retention and report delay
+	tagRecover                       // whether the merchant recovers it
+	tagInquiry                       // whether a claim leads to an inquiry
+)
+
+// couponKey identifies a coupon across arms: user u's issue ord (their
+// attempts to be issued coupons, counted from 0) and the sub-coupon sub of
+// a combo. ord wraps at 2^24, which only makes one user's far-apart coupons
+// share draws.
+func couponKey(u int32, ord uint32, sub uint8) uint64 {
+	return uint64(uint32(u))<<32 | uint64(ord&(1<<24-1))<<8 | uint64(sub)
+}
 
 // gammaDraw returns a gamma variate with shape k and scale 1 (Marsaglia and
 // Tsang, 2000; for k < 1 the boost Gamma(k+1)·U^(1/k)).
@@ -57,7 +103,9 @@ func streamKey(seed uint64, rep int, purpose uint64) uint64 {
 }
 
 // stream is a reusable generator that is reseeded for each entity and step;
-// reseeding costs two stores, so per-decision streams are cheap.
+// reseeding costs two stores, so per-decision streams are cheap. Every at or
+// keyed reseeds the one generator, so the one it returned before draws from
+// the new seed: take a decision's numbers before reseeding for the next.
 type stream struct {
 	key uint64
 	src rand.PCG
@@ -73,6 +121,13 @@ func newStream(seed uint64, rep int, purpose uint64) *stream {
 // at reseeds the stream for (entity, step) and returns its generator.
 func (s *stream) at(entity, step uint64) *rand.Rand {
 	s.src.Seed(s.key, splitmix64(entity<<20^step))
+	return s.r
+}
+
+// keyed reseeds the stream for a 64-bit entity key, a tag and a 32-bit
+// step; the key is hashed whole, so it may use all 64 bits.
+func (s *stream) keyed(key, tag, step uint64) *rand.Rand {
+	s.src.Seed(s.key, splitmix64(splitmix64(key)^(tag<<32|step&(1<<32-1))))
 	return s.r
 }
 
