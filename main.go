@@ -28,6 +28,7 @@ func commands() []command {
 		{"serve", "start the mock coupon platform", cmdServe},
 		{"load", "drive a platform with a load plan and judge thresholds", cmdLoad},
 		{"report", "render a report from saved results", cmdReport},
+		{"sensitivity", "rank a scenario's levers by how much they move a KPI", cmdSensitivity},
 		{"calibrate", "fit the behavioural model to measured effects", cmdCalibrate},
 		{"backtest", "fit a merchant's levels on one campaign's data and predict another's", cmdBacktest},
 	}
@@ -63,7 +64,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "giftsim simulates and load-tests coupon gifting on WeChat.")
 	fmt.Fprintln(w, "\nUsage: giftsim COMMAND [flags] [args]\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'giftsim COMMAND -h' for a command's flags and an example.")
 }

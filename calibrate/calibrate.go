@@ -33,15 +33,15 @@ type Target struct {
 // DefaultTargets are the seed's measured effects (DOMAIN.md B1–B7), each
 // on the bundled example scenario that asks its question and evaluated as
 // the mean over DefaultPanel. B4 gives a direction, not a size: its targets
-// ask for a noon edge of 4–12% for a 60 CNY ticket and none (±3%) for a
-// 600 CNY one.
+// ask for a positive noon edge, up to 9%, for a 60 CNY ticket and none
+// (±3%) for a 600 CNY one.
 func DefaultTargets() []Target {
 	panel := DefaultPanel()
 	ts := []Target{
 		{ID: "B1", Name: "7-day vs 30-day validity: redemption rate", Scenario: "validity-7-vs-30", Arm: "7-day", Baseline: "30-day", KPI: "redemption_rate", Want: 1.42, Tol: 0.07},
 		{ID: "B2", Name: "7-day vs 30-day validity: new customers", Scenario: "validity-7-vs-30", Arm: "7-day", Baseline: "30-day", KPI: "new_customers", Want: 0.71, Tol: 0.05},
 		{ID: "B3", Name: "weekday 10-11 am vs evening push: claim conversion", Scenario: "push-time", Arm: "weekday-10am", Baseline: "evening", KPI: "claim_conversion", Want: 1.18, Tol: 0.04},
-		{ID: "B4", Name: "noon vs 10 am push, 60 CNY ticket: redemption rate", Scenario: "ticket-noon", Arm: "low-noon", Baseline: "low-10am", KPI: "redemption_rate", Want: 1.08, Tol: 0.04},
+		{ID: "B4", Name: "noon vs 10 am push, 60 CNY ticket: redemption rate", Scenario: "ticket-noon", Arm: "low-noon", Baseline: "low-10am", KPI: "redemption_rate", Want: 1.05, Tol: 0.04},
 		{ID: "B4-high", Name: "noon vs 10 am push, 600 CNY ticket: redemption rate", Scenario: "ticket-noon", Arm: "high-noon", Baseline: "high-10am", KPI: "redemption_rate", Want: 1.00, Tol: 0.03},
 		{ID: "B5", Name: "limited-24h label: redeemed within 24 h", Scenario: "label-24h", Arm: "limited-24h", Baseline: "no-label", KPI: "timely_redemption", Want: 1.41, Tol: 0.07},
 		{ID: "B6", Name: "limited-24h label: customer-service inquiries", Scenario: "label-24h", Arm: "limited-24h", Baseline: "no-label", KPI: "inquiries", Want: 1.03, Tol: 0.01},
@@ -485,7 +485,9 @@ func Fit(ctx context.Context, start sim.Behaviour, params []Param, targets []Tar
 				}
 				return l
 			}
-			x, _, _ := minimize(ctx, f, x0, step, opts.MaxEvals, 1e-3)
+			// The simplex stops when its values agree within a fiftieth
+			// of a tolerance squared: finer is noise.
+			x, _, _ := minimize(ctx, f, x0, step, opts.MaxEvals, 0.02)
 			if ferr != nil {
 				return nil, ferr
 			}

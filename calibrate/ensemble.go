@@ -14,7 +14,10 @@ type EnsembleOptions struct {
 	Size  int     // Size is how many parameter sets to keep (0: 20).
 	Steps int     // Steps is how many sweeps over the parameter groups the chain makes (0: 3 per member).
 	Burn  int     // Burn is how many sweeps to discard first (0: a fifth of Steps).
-	Step  float64 // Step is the proposal's standard deviation in log space (0: 0.25, about ×1.28).
+	Step  float64 // Step is the proposal's standard deviation in log space for a group of one or two parameters (0: 0.5, about ×1.65); larger groups take √(2/n) of it.
+	// Chains is how many independent chains from the fit share Steps,
+	// Burn and Size (0: 4).
+	Chains int
 }
 
 func (o *EnsembleOptions) defaults() {
@@ -28,8 +31,12 @@ func (o *EnsembleOptions) defaults() {
 		o.Burn = o.Steps / 5
 	}
 	if o.Step <= 0 {
-		o.Step = 0.25
+		o.Step = 0.5
 	}
+	if o.Chains <= 0 {
+		o.Chains = 4
+	}
+	o.Chains = min(o.Chains, o.Size)
 }
 
 // EnsembleResult is an ensemble with what it took to draw it.
@@ -60,9 +67,7 @@ func Ensemble(ctx context.Context, center sim.Behaviour, params []Param, targets
 	if len(groups) == 0 {
 		return nil, fmt.Errorf("calibrate: no parameters drive these targets")
 	}
-	r := rand.New(rand.NewPCG(opts.Seed, 0x656e73656d626c65))
 	res := &EnsembleResult{}
-	state := center
 	fs, err := Evaluate(ctx, center, targets, load, opts)
 	if err != nil {
 		return nil, err
@@ -70,16 +75,58 @@ func Ensemble(ctx context.Context, center sim.Behaviour, params []Param, targets
 	if !allPass(fs) {
 		return nil, fmt.Errorf("calibrate: the fit misses a target, so no ensemble can start from it")
 	}
+	// Independent chains from the fit, each with its own stream, explore
+	// different directions of the set that meets the targets; their kept
+	// states are pooled.
 	var kept []sim.Behaviour
-	keepEvery := max(1, (eo.Steps-eo.Burn)/eo.Size)
-	for sweep := range eo.Steps {
+	for chain := range eo.Chains {
+		r := rand.New(rand.NewPCG(opts.Seed, 0x656e73656d626c65+uint64(chain)))
+		steps := max(1, eo.Steps/eo.Chains)
+		burn := min(steps-1, eo.Burn/eo.Chains)
+		size := eo.Size/eo.Chains + boolInt(chain < eo.Size%eo.Chains)
+		ks, err := runChain(ctx, r, center, groups, targets, load, opts, eo, res, steps, burn, size, chain)
+		if err != nil {
+			return nil, err
+		}
+		kept = append(kept, ks...)
+	}
+	for _, b := range kept {
+		set := map[string]float64{}
+		for _, p := range params {
+			set[p.Name] = *p.Field(&b)
+		}
+		res.Members = append(res.Members, set)
+	}
+	return res, nil
+}
+
+// boolInt is 1 for true and 0 for false.
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// runChain runs one chain of steps sweeps from center and returns size
+// states kept evenly after burn sweeps, counting its proposals in res.
+func runChain(ctx context.Context, r *rand.Rand, center sim.Behaviour, groups []group, targets []Target, load Loader, opts Options, eo EnsembleOptions, res *EnsembleResult, steps, burn, size, chain int) ([]sim.Behaviour, error) {
+	state := center
+	var kept []sim.Behaviour
+	keepEvery := max(1, (steps-burn)/max(1, size))
+	for sweep := range steps {
 		for _, g := range groups {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
+			// A group of more than two parameters takes smaller steps in
+			// each, √(2/n) of Step, so a joint move is about as likely to
+			// be accepted as a pair's (random-walk scaling: Gelman, Roberts
+			// and Gilks, 1996).
+			step := eo.Step * math.Sqrt(2/float64(max(2, len(g.params))))
 			trial, inside := state, true
 			for _, p := range g.params {
-				v := math.Exp(math.Log(*p.Field(&trial)) + eo.Step*r.NormFloat64())
+				v := math.Exp(math.Log(*p.Field(&trial)) + step*r.NormFloat64())
 				if v < p.Lo || v > p.Hi {
 					inside = false // outside the fitting bounds: rejected without a run
 				}
@@ -118,21 +165,14 @@ func Ensemble(ctx context.Context, center sim.Behaviour, params []Param, targets
 				res.Accepted++
 			}
 		}
-		if sweep >= eo.Burn && (sweep-eo.Burn)%keepEvery == 0 && len(kept) < eo.Size {
+		if sweep >= burn && (sweep-burn)%keepEvery == 0 && len(kept) < size {
 			kept = append(kept, state)
 		}
 		if opts.Progress != nil {
-			fmt.Fprintf(opts.Progress, "ensemble: sweep %d of %d, %d of %d proposals accepted\n", sweep+1, eo.Steps, res.Accepted, res.Proposed)
+			fmt.Fprintf(opts.Progress, "ensemble: chain %d of %d, sweep %d of %d, %d of %d proposals accepted\n", chain+1, eo.Chains, sweep+1, steps, res.Accepted, res.Proposed)
 		}
 	}
-	for _, b := range kept {
-		set := map[string]float64{}
-		for _, p := range params {
-			set[p.Name] = *p.Field(&b)
-		}
-		res.Members = append(res.Members, set)
-	}
-	return res, nil
+	return kept, nil
 }
 
 // allPass reports whether every fitted value is within its tolerance.

@@ -121,6 +121,7 @@ func TestReportInBrowser(t *testing.T) {
 	}{
 		{"simulation", simReport.get(t, writeSimFixture), len(newSimPage(measurer(mustFont(t)), reportFixture()).figures()), "validity-7-vs-30"},
 		{"load", loadReport.get(t, writeLoadFixture), 4, "Load report: quota-burst"},
+		{"sensitivity", writeSensFixture(t), 2, "Sensitivity: sensitivity-catering"},
 	}
 	t.Run("probe", func(t *testing.T) {
 		// The probe must see what it looks for: a page with a broken image

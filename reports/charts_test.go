@@ -40,6 +40,8 @@ func chartCases(t testing.TB, mc *canvas) map[string]*figure {
 		"throughput":  throughputFigure(mc, load),
 		"percentiles": percentileFigure(load),
 		"quota":       quotaFigure(mc, load),
+		"tornado":     tornadoFigure(mc, sensFixture(), "tornado"),
+		"morris":      morrisFigure(sensFixture(), "morris"),
 	}
 }
 

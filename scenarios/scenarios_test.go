@@ -284,7 +284,7 @@ func TestLoadFileFallsBackToBundled(t *testing.T) {
 func TestExamples(t *testing.T) {
 	list := Examples()
 	want := []string{"channel-mix", "face-value-sweep", "industry-catering", "industry-finance", "industry-life-services", "industry-retail",
-		"label-24h", "levers", "live-stream", "push-time", "quota-binding", "scale-1m", "sends-sweep", "ticket-noon", "validity-7-vs-30", "validity-sweep"}
+		"label-24h", "levers", "live-stream", "push-time", "quota-binding", "scale-1m", "sends-sweep", "sensitivity-catering", "ticket-noon", "validity-7-vs-30", "validity-sweep"}
 	var names []string
 	for _, e := range list {
 		names = append(names, e.Name)

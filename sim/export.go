@@ -10,9 +10,9 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"time"
 
 	"giftsim/platform"
+	"giftsim/sim/engine"
 )
 
 // Tally is what happened through one channel in one hour of a run, as a
@@ -67,67 +67,61 @@ func Activity(ctx context.Context, exp *Experiment, a, rep int) ([]Tally, error)
 	return ts, nil
 }
 
-// tally runs the model as run does and counts, after each event, the
-// coupons it issued and redeemed, by hour and channel.
+// tally runs the model as run does and returns its tallies.
 func (m *model) tally(ctx context.Context) ([]Tally, error) {
-	for i, p := range m.cfg.Campaign {
-		t := m.clk.dayStart(p.FirstDay) + int64(p.PushAt/time.Second)
-		for t < 0 {
-			t += secondsPerDay
-		}
-		m.q.At(t, evPush, int32(i), 0)
-	}
-	type key struct {
-		hour int
-		ch   platform.Channel
-	}
-	counts := map[key]*Tally{}
-	at := func(ch platform.Channel) *Tally {
-		k := key{int(m.now() / secondsPerHour), ch}
-		t, ok := counts[k]
-		if !ok {
-			t = &Tally{Hour: k.hour, Channel: ch}
-			counts[k] = t
-		}
-		return t
-	}
-	for n := 0; ; n++ {
-		if n&0xffff == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		e, ok := m.q.Next(m.horizon - 1)
-		if !ok {
-			break
-		}
-		issued, redeemed := len(m.state), m.out.kpi[kpiRedeemed]
-		if e.Kind() == evPush {
-			if s := m.pushSends(int(e.ID())); s > 0 {
-				at(m.cfg.Campaign[e.ID()].Channel).Sends += s
-			}
-		}
-		m.handle(e)
-		if m.err != nil {
-			return nil, m.err
-		}
-		for c := issued; c < len(m.state); c++ {
-			at(m.channel[c]).Claims++
-		}
-		if e.Kind() == evRedeem && m.out.kpi[kpiRedeemed] > redeemed {
-			at(m.channel[e.ID()]).Redemptions++
-		}
-	}
-	m.out.events = m.q.Popped()
-	if err := m.finish(); err != nil {
+	t := &tallier{counts: map[tallyKey]*Tally{}}
+	if _, err := m.runWatched(ctx, t); err != nil {
 		return nil, err
 	}
-	out := make([]Tally, 0, len(counts))
-	for _, t := range counts {
+	out := make([]Tally, 0, len(t.counts))
+	for _, t := range t.counts {
 		out = append(out, *t)
 	}
 	slices.SortFunc(out, func(a, b Tally) int {
 		return cmp.Or(cmp.Compare(a.Hour, b.Hour), cmp.Compare(a.Channel, b.Channel))
 	})
 	return out, nil
+}
+
+// tallier is the watcher that counts, around each event, the sends of a
+// push and the coupons the model issued and redeemed, by hour and channel.
+type tallier struct {
+	counts   map[tallyKey]*Tally
+	issued   int     // issued is the coupon count before the event.
+	redeemed float64 // redeemed is the redemption count before the event.
+}
+
+type tallyKey struct {
+	hour int
+	ch   platform.Channel
+}
+
+func (t *tallier) at(m *model, ch platform.Channel) *Tally {
+	k := tallyKey{int(m.now() / secondsPerHour), ch}
+	c, ok := t.counts[k]
+	if !ok {
+		c = &Tally{Hour: k.hour, Channel: ch}
+		t.counts[k] = c
+	}
+	return c
+}
+
+func (t *tallier) before(m *model, e engine.Event) {
+	t.issued, t.redeemed = len(m.state), m.out.kpi[kpiRedeemed]
+	if e.Kind() == evPush {
+		if s := m.pushSends(int(e.ID())); s > 0 {
+			t.at(m, m.cfg.Campaign[e.ID()].Channel).Sends += s
+		}
+	}
+}
+
+func (t *tallier) after(m *model, e engine.Event) {
+	for c := t.issued; c < len(m.state); c++ {
+		t.at(m, m.channel[c]).Claims++
+	}
+	if e.Kind() == evRedeem && m.out.kpi[kpiRedeemed] > t.redeemed {
+		t.at(m, m.channel[e.ID()]).Redemptions++
+	}
 }
 
 // pushSends is how many sends push i makes when it fires now, as push

@@ -222,7 +222,16 @@ func (m *model) splitStock() {
 }
 
 // run simulates to the horizon and fills m.out.
-func (m *model) run(ctx context.Context) (*outcome, error) {
+func (m *model) run(ctx context.Context) (*outcome, error) { return m.runWatched(ctx, nil) }
+
+// watcher sees each event just before and just after the model handles it.
+type watcher interface {
+	before(m *model, e engine.Event)
+	after(m *model, e engine.Event)
+}
+
+// runWatched is run with w (nil: none) watching every event.
+func (m *model) runWatched(ctx context.Context, w watcher) (*outcome, error) {
 	for i, p := range m.cfg.Campaign {
 		t := m.clk.dayStart(p.FirstDay) + int64(p.PushAt/time.Second)
 		for t < 0 {
@@ -238,9 +247,15 @@ func (m *model) run(ctx context.Context) (*outcome, error) {
 		if !ok {
 			break
 		}
+		if w != nil {
+			w.before(m, e)
+		}
 		m.handle(e)
 		if m.err != nil {
 			return nil, m.err
+		}
+		if w != nil {
+			w.after(m, e)
 		}
 	}
 	m.out.events = m.q.Popped()

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// smallSensitivityScenario writes the bundled sensitivity example at a
+// test's size and returns its path.
+func smallSensitivityScenario(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("scenarios", "examples", "sensitivity-catering.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.Replace(string(data), "users: 20000", "users: 1500", 1)
+	s = strings.Replace(s, "replications: 10", "replications: 2", 1)
+	return writeFile(t, t.TempDir(), "small.yaml", s)
+}
+
+// TestSensitivityCommand runs the command at a small size: the sentence
+// and the table on stdout, the report's files under --out, and the same
+// bytes for the same seed.
+func TestSensitivityCommand(t *testing.T) {
+	file := smallSensitivityScenario(t)
+	var outs [2]string
+	for i := range outs {
+		dir := t.TempDir()
+		var stdout, stderr bytes.Buffer
+		code := dispatch(context.Background(), []string{"sensitivity", file, "--lever", "coupon.face_value=10..40",
+			"--lever", "merchant.tier=certified..filed", "--trajectories", "3", "--out", dir}, &stdout, &stderr)
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr.String())
+		}
+		if !strings.Contains(stdout.String(), "merchant.tier does not matter") {
+			t.Errorf("stdout:\n%s", stdout.String())
+		}
+		for _, f := range []string{"report.html", "sensitivity.csv", "sensitivity.json", "charts/tornado.svg", "charts/morris.png"} {
+			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+				t.Error(err)
+			}
+		}
+		js, err := os.ReadFile(filepath.Join(dir, "sensitivity.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs[i] = string(js)
+	}
+	if outs[0] != outs[1] {
+		t.Error("the same seed gave different sensitivity.json")
+	}
+}
+
+// TestSensitivityBadInput checks that bad levers and flags exit 2 with an
+// error naming the lever and what is allowed.
+func TestSensitivityBadInput(t *testing.T) {
+	file := smallSensitivityScenario(t)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{file, "--lever", "coupon.validity"}, "want path=low..high"},
+		{[]string{file, "--lever", "coupon.validity=3d..120d"}, "lever coupon.validity=3d..120d: its high end 120d is not allowed"},
+		{[]string{file, "--lever", "coupon.colour=red..blue"}, "lever coupon.colour=red..blue"},
+		{[]string{file}, "no levers"},
+		{[]string{file, "--lever", "coupon.face_value=10..40", "--kpi", "nope"}, `--kpi "nope"`},
+		{[]string{file, "--lever", "coupon.face_value=10..40", "--method", "sobol"}, "want oat, morris or both"},
+		{[]string{file, "--lever", "coupon.face_value=10..40", "--levels", "3"}, "even number of levels"},
+		{[]string{"--lever", "coupon.face_value=10..40"}, "exactly one scenario file"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := dispatch(context.Background(), append([]string{"sensitivity"}, c.args...), &stdout, &stderr)
+		if code != exitBadInput || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("%q: exit %d, stderr %q, want 2 and %q", c.args, code, stderr.String(), c.want)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := dispatch(context.Background(), []string{"sensitivity", "-h"}, &stdout, &stderr); code != exitOK || !strings.Contains(stderr.String(), "Example:") {
+		t.Errorf("-h: exit %d, %q", code, stderr.String())
+	}
+}

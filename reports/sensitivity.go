@@ -1,0 +1,400 @@
+package reports
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/wcharczuk/go-chart/v2/drawing"
+
+	"giftsim/results"
+)
+
+// WriteSensitivity writes the report of a sensitivity analysis into dir:
+// report.html (the answer, the tornado, the ranked table, the Morris
+// chart), the charts as SVG and PNG under charts/, sensitivity.csv and
+// sensitivity.json.
+func WriteSensitivity(ctx context.Context, dir string, s *results.Sensitivity) error {
+	if s == nil || len(s.Levers) == 0 {
+		return errors.New("reports: no sensitivity results")
+	}
+	font, err := loadFont()
+	if err != nil {
+		return err
+	}
+	page := newSensPage(measurer(font), s)
+	if err := renderAll(ctx, font, page.figures()); err != nil {
+		return fmt.Errorf("reports: %w", err)
+	}
+	page.Head.FontFace = fontFace(font)
+	var html, table, js bytes.Buffer
+	if err := executePage(&html, "sensitivity", page); err != nil {
+		return err
+	}
+	if err := WriteSensitivityCSV(&table, s); err != nil {
+		return err
+	}
+	if err := writeIndented(&js, s); err != nil {
+		return err
+	}
+	return writeReport(dir, page.figures(), []outFile{
+		{"sensitivity.csv", table.Bytes()},
+		{"sensitivity.json", js.Bytes()},
+		{"report.html", html.Bytes()},
+	})
+}
+
+// SensitivityAnswer is the analysis in one sentence: the lever that matters
+// most with its effect, and the levers that do not matter.
+func SensitivityAnswer(s *results.Sensitivity) string {
+	var not []string
+	for _, l := range s.Levers {
+		if l.Verdict == results.VerdictNotMatters {
+			not = append(not, l.Path)
+		}
+	}
+	var b strings.Builder
+	first := s.Levers[0]
+	if first.Verdict == results.VerdictMatters {
+		fmt.Fprintf(&b, "%s matters most (%s)", first.Path, effectText(first, s.Objective.Unit))
+	} else {
+		b.WriteString("No lever moves " + s.Objective.Name + " distinguishably from zero")
+	}
+	switch {
+	case len(not) == len(s.Levers):
+		b.WriteString(": every effect's interval includes zero.")
+	case len(not) == 1:
+		fmt.Fprintf(&b, "; %s does not matter: its effect's interval includes zero.", not[0])
+	case len(not) > 1:
+		fmt.Fprintf(&b, "; %s do not matter: their effects' intervals include zero.", joinAnd(not))
+	default:
+		b.WriteString("; every lever matters: each has an effect whose interval excludes zero.")
+	}
+	return b.String()
+}
+
+// effectText names a lever's effect on the objective: high − low one at a
+// time, else Morris's μ*.
+func effectText(l results.Lever, unit string) string {
+	if o := l.OAT; o != nil {
+		return fmt.Sprintf("%s → %s changes it by %s, 95%% CI %s", l.Low, l.High, formatDiff(o.Effect.Mean, unit),
+			formatInterval(o.Effect.Low, o.Effect.High, unit, true))
+	}
+	m := l.Morris
+	return fmt.Sprintf("Morris μ* %s per range %s..%s, 95%% interval %s", formatValue(m.MuStar, unit), l.Low, l.High,
+		formatInterval(m.MuStarLow, m.MuStarHigh, unit, false))
+}
+
+// joinAnd joins names as "a, b and c".
+func joinAnd(names []string) string {
+	if len(names) == 1 {
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// sensRow is one lever's row of the ranked table, formatted.
+type sensRow struct {
+	Rank                    int
+	Path, Range, Kind, Base string
+	Verdict                 string
+	Matters                 bool
+	AtLow, AtHigh, Effect   string
+	EffectCI, Agree         string
+	MuStar, MuStarCI, Mu    string
+	Sigma, SigmaCI          string
+}
+
+// sensRows formats the levers in rank order.
+func sensRows(s *results.Sensitivity) []sensRow {
+	u := s.Objective.Unit
+	var rows []sensRow
+	for _, l := range s.Levers {
+		r := sensRow{Rank: l.Rank, Path: l.Path, Range: l.Low + " → " + l.High, Kind: l.Kind, Base: l.Base,
+			Verdict: l.Verdict, Matters: l.Verdict == results.VerdictMatters}
+		if o := l.OAT; o != nil {
+			r.AtLow, r.AtHigh = formatValue(o.AtLow.Mean, u), formatValue(o.AtHigh.Mean, u)
+			r.Effect, r.EffectCI = formatDiff(o.Effect.Mean, u), formatInterval(o.Effect.Low, o.Effect.High, u, true)
+			if o.Effect.Members > 0 && o.Effect.Mean != 0 {
+				r.Agree = fmt.Sprintf("%d of %d", o.Effect.Agree, o.Effect.Members)
+			}
+		}
+		if m := l.Morris; m != nil {
+			r.MuStar, r.MuStarCI = formatValue(m.MuStar, u), formatInterval(m.MuStarLow, m.MuStarHigh, u, false)
+			r.Mu = formatDiff(m.Mu, u)
+			r.Sigma, r.SigmaCI = formatValue(m.Sigma, u), formatInterval(m.SigmaLow, m.SigmaHigh, u, false)
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// WriteSensitivityText writes the sentence and the ranked table.
+func WriteSensitivityText(w io.Writer, s *results.Sensitivity) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	title := s.Scenario.Name
+	if s.Scenario.Question != "" {
+		title += ": " + s.Scenario.Question
+	}
+	fmt.Fprintln(tw, title)
+	fmt.Fprintf(tw, "objective %s at base %s [%s]; seed %d, %d replications%s\n", s.Objective.Name,
+		formatValue(s.Base.Mean, s.Objective.Unit), formatInterval(s.Base.Low, s.Base.High, s.Objective.Unit, false),
+		s.Seed, s.Replications, ensembleText(s.EnsembleSets))
+	fmt.Fprintf(tw, "\n%s\n\n", SensitivityAnswer(s))
+	fmt.Fprintln(tw, "rank\tlever\trange\tverdict\thigh − low [95% CI]\tsets agree\tMorris μ* [95%]\tσ\t")
+	for _, r := range sensRows(s) {
+		oat, mo := "—", "—"
+		if r.Effect != "" {
+			oat = r.Effect + " [" + r.EffectCI + "]"
+		}
+		if r.MuStar != "" {
+			mo = r.MuStar + " [" + r.MuStarCI + "]"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Rank, r.Path, r.Range, r.Verdict, oat, dash(r.Agree), mo, dash(r.Sigma))
+	}
+	if s.Morris != nil {
+		fmt.Fprintf(tw, "\nMorris: %d trajectories on %d levels, %d points, %d bootstrap resamples; effects per whole range of a lever.\n",
+			s.Morris.Trajectories, s.Morris.Levels, s.Morris.Points, s.Morris.Bootstrap)
+	}
+	fmt.Fprintf(tw, "Sobol indices: %s.\n", s.Sobol)
+	return tw.Flush()
+}
+
+// ensembleText names the parameter sets a run used.
+func ensembleText(n int) string {
+	if n == 0 {
+		return ", central parameters"
+	}
+	return fmt.Sprintf(", %d calibrated parameter sets", n)
+}
+
+// dash is s, or "—" when s is empty.
+func dash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// WriteSensitivityCSV writes one row per lever in rank order.
+func WriteSensitivityCSV(w io.Writer, s *results.Sensitivity) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"rank", "lever", "low", "high", "kind", "verdict", "kpi", "base_mean",
+		"at_low", "at_high", "effect", "effect_ci_low", "effect_ci_high", "effect_p", "sets", "sets_agree",
+		"mu_star", "mu_star_low", "mu_star_high", "mu", "sigma", "sigma_low", "sigma_high"})
+	for _, l := range s.Levers {
+		row := []string{fmt.Sprint(l.Rank), l.Path, l.Low, l.High, l.Kind, l.Verdict, s.Objective.ID, num(s.Base.Mean)}
+		if o := l.OAT; o != nil {
+			row = append(row, num(o.AtLow.Mean), num(o.AtHigh.Mean), num(o.Effect.Mean), num(o.Effect.Low), num(o.Effect.High),
+				num(o.Effect.P), fmt.Sprint(o.Effect.Members), fmt.Sprint(o.Effect.Agree))
+		} else {
+			row = append(row, "", "", "", "", "", "", "", "")
+		}
+		if m := l.Morris; m != nil {
+			row = append(row, num(m.MuStar), num(m.MuStarLow), num(m.MuStarHigh), num(m.Mu), num(m.Sigma), num(m.SigmaLow), num(m.SigmaHigh))
+		} else {
+			row = append(row, "", "", "", "", "", "", "")
+		}
+		_ = cw.Write(row)
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("reports: write CSV: %w", err)
+	}
+	return nil
+}
+
+// sensPage is what the sensitivity template shows.
+type sensPage struct {
+	Head      head
+	Question  string
+	Answer    string
+	Objective string
+	Base      string
+	Tornado   *figure
+	Morris    *figure
+	Rows      []sensRow
+	HasOAT    bool
+	HasMorris bool
+	Design    *results.MorrisDesign
+	Sobol     string
+	Run       []results.Setting
+	Setup     []results.Setting
+	Schema    string
+	Seed      uint64
+}
+
+// newSensPage lays out the page and builds its figures; mc measures text.
+func newSensPage(mc *canvas, s *results.Sensitivity) *sensPage {
+	title := "Sensitivity: " + s.Scenario.Name
+	p := &sensPage{
+		Head: head{Title: title}, Question: s.Scenario.Question, Answer: SensitivityAnswer(s),
+		Objective: s.Objective.Name, Rows: sensRows(s), Design: s.Morris, Sobol: s.Sobol,
+		Base:  formatValue(s.Base.Mean, s.Objective.Unit) + " (" + formatInterval(s.Base.Low, s.Base.High, s.Objective.Unit, false) + ")",
+		Setup: setupSettings(s.Scenario), Schema: s.Schema, Seed: s.Seed,
+		Run: []results.Setting{
+			{Name: "objective", Value: s.Objective.Name + " (" + s.Objective.ID + ")"},
+			{Name: "methods", Value: strings.Join(s.Methods, ", ")},
+			{Name: "replications", Value: fmt.Sprint(s.Replications)},
+			{Name: "parameter sets", Value: strings.TrimPrefix(ensembleText(s.EnsembleSets), ", ")},
+			{Name: "arm-replications run", Value: formatCount(s.Runs)},
+			{Name: "seed", Value: fmt.Sprint(s.Seed)},
+		},
+	}
+	for _, l := range s.Levers {
+		p.HasOAT = p.HasOAT || l.OAT != nil
+		p.HasMorris = p.HasMorris || l.Morris != nil
+	}
+	if p.HasOAT {
+		p.Tornado = tornadoFigure(mc, s, "tornado")
+	}
+	if p.HasMorris {
+		p.Morris = morrisFigure(s, "morris")
+	}
+	return p
+}
+
+// figures lists the page's figures.
+func (p *sensPage) figures() []*figure {
+	var out []*figure
+	for _, f := range []*figure{p.Tornado, p.Morris} {
+		if f != nil {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// abs is |v|.
+func abs(v float64) float64 { return math.Abs(v) }
+
+// leverLabel names a lever with its range, for an axis.
+func leverLabel(l results.Lever) string { return l.Path + " (" + l.Low + " → " + l.High + ")" }
+
+// tornadoFigure draws each lever's one-at-a-time effect as a bar from the
+// objective at its low end to the objective at its high end, around the
+// base (a dashed line), in rank order; the whisker is the 95% interval of
+// high − low drawn from the low end, so that it reaches back across the
+// low end exactly when the effect could be zero.
+func tornadoFigure(mc *canvas, s *results.Sensitivity, name string) *figure {
+	var levers []results.Lever
+	for _, l := range s.Levers {
+		if l.OAT != nil {
+			levers = append(levers, l)
+		}
+	}
+	k := s.Objective
+	title := "Tornado: " + k.Name + ", each lever from low to high"
+	lowLook, highLook := look{Color: rgb(0x56b4e9)}, look{Color: rgb(0xe69f00)}
+	legend := []legendItem{
+		{Label: "low end", Look: lowLook, Kind: legendBox},
+		{Label: "high end", Look: highLook, Kind: legendBox},
+		{Label: "95% CI of high − low, from the low end", Look: look{Color: rgb(hexText)}, Kind: legendWhisker},
+		{Label: "base", Look: look{Color: rgb(hexMuted), Dash: []float64{4, 3}}, Kind: legendLine},
+	}
+	rows, lh := legendBlock(mc, legend, wideW)
+	h := barsHeight(len(levers)) + lh
+	cats := make([]string, len(levers))
+	for i, l := range levers {
+		cats[i] = leverLabel(l)
+	}
+	return &figure{
+		Name: name, Title: title, W: wideW, H: h,
+		draw: func(c *canvas) {
+			p := plot{Title: title, W: wideW, H: h,
+				X:      axis{Label: axisLabel(k.Name, k.Unit), Nice: true},
+				Y:      axis{Kind: scaleBand, Cats: cats},
+				Legend: legend, Rows: rows}
+			p.X.include(s.Base.Mean)
+			labels := make([]string, len(levers))
+			for i, l := range levers {
+				o := l.OAT
+				p.X.include(o.AtLow.Mean, o.AtHigh.Mean, o.AtLow.Mean+o.Effect.Low, o.AtLow.Mean+o.Effect.High)
+				labels[i] = fmt.Sprintf("%s [%s, %s]", signed(o.Effect.Mean), signed(o.Effect.Low), signed(o.Effect.High))
+				p.Right = max(p.Right, c.textWidth(labels[i], sizeSmall)+8)
+			}
+			p.layout(c)
+			p.drawFrame(c)
+			half := p.Y.bandWidth() * 0.32
+			base := p.X.pos(s.Base.Mean)
+			for i, l := range levers {
+				o := l.OAT
+				y := p.Y.pos(float64(i))
+				ends := []struct {
+					v float64
+					l look
+				}{{o.AtLow.Mean, lowLook}, {o.AtHigh.Mean, highLook}}
+				if abs(o.AtLow.Mean-s.Base.Mean) < abs(o.AtHigh.Mean-s.Base.Mean) {
+					// The longer bar first, so that one on the same side shows.
+					ends[0], ends[1] = ends[1], ends[0]
+				}
+				for _, end := range ends {
+					x := p.X.pos(end.v)
+					c.bar(min(x, base), y-half, max(x, base), y+half, end.l)
+				}
+				lo := o.AtLow.Mean
+				p.errorBarX(c, lo+o.Effect.Low, lo+o.Effect.Mean, lo+o.Effect.High, y, 4, rgb(hexText))
+				c.text(labels[i], p.area.R+8, y, sizeSmall, rgb(hexText), alignLeft)
+			}
+			c.polyline([]pt{{base, p.area.T}, {base, p.area.B}}, rgb(hexMuted), 1, []float64{4, 3})
+			p.drawAxes(c)
+		},
+	}
+}
+
+// morrisFigure plots each lever's Morris μ* against σ with their 95%
+// bootstrap intervals: far right matters, high up interacts or bends.
+func morrisFigure(s *results.Sensitivity, name string) *figure {
+	k := s.Objective
+	title := "Morris screening: μ* against σ of " + k.Name
+	const w, h = 760, 480
+	unit := ""
+	if k.Unit != "" {
+		unit = ", " + k.Unit + " per range"
+	}
+	return &figure{
+		Name: name, Title: title, W: w, H: h,
+		draw: func(c *canvas) {
+			p := plot{Title: title, W: w, H: h,
+				X:      axis{Label: "μ*, mean absolute elementary effect" + unit, Zero: true, Nice: true, Limits: limits(results.NonNegative)},
+				Y:      axis{Label: "σ, spread of elementary effects" + unit, Zero: true, Nice: true, Limits: limits(results.NonNegative)},
+				Legend: []legendItem{{Label: "95% bootstrap interval over trajectories", Look: look{Color: rgb(hexNeutral)}, Kind: legendWhisker}}}
+			for _, l := range s.Levers {
+				if m := l.Morris; m != nil {
+					p.X.include(m.MuStarLow, m.MuStarHigh)
+					p.Y.include(m.SigmaLow, m.SigmaHigh)
+				}
+			}
+			p.layout(c)
+			p.drawFrame(c)
+			var placed [][4]float64
+			for i, l := range s.Levers {
+				m := l.Morris
+				if m == nil {
+					continue
+				}
+				col := seriesLook(i).Color
+				at := p.at(m.MuStar, m.Sigma)
+				p.errorBarX(c, m.MuStarLow, m.MuStar, m.MuStarHigh, at.Y, 3, col)
+				p.errorBarY(c, at.X, m.SigmaLow, m.Sigma, m.SigmaHigh, 3, col)
+				fill := col
+				if l.Verdict != results.VerdictMatters {
+					fill = drawing.Color{}
+				}
+				c.marker(at, 5, seriesLook(i).Shape, fill, col)
+			}
+			for _, l := range s.Levers {
+				if m := l.Morris; m != nil {
+					placed = placeLabel(c, p, c.fitText(l.Path, sizeSmall, 180), p.at(m.MuStar, m.Sigma), placed)
+				}
+			}
+			p.drawAxes(c)
+		},
+	}
+}

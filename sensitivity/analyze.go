@@ -1,0 +1,331 @@
+package sensitivity
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+
+	"giftsim/results"
+	"giftsim/scenarios"
+	"giftsim/sim"
+)
+
+// DefaultKPI is the objective when none is named.
+const DefaultKPI = "incremental_profit"
+
+// Methods of analysis.
+const (
+	MethodOAT    = "oat"    // MethodOAT is the one-at-a-time tornado.
+	MethodMorris = "morris" // MethodMorris is Morris screening.
+)
+
+// SobolNote says why there are no Sobol indices.
+const SobolNote = "not computed yet: Morris screening ranks the levers; Sobol variance shares are not implemented"
+
+// Options controls an analysis.
+type Options struct {
+	KPI          string    // KPI is the objective's id; "" means DefaultKPI.
+	OAT, Morris  bool      // OAT and Morris choose the methods; both false means both.
+	Replications int       // Replications overrides the scenario's (0: keep; a precision target runs its minimum).
+	Seed         uint64    // Seed overrides the scenario's (0: keep).
+	Workers      int       // Workers is the replications run at once (0: all cores).
+	Progress     io.Writer // Progress receives progress lines; nil for none.
+	Trajectories int       // Trajectories is Morris's r (0: 10).
+	Levels       int       // Levels is Morris's p (0: 4).
+	Bootstrap    int       // Bootstrap is the number of resamples of trajectories (0: 1000).
+}
+
+// base is the experiment every point is built from: exp's first arm alone,
+// without its sweep, run with fixed replications.
+func base(exp *sim.Experiment, o Options) *sim.Experiment {
+	b := *exp
+	b.Arms = exp.Arms[:1:1]
+	b.Sweep = nil
+	b.Precision = nil
+	if o.Replications > 0 {
+		b.Replications = o.Replications
+	}
+	if o.Seed != 0 {
+		b.Seed = o.Seed
+	}
+	return &b
+}
+
+// Check reports the first lever that cannot be applied to exp's base arm
+// at its low or its high end, the objective if it is not a KPI, and levers
+// named twice.
+func Check(exp *sim.Experiment, levers []Lever, o Options) error {
+	if len(exp.Arms) == 0 {
+		return errors.New("the experiment has no arms")
+	}
+	if k := kpiOf(o.KPI); k < 0 {
+		return fmt.Errorf("--kpi %q: want one of %s", o.KPI, strings.Join(sim.KPIIDs(), ", "))
+	}
+	if len(levers) == 0 {
+		return errors.New("no levers: give at least one, such as --lever coupon.validity=3d..30d")
+	}
+	b := base(exp, o)
+	seen := map[string]bool{}
+	for _, l := range levers {
+		if seen[l.Path] {
+			return fmt.Errorf("lever %s is given twice", l.Path)
+		}
+		seen[l.Path] = true
+		for _, x := range []float64{0, 1} {
+			if _, err := point(b, []string{l.Set(x)}, ""); err != nil {
+				end := "low"
+				if x == 1 {
+					end = "high"
+				}
+				return fmt.Errorf("lever %s: its %s end %s is not allowed: %w", l, end, l.Value(x), err)
+			}
+		}
+	}
+	return nil
+}
+
+// kpiOf returns the index of KPI id ("" for DefaultKPI) in sim.KPIs, or −1.
+func kpiOf(id string) int {
+	if id == "" {
+		id = DefaultKPI
+	}
+	return slices.IndexFunc(sim.KPIs(), func(k results.KPI) bool { return k.ID == id })
+}
+
+// point returns b's arm with sets applied, named name.
+func point(b *sim.Experiment, sets []string, name string) (sim.Arm, error) {
+	c := *b
+	if err := scenarios.ApplySet(&c, sets); err != nil {
+		return sim.Arm{}, err
+	}
+	a := c.Arms[0]
+	a.Name = name
+	a.SweepValues = nil
+	return a, nil
+}
+
+// Analyze runs the analysis of levers on exp's base arm (its first arm)
+// and returns the levers ranked. One-at-a-time, each lever is one
+// experiment of two arms, its low and its high end, so that sim pairs them
+// and gives the difference high − low its paired interval and ensemble
+// agreement; Morris screening is one experiment with an arm per distinct
+// point. Every experiment has the same seed, replications and ensemble, so
+// every point runs on the same common random numbers and parameter sets.
+func Analyze(ctx context.Context, exp *sim.Experiment, levers []Lever, o Options) (*results.Sensitivity, error) {
+	if err := Check(exp, levers, o); err != nil {
+		return nil, err
+	}
+	if !o.OAT && !o.Morris {
+		o.OAT, o.Morris = true, true
+	}
+	b := base(exp, o)
+	kpis := sim.KPIs()
+	obj := kpis[kpiOf(o.KPI)]
+	a := &analysis{b: b, o: o, id: obj.ID}
+	baseRes, err := a.run(ctx, b.Arms, "base")
+	if err != nil {
+		return nil, err
+	}
+	out := &results.Sensitivity{
+		Schema: results.SensitivitySchema, Seed: b.Seed, Replications: baseRes.Replications,
+		EnsembleSets: baseRes.EnsembleSets, Objective: obj, Base: baseRes.Arms[0].KPIs[obj.ID],
+		Scenario: baseRes.Scenario, Sobol: SobolNote,
+	}
+	for _, l := range levers {
+		out.Levers = append(out.Levers, results.Lever{Path: l.Path, Low: l.Low, High: l.High, Kind: string(l.Kind),
+			Base: baseValue(b, l.Path)})
+	}
+	if o.OAT {
+		out.Methods = append(out.Methods, MethodOAT)
+		for i, l := range levers {
+			lo, err := point(b, []string{l.Set(0)}, "low: "+l.Path+"="+l.Value(0))
+			if err != nil {
+				return nil, err
+			}
+			hi, err := point(b, []string{l.Set(1)}, "high: "+l.Path+"="+l.Value(1))
+			if err != nil {
+				return nil, err
+			}
+			res, err := a.run(ctx, []sim.Arm{lo, hi}, fmt.Sprintf("one-at-a-time %d/%d, %s", i+1, len(levers), l.Path))
+			if err != nil {
+				return nil, err
+			}
+			d := res.Arms[1].Diffs[obj.ID]
+			// The experiment's adjustment ran over all of its KPIs; the
+			// analysis has one objective, so the interval speaks alone.
+			d.PAdjusted, d.Adjustment, d.Comparisons = d.P, "", 0
+			d.Significant = !includesZero(d.Low, d.High)
+			out.Levers[i].OAT = &results.OAT{AtLow: res.Arms[0].KPIs[obj.ID], AtHigh: res.Arms[1].KPIs[obj.ID], Effect: d}
+		}
+	}
+	if o.Morris {
+		out.Methods = append(out.Methods, MethodMorris)
+		mo := MorrisOptions{Trajectories: o.Trajectories, Levels: o.Levels, Bootstrap: o.Bootstrap, Seed: b.Seed}.withDefaults()
+		points := 0
+		idx, err := Morris(len(levers), func(xs [][]float64) ([]float64, error) {
+			ys, n, err := a.evaluate(ctx, levers, xs)
+			points = n
+			return ys, err
+		}, mo)
+		if err != nil {
+			return nil, err
+		}
+		for i := range levers {
+			out.Levers[i].Morris = &idx[i]
+		}
+		out.Morris = &results.MorrisDesign{Trajectories: mo.Trajectories, Levels: mo.Levels, Points: points, Bootstrap: mo.Bootstrap}
+	}
+	out.Runs = a.runs
+	rank(out.Levers)
+	return out, nil
+}
+
+// analysis runs the experiments of one analysis.
+type analysis struct {
+	b    *sim.Experiment
+	o    Options
+	id   string
+	runs int
+}
+
+// run runs arms as one experiment on the base's seed, replications and
+// ensemble.
+func (a *analysis) run(ctx context.Context, arms []sim.Arm, what string) (*results.Simulation, error) {
+	e := *a.b
+	e.Arms = arms
+	if a.o.Progress != nil {
+		fmt.Fprintf(a.o.Progress, "sensitivity: %s, %d arms × %d replications\n", what, len(arms), max(e.Replications, 1))
+	}
+	var st sim.RunStats
+	res, err := sim.RunExperiment(ctx, &e, sim.RunOptions{Workers: a.o.Workers, Stats: &st})
+	if err != nil {
+		return nil, fmt.Errorf("sensitivity: %s: %w", what, err)
+	}
+	a.runs += st.Runs
+	return res, nil
+}
+
+// evaluate runs the points xs (one value in [0, 1] per lever) as the arms
+// of one experiment, a point that occurs twice once, and returns the
+// objective's mean at each and the number of distinct points.
+func (a *analysis) evaluate(ctx context.Context, levers []Lever, xs [][]float64) ([]float64, int, error) {
+	var arms []sim.Arm
+	at := map[string]int{}
+	which := make([]int, len(xs))
+	for j, x := range xs {
+		sets := make([]string, len(levers))
+		for i, l := range levers {
+			sets[i] = l.Set(x[i])
+		}
+		key := strings.Join(sets, "\x00")
+		k, ok := at[key]
+		if !ok {
+			arm, err := point(a.b, sets, fmt.Sprintf("p%d: %s", len(arms)+1, strings.Join(sets, " ")))
+			if err != nil {
+				return nil, 0, fmt.Errorf("sensitivity: Morris point %s: %w", strings.Join(sets, " "), err)
+			}
+			k = len(arms)
+			at[key] = k
+			arms = append(arms, arm)
+		}
+		which[j] = k
+	}
+	res, err := a.run(ctx, arms, "Morris screening")
+	if err != nil {
+		return nil, 0, err
+	}
+	ys := make([]float64, len(xs))
+	for j, k := range which {
+		ys[j] = res.Arms[k].KPIs[a.id].Mean
+	}
+	return ys, len(arms), nil
+}
+
+// baseValue is the base's setup value of path, or "".
+func baseValue(b *sim.Experiment, path string) string {
+	for _, s := range b.Setup {
+		if s[0] == path {
+			return s[1]
+		}
+	}
+	for _, s := range b.Arms[0].Settings {
+		if s[0] == path {
+			return s[1]
+		}
+	}
+	return ""
+}
+
+// includesZero reports whether [lo, hi] holds zero.
+func includesZero(lo, hi float64) bool { return lo <= 0 && 0 <= hi }
+
+// matters reports whether some interval of l's effect excludes zero: its
+// one-at-a-time difference, or its Morris μ*.
+func matters(l *results.Lever) bool {
+	if l.OAT != nil && !includesZero(l.OAT.Effect.Low, l.OAT.Effect.High) {
+		return true
+	}
+	return l.Morris != nil && l.Morris.MuStarLow > 0
+}
+
+// size is how much l moves the objective: |high − low| one at a time, else
+// Morris's μ*.
+func size(l *results.Lever) float64 {
+	if l.OAT != nil {
+		return math.Abs(l.OAT.Effect.Mean)
+	}
+	if l.Morris != nil {
+		return l.Morris.MuStar
+	}
+	return 0
+}
+
+// rank sorts levers: those that matter first, each group by size, then
+// μ*, then path; and sets their ranks and verdicts.
+func rank(levers []results.Lever) {
+	for i := range levers {
+		levers[i].Verdict = results.VerdictNotMatters
+		if matters(&levers[i]) {
+			levers[i].Verdict = results.VerdictMatters
+		}
+	}
+	mu := func(l *results.Lever) float64 {
+		if l.Morris == nil {
+			return 0
+		}
+		return l.Morris.MuStar
+	}
+	slices.SortStableFunc(levers, func(x, y results.Lever) int {
+		mx, my := x.Verdict == results.VerdictMatters, y.Verdict == results.VerdictMatters
+		if mx != my {
+			if mx {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(size(&y), size(&x)), cmp.Compare(mu(&y), mu(&x)), strings.Compare(x.Path, y.Path))
+	})
+	for i := range levers {
+		levers[i].Rank = i + 1
+	}
+}
+
+// ParseLevers reads every spec with ParseLever and joins their errors.
+func ParseLevers(specs []string) ([]Lever, error) {
+	var out []Lever
+	var errs []error
+	for _, s := range specs {
+		l, err := ParseLever(s)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, l)
+	}
+	return out, errors.Join(errs...)
+}

@@ -1,0 +1,19 @@
+// Package sensitivity asks which levers of a scenario move an objective KPI
+// and which do not.
+//
+// A lever is a scenario path with a range, such as coupon.validity from 3d
+// to 30d. Every point the analysis evaluates is the scenario's base arm
+// with the levers set through scenarios.ApplySet, so it is checked as a
+// scenario file is, and it runs with the scenario's seed, replications and
+// calibrated ensemble: every point shares the same common random numbers
+// and parameter sets, as the arms of giftsim run do.
+//
+// Two methods: a one-at-a-time tornado (each lever at its low and its high
+// end, the others at base, with the paired difference high − low and its
+// 95% interval), and Morris screening (Morris 1991) of elementary effects
+// over random one-at-a-time trajectories on a grid, summarised by μ*
+// (Campolongo, Cariboni and Saltelli 2007) and σ with bootstrap intervals.
+// The Morris core (Morris) takes any evaluator of points of the unit cube,
+// so it is tested on known functions without the simulator. Sobol indices
+// are not computed yet. docs/STRATEGY.md describes the method.
+package sensitivity
