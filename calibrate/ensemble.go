@@ -16,7 +16,7 @@ type EnsembleOptions struct {
 	Burn  int     // Burn is how many sweeps to discard first (0: a fifth of Steps).
 	Step  float64 // Step is the proposal's standard deviation in log space for a group of one or two parameters (0: 0.5, about ×1.65); larger groups take √(2/n) of it.
 	// Chains is how many independent chains from the fit share Steps,
-	// Burn and Size (0: 4).
+	// Burn and Size (0: 10).
 	Chains int
 }
 
@@ -34,7 +34,7 @@ func (o *EnsembleOptions) defaults() {
 		o.Step = 0.5
 	}
 	if o.Chains <= 0 {
-		o.Chains = 4
+		o.Chains = 10
 	}
 	o.Chains = min(o.Chains, o.Size)
 }
