@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"giftsim/scenarios"
 	"giftsim/sim"
 )
 
@@ -293,7 +294,7 @@ func source(runs map[string]*pairResult, b sim.Behaviour, scenario string, load 
 func effective(src *sim.Experiment, c Context) (sets, skipped []string) {
 	for _, s := range c.Set {
 		path, _, _ := strings.Cut(s, "=")
-		if armSets(src, strings.TrimSpace(path)) {
+		if scenarios.ArmsSet(src, strings.TrimSpace(path)) {
 			skipped = append(skipped, s)
 		} else {
 			sets = append(sets, s)

@@ -98,30 +98,6 @@ func inContext(exp *sim.Experiment, c Context, users int) (*sim.Experiment, erro
 	return &next, nil
 }
 
-// armSets reports whether an arm of exp sets path, a field under it or a
-// field it is under.
-func armSets(exp *sim.Experiment, path string) bool {
-	for _, a := range exp.Arms {
-		for _, row := range a.Settings {
-			if under(row[0], path) || under(path, row[0]) {
-				return true
-			}
-		}
-	}
-	for _, s := range exp.Sweep {
-		if under(s, path) || under(path, s) {
-			return true
-		}
-	}
-	return false
-}
-
-// under reports whether path p is q or a field or element under q, as
-// "campaign[0].channel" is under "campaign".
-func under(p, q string) bool {
-	return p == q || strings.HasPrefix(p, q+".") || strings.HasPrefix(p, q+"[")
-}
-
 // scaleArm shrinks (or grows) an arm's population by factor f, and its
 // sends in proportion, so each user sees the campaign as often as at full
 // size.

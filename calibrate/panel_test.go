@@ -63,8 +63,8 @@ func TestInContextKeepsTheLever(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !armSets(exp, "campaign[0].channel") || armSets(exp, "merchant.industry") {
-		t.Errorf("armSets: campaign %v, industry %v; want true, false", armSets(exp, "campaign[0].channel"), armSets(exp, "merchant.industry"))
+	if !scenarios.ArmsSet(exp, "campaign[0].channel") || scenarios.ArmsSet(exp, "merchant.industry") {
+		t.Errorf("armSets: campaign %v, industry %v; want true, false", scenarios.ArmsSet(exp, "campaign[0].channel"), scenarios.ArmsSet(exp, "merchant.industry"))
 	}
 	for i, a := range got.Arms {
 		was := exp.Arms[i].Config

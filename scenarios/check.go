@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"giftsim/platform"
+	"giftsim/sim"
 	"giftsim/sim/graph"
 )
 
@@ -311,4 +312,18 @@ func parent(p string) string {
 // under reports whether path p is at or below path q.
 func under(p, q string) bool {
 	return p == q || strings.HasPrefix(p, q+".") || strings.HasPrefix(p, q+"[")
+}
+
+// ArmsSet reports whether an arm of exp sets path, a field under it or a
+// field it is under, or the experiment sweeps one: an override of path
+// with ApplySet would then replace the arms' own setting. Calibration
+// uses it to leave the lever a target compares alone.
+func ArmsSet(exp *sim.Experiment, path string) bool {
+	overlaps := func(q string) bool { return under(path, q) || under(q, path) }
+	for _, a := range exp.Arms {
+		if slices.ContainsFunc(a.Settings, func(row [2]string) bool { return overlaps(row[0]) }) {
+			return true
+		}
+	}
+	return slices.ContainsFunc(exp.Sweep, overlaps)
 }
