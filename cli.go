@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"golang.org/x/term"
@@ -16,7 +18,153 @@ const (
 	exitOK         = 0 // success
 	exitThresholds = 1 // thresholds failed (load) or a significance check failed
 	exitBadInput   = 2 // bad input: flags, files, an unreachable target
+	// exitInterrupted ends a run stopped by Ctrl-C (SIGINT) or SIGTERM after
+	// it wrote what it had measured: 128 + SIGINT, as shells report it.
+	exitInterrupted = 130
 )
+
+// exitError is an error that ends a command with a given exit code. With a
+// nil err the command has already said what went wrong.
+type exitError struct {
+	code int
+	err  error
+}
+
+// Error returns the cause's message.
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *exitError) Unwrap() error { return e.err }
+
+// badInput marks err as bad input (exit 2).
+func badInput(err error) error { return &exitError{exitBadInput, err} }
+
+// failed marks err as a failed check (exit 1).
+func failed(err error) error { return &exitError{exitThresholds, err} }
+
+// errInterrupted ends a command stopped by a signal after it wrote what it
+// had (exit 130).
+var errInterrupted = errors.New("interrupted")
+
+// withCode adapts a command that prints its own errors and returns an exit
+// code to the command table, whose commands return errors.
+func withCode(run func(ctx context.Context, args []string, stdout, stderr io.Writer) int) func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+		if code := run(ctx, args, stdout, stderr); code != exitOK {
+			return &exitError{code: code}
+		}
+		return nil
+	}
+}
+
+// exitCode is the one place an error becomes an exit code: nil and -h are
+// 0, an exitError carries its own, an interruption is 130, and any other
+// error is bad input.
+func exitCode(err error) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if e, ok := errors.AsType[*exitError](err); ok {
+		return e.code
+	}
+	if errors.Is(err, errInterrupted) {
+		return exitInterrupted
+	}
+	return exitBadInput
+}
+
+// report prints err for command name to stderr, one problem per line,
+// unless the command already did (an exitError without a cause).
+func report(stderr io.Writer, name string, err error) {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if e, ok := errors.AsType[*exitError](err); ok && e.err == nil {
+		return
+	}
+	fmt.Fprintf(stderr, "giftsim %s: %s\n", name, strings.ReplaceAll(err.Error(), "\n", "\n  "))
+}
+
+// parse parses args as parseFlags does and returns flag.ErrHelp after -h
+// and a quiet bad-input error after a flag error (the flag package has
+// printed it).
+func parse(fs *flag.FlagSet, args []string) error {
+	switch parseFlags(fs, args) {
+	case exitOK:
+		return flag.ErrHelp
+	case exitBadInput:
+		return &exitError{code: exitBadInput}
+	}
+	return nil
+}
+
+// checkOut checks, before any work, that an --out directory can be written:
+// it makes the directory and writes and removes a probe file in it. An
+// empty dir is no --out and passes.
+func checkOut(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--out %s: cannot make the directory: %w", dir, unwrapPath(err))
+	}
+	return probe(dir, "--out "+dir)
+}
+
+// checkOutFile checks, before any work, that an --out file can be written:
+// it is not a directory and its directory exists and takes a new file.
+func checkOutFile(path string) error {
+	if path == "" {
+		return nil
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("--out %s: is a directory; give a file name", path)
+	}
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return fmt.Errorf("--out %s: directory %s does not exist", path, dir)
+	}
+	return probe(dir, "--out "+path)
+}
+
+// probe writes and removes a file in dir.
+func probe(dir, what string) error {
+	f, err := os.CreateTemp(dir, ".giftsim-write-check-*")
+	if err != nil {
+		return fmt.Errorf("%s: cannot write there: %w", what, unwrapPath(err))
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+// unwrapPath drops the *PathError wrapper, whose path the caller names.
+func unwrapPath(err error) error {
+	if pe, ok := errors.AsType[*os.PathError](err); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// outOK runs checkOut (dir) or checkOutFile for a command that prints its
+// own errors: it prints the problem as "giftsim CMD: ..." and reports
+// whether to go on.
+func outOK(stderr io.Writer, cmd, path string, dir bool) bool {
+	check := checkOutFile
+	if dir {
+		check = checkOut
+	}
+	if err := check(path); err != nil {
+		report(stderr, cmd, err)
+		return false
+	}
+	return true
+}
 
 // newFlags makes a flag set for a subcommand whose -h prints the usage line,
 // an example and the flags.

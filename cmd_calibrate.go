@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -36,10 +37,14 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	noPanel := fs.Bool("no-panel", false, "evaluate each target in its scenario as written, at its own size, instead of as the mean over its panel of contexts (faster, and fitted to one context only)")
 	identify := fs.Bool("identify", false, "instead of fitting, report the targets' sensitivities and the parameters' standard errors and correlations around the profile")
 	ensembleSize := fs.Int("ensemble", 20, "parameter sets to draw around the fit for the profile's ensemble (0: none)")
+	ensembleOnly := fs.Bool("ensemble-only", false, "do not fit: keep the profile's parameters (--profile, or the shipped one) and draw its ensemble anew; needs --out")
 	data := fs.String("data", "", "fit a merchant's absolute levels to its own export (docs/DATA.md) instead of measured effects; needs --scenario")
 	merchant := fs.String("scenario", "", "with --data: the merchant scenario the data's sends are replayed in")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
+	}
+	if !outOK(stderr, "calibrate", *out, false) {
+		return exitBadInput
 	}
 	if *data != "" || *merchant != "" {
 		return calibrateData(ctx, fs, args, stdout, stderr)
@@ -81,14 +86,20 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if v := (validation{identify: *identify, contexts: *contexts, holdOut: *holdOut, leaveOneOut: *leaveOneOut, profile: *profile, priors: *fromDefaults, out: *out, check: *check, seed: *seed}); v.requested() {
 		return runValidation(ctx, v, start, targets, load, opts, stdout, stderr)
 	}
-	res, err := calibrate.Fit(ctx, start, calibrate.DefaultParams(), targets, load, opts)
-	if err != nil {
+	if *ensembleOnly && (*out == "" || *ensembleSize <= 0 || *fromDefaults) {
+		fmt.Fprintln(stderr, "giftsim calibrate: --ensemble-only needs --out and --ensemble above 0, and starts from a profile, not --from-defaults")
+		return exitBadInput
+	}
+	var res *calibrate.Result
+	if *ensembleOnly {
+		res = &calibrate.Result{Behaviour: start, Params: calibrate.DefaultParams()}
+	} else if res, err = calibrate.Fit(ctx, start, calibrate.DefaultParams(), targets, load, opts); err != nil {
 		fmt.Fprintf(stderr, "giftsim calibrate: %v\n", err)
 		return exitBadInput
 	}
 	fitted := res.Fitted
-	if *check > 0 {
-		fitted, err = calibrate.Evaluate(ctx, res.Behaviour, targets, load, calibrate.Options{Replications: *check, Seed: *seed, NoPanel: *noPanel, ContextUsers: *contextUsers})
+	if *check > 0 || *ensembleOnly {
+		fitted, err = calibrate.Evaluate(ctx, res.Behaviour, targets, load, calibrate.Options{Replications: max(*check, 1), Seed: *seed, NoPanel: *noPanel, ContextUsers: *contextUsers})
 		if err != nil {
 			fmt.Fprintf(stderr, "giftsim calibrate: %v\n", err)
 			return exitBadInput
@@ -109,7 +120,9 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(tw, "%s\t%.6g\n", p.Name, *p.Field(&res.Behaviour))
 	}
 	tw.Flush()
-	fmt.Fprintf(stdout, "%d evaluations, loss %.3f\n", res.Evals, res.Loss)
+	if !*ensembleOnly {
+		fmt.Fprintf(stdout, "%d evaluations, loss %.3f\n", res.Evals, res.Loss)
+	}
 	prof := scenarios.Profile{Behaviour: res.Behaviour}
 	if *ensembleSize > 0 && *out != "" {
 		ens, err := calibrate.Ensemble(ctx, res.Behaviour, calibrate.DefaultParams(), targets, load, opts, calibrate.EnsembleOptions{Size: *ensembleSize})
@@ -118,7 +131,7 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return exitBadInput
 		}
 		prof.Ensemble = ens.Members
-		fmt.Fprintf(stdout, "ensemble: %d parameter sets (%d of %d proposals met every target)\n", len(ens.Members), ens.Accepted, ens.Proposed)
+		fmt.Fprintf(stdout, "ensemble: %d parameter sets (%d of %d proposals accepted; %d outside the bounds, %d turned down by the prior's ratio, %s)\n", len(ens.Members), ens.Accepted, ens.Proposed, ens.Outside, ens.Unlikely, missedText(ens.Missed))
 	}
 	if *out != "" {
 		f, err := os.Create(*out)
@@ -161,4 +174,22 @@ func joinArgs(args []string) string {
 		}
 	}
 	return strings.Join(out, " ")
+}
+
+// missedText lists how many proposals missed each target first, e.g.
+// "missed B1 12, B3 4", or "none missed a target".
+func missedText(m map[string]int) string {
+	if len(m) == 0 {
+		return "none missed a target"
+	}
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = fmt.Sprintf("%s %d", id, m[id])
+	}
+	return "missed " + strings.Join(parts, ", ")
 }

@@ -15,9 +15,10 @@ import (
 
 	"giftsim/loadgen"
 	"giftsim/platform"
+	"giftsim/platform/fixture"
 	"giftsim/platform/mock"
-	"giftsim/platform/mock/fixture"
 	"giftsim/reports"
+	"giftsim/results"
 )
 
 // multiFlag collects a repeatable string flag.
@@ -28,8 +29,9 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 // cmdLoad drives a platform with a load plan (a file or flags) and judges
 // its thresholds: exit 0 when all pass, 1 when one fails, 2 for bad input
-// or an unreachable target.
-func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// or an unreachable target, 130 when Ctrl-C (or SIGTERM) stopped the run
+// (the report of what ran is written first, marked interrupted).
+func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("load", "[flags] PLAN | [flags] --merge PLAN DIR...",
 		"giftsim load scenarios/loadplans/api-bulk-50k.yaml --out out/bulk", stderr)
 	target := fs.String("target", "", "base URL of the platform, e.g. http://127.0.0.1:8080 (default: the plan's; builtin starts the mock in-process)")
@@ -60,18 +62,14 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	var pos []string
 	for rest := args; ; {
-		if code := parseFlags(fs, rest); code >= 0 {
-			return code
+		if err := parse(fs, rest); err != nil {
+			return err
 		}
 		rest = fs.Args()
 		if len(rest) == 0 {
 			break
 		}
 		pos, rest = append(pos, rest[0]), rest[1:]
-	}
-	bad := func(err error) int {
-		fmt.Fprintf(stderr, "giftsim load: %s\n", strings.ReplaceAll(err.Error(), "\n", "\n  "))
-		return exitBadInput
 	}
 
 	var plan *loadgen.Plan
@@ -85,17 +83,17 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 		})
 		if len(planFlags) > 0 {
-			return bad(fmt.Errorf("%s build a plan without a PLAN file; with %s, set them in the plan", strings.Join(planFlags, ", "), pos[0]))
+			return badInput(fmt.Errorf("%s build a plan without a PLAN file; with %s, set them in the plan", strings.Join(planFlags, ", "), pos[0]))
 		}
 		if plan, err = loadgen.LoadPlanFile(pos[0]); err != nil {
-			return bad(err)
+			return badInput(err)
 		}
 	case *merge:
-		return bad(errors.New("--merge needs the PLAN and the result directories"))
+		return badInput(errors.New("--merge needs the PLAN and the result directories"))
 	default:
 		plan, err = flagPlan(*name, *rate, *requests, *mix, thresholds)
 		if err != nil {
-			return bad(err)
+			return badInput(err)
 		}
 		m := &plan.Merchant
 		m.Tier, m.MchID, m.AppID, m.Serial, m.Scheme, m.KeyFile, m.KeyEnv, m.StockID = *tier, *mchid, *appid, *serial, *scheme, *keyFile, *keyEnv, *stockID
@@ -105,7 +103,7 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *day != "" {
 		d, err := platform.ParseDuration(*day)
 		if err != nil {
-			return bad(fmt.Errorf("--day: %w", err))
+			return badInput(fmt.Errorf("--day: %w", err))
 		}
 		plan.Day = d
 	}
@@ -116,25 +114,28 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		plan.Target = *target
 	}
 	if err := plan.Validate(); err != nil {
-		return bad(err)
+		return badInput(err)
+	}
+	if err := checkOut(*out); err != nil {
+		return badInput(err)
 	}
 
 	if *merge {
 		if len(pos) < 2 {
-			return bad(errors.New("--merge needs the PLAN and at least one result directory"))
+			return badInput(errors.New("--merge needs the PLAN and at least one result directory"))
 		}
 		sum, err := loadgen.ReadResults(ctx, pos[1:]...)
 		if err != nil {
-			return bad(err)
+			return badInput(err)
 		}
 		sum.Judge(plan)
 		if err := finish(ctx, sum, *out, stdout); err != nil {
-			return bad(err)
+			return badInput(err)
 		}
 		return verdict(sum)
 	}
 	if len(pos) > 1 {
-		return bad(fmt.Errorf("unexpected arguments after the plan: %s", strings.Join(pos[1:], " ")))
+		return badInput(fmt.Errorf("unexpected arguments after the plan: %s", strings.Join(pos[1:], " ")))
 	}
 
 	shardI, shardN := 0, 1
@@ -143,7 +144,7 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		a, err1 := strconv.Atoi(i)
 		b, err2 := strconv.Atoi(n)
 		if !ok || err1 != nil || err2 != nil || b < 1 || a < 1 || a > b {
-			return bad(fmt.Errorf("--shard %q: want I/N with 1 <= I <= N, e.g. 2/3", *shard))
+			return badInput(fmt.Errorf("--shard %q: want I/N with 1 <= I <= N, e.g. 2/3", *shard))
 		}
 		shardI, shardN = a-1, b
 	}
@@ -162,20 +163,17 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if plan.Target == loadgen.TargetBuiltin {
 		url, fix, stop, err := startBuiltin(ctx, plan, *store, stderr)
 		if err != nil {
-			return bad(err)
+			return badInput(err)
 		}
 		defer stop()
 		opts = append(opts, loadgen.WithTarget(url), loadgen.WithFixture(fix))
 	} else if *store != "" {
-		return bad(errors.New("--store applies to the builtin target only"))
+		return badInput(errors.New("--store applies to the builtin target only"))
 	}
 	var resultsFile *os.File
 	if *out != "" {
-		if err := os.MkdirAll(*out, 0o755); err != nil {
-			return bad(err)
-		}
-		if resultsFile, err = os.Create(filepath.Join(*out, loadgen.ResultsFile)); err != nil {
-			return bad(err)
+		if resultsFile, err = os.Create(filepath.Join(*out, results.LoadRawFile)); err != nil {
+			return badInput(err)
 		}
 		defer resultsFile.Close()
 		opts = append(opts, loadgen.WithOutput(resultsFile))
@@ -183,23 +181,30 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	d, err := loadgen.New(opts...)
 	if err != nil {
-		return bad(err)
+		return badInput(err)
 	}
 	sum, err := d.Run(ctx)
-	if err != nil && !errors.Is(err, loadgen.ErrInterrupted) {
-		return bad(err)
+	if err != nil && (sum == nil || !errors.Is(err, loadgen.ErrInterrupted)) {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w before the run began: %w", errInterrupted, err)
+		}
+		return badInput(err)
 	}
 	if resultsFile != nil {
 		if cerr := resultsFile.Close(); cerr != nil {
-			return bad(cerr)
+			return badInput(cerr)
 		}
 	}
-	if ferr := finish(ctx, sum, *out, stdout); ferr != nil {
-		return bad(ferr)
+	// What ran is written even when a signal ended the run: the report
+	// must not die with the context that stopped the driver.
+	if ferr := finish(context.WithoutCancel(ctx), sum, *out, stdout); ferr != nil {
+		return badInput(ferr)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "giftsim load: %v\n", err)
-		return exitThresholds
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w: %w; the summary and report hold what ran", errInterrupted, err)
+		}
+		return failed(fmt.Errorf("%w (max_duration %s)", err, platform.FormatDuration(plan.MaxDuration)))
 	}
 	if shardN > 1 {
 		fmt.Fprintf(stderr, "giftsim load: thresholds are judged on the merged results: giftsim load --merge %s DIR...\n", plan.File)
@@ -207,36 +212,26 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return verdict(sum)
 }
 
-// verdict is the exit code of a judged summary.
-func verdict(sum *loadgen.Summary) int {
+// verdict is the error of a judged summary: nil when every threshold
+// passed, else a failed check (exit 1) that the printed verdicts explain.
+func verdict(sum *loadgen.Summary) error {
 	if sum.Passed() {
-		return exitOK
+		return nil
 	}
-	return exitThresholds
+	return &exitError{code: exitThresholds}
 }
 
 // finish prints the summary and, with an output directory, writes
-// summary.json beside the raw results.
+// summary.json beside the raw results and the report.
 func finish(ctx context.Context, sum *loadgen.Summary, dir string, stdout io.Writer) error {
-	if err := sum.WriteText(stdout); err != nil {
+	l := sum.Load()
+	if err := reports.WriteLoadText(stdout, l); err != nil {
 		return err
 	}
 	if dir == "" {
 		return nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	l := sum.Load()
-	f, err := os.Create(filepath.Join(dir, loadgen.SummaryFile))
-	if err != nil {
-		return err
-	}
-	err = reports.WriteLoadJSON(f, l)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := results.WriteLoadFile(dir, l); err != nil {
 		return err
 	}
 	if err := reports.WriteLoad(ctx, dir, l); err != nil {

@@ -15,28 +15,30 @@ import (
 )
 
 // reportUsage is the usage line of giftsim report, with what it reads.
-const reportUsage = `[--out DIR] PATH...
+const reportUsage = `[--out DIR] [--pdf] PATH...
 
 Renders a report (report.html, charts/ as SVG and PNG, CSV) from saved results:
 one simulation's results.json (schema giftsim/results/v1), or load runs: load
 summaries (schema giftsim/load/v1) and raw vegeta result files written by
 giftsim load --out, from one or several hosts, all merged into one report. A
 PATH that is a directory stands for its results.json, or for its raw results
-when it has none. The same input gives the same bytes. Exit codes: 0 written,
+when it has none. The same input gives the same bytes. --pdf also prints
+report.pdf with headless Chromium. Exit codes: 0 written,
 2 bad input (unknown or unreadable file, mixed kinds).`
 
 // cmdReport renders a report from saved results.
-func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("report", reportUsage, "giftsim report out/results.json --out out/report", stderr)
 	out := fs.String("out", "", "write the report into `DIR` (default: the directory of the first PATH)")
-	if code := parseFlags(fs, args); code >= 0 {
-		return code
+	pdf := fs.Bool("pdf", false, "also print the report to report.pdf with headless Chromium (which must be installed)")
+	if err := parse(fs, args); err != nil {
+		return err
 	}
 	paths := fs.Args()
 	if len(paths) == 0 {
 		fmt.Fprintln(stderr, "giftsim report: give at least one results file: a results.json or load summaries")
 		fs.Usage()
-		return exitBadInput
+		return &exitError{code: exitBadInput}
 	}
 	var sims []*results.Simulation
 	var loads []*results.Load
@@ -48,30 +50,29 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		in, err := readResults(p)
 		if err != nil {
-			fmt.Fprintf(stderr, "giftsim report: %s: %v\n", p, err)
-			return exitBadInput
+			return badInput(fmt.Errorf("%s: %w", p, err))
 		}
 		if in.Simulation != nil {
 			sims = append(sims, in.Simulation)
-		} else {
-			loads = append(loads, in.Load)
+			continue
 		}
+		if in.Load.Requests() == 0 {
+			return badInput(fmt.Errorf("%s: the load summary holds no results (no requests were answered); nothing to report", p))
+		}
+		loads = append(loads, in.Load)
 	}
 	if len(raw) > 0 {
 		l, err := loadgen.SummarizeFiles(ctx, raw...)
 		if err != nil {
-			fmt.Fprintf(stderr, "giftsim report: not a giftsim result (results.json or a load summary) nor raw vegeta results: %v\n", err)
-			return exitBadInput
+			return badInput(fmt.Errorf("not a giftsim result (results.json or a load summary) nor raw vegeta results: %w", err))
 		}
 		loads = append(loads, l)
 	}
 	switch {
 	case len(sims) > 0 && len(loads) > 0:
-		fmt.Fprintln(stderr, "giftsim report: cannot mix a simulation's results.json with load summaries; render them apart")
-		return exitBadInput
+		return badInput(errors.New("cannot mix a simulation's results.json with load summaries; render them apart"))
 	case len(sims) > 1:
-		fmt.Fprintf(stderr, "giftsim report: got %d simulation results; render one at a time (only load summaries merge)\n", len(sims))
-		return exitBadInput
+		return badInput(fmt.Errorf("got %d simulation results; render one at a time (only load summaries merge)", len(sims)))
 	}
 	dir := *out
 	if dir == "" {
@@ -79,6 +80,9 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if st, err := os.Stat(paths[0]); err == nil && st.IsDir() {
 			dir = paths[0]
 		}
+	}
+	if err := checkOut(dir); err != nil {
+		return badInput(err)
 	}
 	var err error
 	if len(sims) == 1 {
@@ -90,22 +94,28 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "giftsim report: %v\n", err)
-		return exitBadInput
+		return badInput(err)
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(dir, "report.html"))
-	return exitOK
+	if *pdf {
+		path, err := reports.PrintPDF(ctx, dir)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s\n", path)
+	}
+	return nil
 }
 
 // isRawResults reports whether path is a raw vegeta result file, or a
-// directory holding one (loadgen.ResultsFile) and no results.json: anything
+// directory holding one (results.LoadRawFile) and no results.json: anything
 // that is not JSON is taken for vegeta's binary format.
 func isRawResults(path string) bool {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		if _, err := os.Stat(filepath.Join(path, "results.json")); err == nil {
 			return false
 		}
-		_, err := os.Stat(filepath.Join(path, loadgen.ResultsFile))
+		_, err := os.Stat(filepath.Join(path, results.LoadRawFile))
 		return err == nil
 	}
 	f, err := os.Open(path)

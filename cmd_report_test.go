@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,6 +52,7 @@ func TestCmdReport(t *testing.T) {
 	sim, loads := savedResults(t, dir)
 	unknown := writeFile(t, dir, "other.json", `{"schema": "vegeta/v12"}`)
 	notJSON := writeFile(t, dir, "notes.txt", "hello")
+	empty := writeFile(t, dir, "empty.json", `{"schema": "giftsim/load/v1"}`)
 	tests := []struct {
 		name   string
 		args   []string
@@ -65,6 +65,7 @@ func TestCmdReport(t *testing.T) {
 		{"missing", []string{filepath.Join(dir, "nope.json")}, exitBadInput, "no such file", ""},
 		{"unknown schema", []string{unknown}, exitBadInput, `not a giftsim result: schema "vegeta/v12"`, ""},
 		{"not JSON", []string{notJSON}, exitBadInput, "not a giftsim result", ""},
+		{"empty load summary", []string{empty}, exitBadInput, "the load summary holds no results", ""},
 		{"mixed", []string{sim, loads[0]}, exitBadInput, "cannot mix", ""},
 		{"two simulations", []string{sim, sim}, exitBadInput, "one at a time", ""},
 		{"bad flag", []string{"--nope", sim}, exitBadInput, "flag provided but not defined", ""},
@@ -75,7 +76,7 @@ func TestCmdReport(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			code := cmdReport(context.Background(), tc.args, &stdout, &stderr)
+			code := runCommand(t, cmdReport, "report", tc.args, &stdout, &stderr)
 			if code != tc.code {
 				t.Errorf("exit %d, want %d; stderr:\n%s", code, tc.code, stderr.String())
 			}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,8 +32,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("run", "FILE [flags]", "giftsim run scenarios/examples/validity-7-vs-30.yaml --out out/validity", stderr)
 	out := fs.String("out", "", "write results.json, kpis.csv, timeseries.csv, report.html and charts/ to this directory")
 	seed := fs.Uint64("seed", 0, "override the scenario's seed (0: keep)")
-	reps := fs.Int("replications", 0, "override the number of replications (0: keep)")
-	workers := fs.Int("workers", 0, "replications run at once (0: all cores)")
+	reps := fs.String("replications", "", "override the number of replications, 1 to 10,000, as --set replications=N does (0 or none: keep)")
+	workersText := fs.String("workers", "0", "replications run at once, 1 to 10,000 (0: all cores)")
 	quiet := fs.Bool("quiet", false, "no progress output")
 	central := fs.Bool("central", false, "run the profile's central parameter values only, not its calibrated ensemble (intervals then show simulation noise alone)")
 	var sets stringList
@@ -45,12 +46,25 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitBadInput
 	}
-	exp, err := scenarios.LoadFile(fs.Arg(0))
-	if err == nil && len(sets) > 0 {
-		err = scenarios.ApplySet(exp, sets)
+	workers, err := workersFlag(*workersText)
+	if err != nil {
+		report(stderr, "run", err)
+		return exitBadInput
+	}
+	sc, err := scenarios.ParseFile(fs.Arg(0))
+	if err == nil {
+		err = sc.Set(sets) // --set works on the scenario, checked as the file is
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
+		return exitBadInput
+	}
+	if err := replicationsFlag(sc, *reps); err != nil {
+		report(stderr, "run", err)
+		return exitBadInput
+	}
+	exp := sc.Experiment()
+	if !outOK(stderr, "run", *out, true) {
 		return exitBadInput
 	}
 	if *seed != 0 {
@@ -59,17 +73,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *central {
 		exp.Ensemble = nil
 	}
-	if *reps > 0 {
-		exp.Replications = *reps
-		exp.Precision = nil
-	}
 	var progress io.Writer
 	if !*quiet && isTerminal(stderr) {
 		progress = stderr
 	}
 	var st sim.RunStats
 	began := time.Now()
-	res, err := sim.RunExperiment(ctx, exp, sim.RunOptions{Workers: *workers, Progress: progress, Stats: &st})
+	res, err := sim.RunExperiment(ctx, exp, sim.RunOptions{Workers: workers, Progress: progress, Stats: &st})
 	if err != nil {
 		fmt.Fprintf(stderr, "giftsim run: %v\n", err)
 		if errors.Is(err, platform.ErrInvalid) {
@@ -96,6 +106,33 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(*out, "report.html"))
 	}
 	return exitOK
+}
+
+// maxWorkers bounds --workers: as many as the most replications a scenario
+// may ask for.
+const maxWorkers = 10_000
+
+// workersFlag reads --workers: 0 (all cores) or 1 to maxWorkers.
+func workersFlag(v string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 0 || n > maxWorkers {
+		return 0, fmt.Errorf("--workers: want a whole number from 1 to %s (0: all cores), got %s", results.FormatCount(maxWorkers), v)
+	}
+	return n, nil
+}
+
+// replicationsFlag applies --replications N to sc exactly as
+// --set replications=N does, with the same bounds and message (0 or empty:
+// keep the scenario's). It replaces a precision target.
+func replicationsFlag(sc *scenarios.Scenario, v string) error {
+	if v = strings.TrimSpace(v); v == "" || v == "0" {
+		return nil
+	}
+	err := sc.Set([]string{"replications=" + v})
+	if es, ok := errors.AsType[scenarios.Errors](err); ok && len(es) > 0 {
+		return fmt.Errorf("--replications: %s", es[0].Msg)
+	}
+	return err
 }
 
 // writeSimulation writes every output file of a simulation into dir.

@@ -15,15 +15,18 @@ import (
 )
 
 // cmdSensitivity ranks a scenario's levers by how much they move an
-// objective KPI: a one-at-a-time tornado and Morris screening, every point
-// on the scenario's common random numbers and calibrated parameter sets.
+// objective KPI: a one-at-a-time tornado, Morris screening and Sobol
+// indices, every point on the scenario's common random numbers and
+// calibrated parameter sets.
 func cmdSensitivity(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("sensitivity", "FILE --lever path=low..high... [flags]",
+	fs := newFlags("sensitivity", "FILE [--lever path=low..high...] [flags]",
 		"giftsim sensitivity scenarios/examples/sensitivity-catering.yaml --lever coupon.validity=3d..30d --lever coupon.face_value=10..40 --lever merchant.tier=certified..filed --out out/sens", stderr)
 	var levers stringList
-	fs.Var(&levers, "lever", "a lever and its range, path=low..high: numbers (coupon.face_value=10..40), durations (coupon.validity=3d..30d), times of day (campaign[0].push_at=10:00..20:00), or two categories (merchant.tier=certified..filed) (repeatable)")
+	fs.Var(&levers, "lever", "a lever and its range, path=low..high: numbers (coupon.face_value=10..40), durations (coupon.validity=3d..30d), times of day (campaign[0].push_at=10:00..20:00), or two categories (merchant.tier=certified..filed) (repeatable; without it, the scenario's levers: section)")
 	kpi := fs.String("kpi", sensitivity.DefaultKPI, "the objective KPI id (see results.json's kpis)")
-	method := fs.String("method", "both", "oat (one-at-a-time tornado), morris (screening) or both")
+	method := fs.String("method", "both", "oat (one-at-a-time tornado), morris (screening), sobol (variance shares, N(k+2) points), both (oat and morris) or all three")
+	samples := fs.Int("samples", sensitivity.DefaultSamples, "Sobol base sample size N: N(k+2) points for k levers")
+	budget := fs.Int("budget-evals", sensitivity.DefaultBudget, "the most arm-replications (points × replications) Sobol may run; more is refused with a size that fits")
 	trajectories := fs.Int("trajectories", 10, "Morris trajectories r")
 	levels := fs.Int("levels", 4, "Morris grid levels p (even)")
 	reps := fs.Int("replications", 0, "override the number of replications (0: keep)")
@@ -34,22 +37,33 @@ func cmdSensitivity(ctx context.Context, args []string, stdout, stderr io.Writer
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
+	if !outOK(stderr, "sensitivity", *out, true) {
+		return exitBadInput
+	}
 	if fs.NArg() != 1 {
 		fmt.Fprintln(stderr, "giftsim sensitivity: want exactly one scenario file (see giftsim examples)")
 		fs.Usage()
 		return exitBadInput
 	}
 	o := sensitivity.Options{KPI: *kpi, Replications: *reps, Seed: *seed, Workers: *workers,
-		Trajectories: *trajectories, Levels: *levels}
+		Trajectories: *trajectories, Levels: *levels, Samples: *samples, Budget: *budget}
 	switch *method {
 	case "oat":
 		o.OAT = true
 	case "morris":
 		o.Morris = true
+	case "sobol":
+		o.Sobol = true
 	case "both":
 		o.OAT, o.Morris = true, true
+	case "all":
+		o.OAT, o.Morris, o.Sobol = true, true, true
 	default:
-		fmt.Fprintf(stderr, "giftsim sensitivity: --method %q: want oat, morris or both\n", *method)
+		fmt.Fprintf(stderr, "giftsim sensitivity: --method %q: want oat, morris, sobol, both (oat and morris) or all\n", *method)
+		return exitBadInput
+	}
+	if *budget < 1 {
+		fmt.Fprintf(stderr, "giftsim sensitivity: --budget-evals %d: want at least 1 arm-replication\n", *budget)
 		return exitBadInput
 	}
 	if *trajectories < 1 || *levels < 2 || *levels%2 != 0 {
@@ -61,10 +75,17 @@ func cmdSensitivity(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stderr, "giftsim sensitivity: %v\n", err)
 		return exitBadInput
 	}
-	exp, err := scenarios.LoadFile(fs.Arg(0))
+	sc, err := scenarios.ParseFile(fs.Arg(0))
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitBadInput
+	}
+	exp := sc.Experiment()
+	if len(ls) == 0 {
+		if ls, err = studyLevers(sc.Study()); err != nil {
+			fmt.Fprintf(stderr, "giftsim sensitivity: %v\n", err)
+			return exitBadInput
+		}
 	}
 	if err := sensitivity.Check(exp, ls, o); err != nil {
 		fmt.Fprintf(stderr, "giftsim sensitivity: %v\n", err)
@@ -96,4 +117,27 @@ func cmdSensitivity(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(*out, "report.html"))
 	}
 	return exitOK
+}
+
+// studyLevers turns the scenario's levers: section into sensitivity levers,
+// for a run without --lever. A list of two levels is a two-level category;
+// a longer list has no order to interpolate or split, so it is refused.
+func studyLevers(st scenarios.Study) ([]sensitivity.Lever, error) {
+	var out []sensitivity.Lever
+	for _, l := range st.Levers {
+		spec := l.Spec()
+		switch {
+		case !l.IsRange() && len(l.Levels) != 2:
+			return nil, fmt.Errorf("%s:%d:%d: levers.%s: sensitivity varies a category between two levels, and this lever has %d; list two, or give --lever %s=LOW..HIGH (giftsim optimize takes longer lists)",
+				st.File, l.Line, l.Col, l.Path, len(l.Levels), l.Path)
+		case !l.IsRange():
+			spec = l.Path + "=" + l.Levels[0] + ".." + l.Levels[1]
+		}
+		lv, err := sensitivity.ParseLever(spec)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d:%d: levers.%s: %w", st.File, l.Line, l.Col, l.Path, err)
+		}
+		out = append(out, lv)
+	}
+	return out, nil
 }

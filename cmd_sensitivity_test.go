@@ -32,14 +32,14 @@ func TestSensitivityCommand(t *testing.T) {
 		dir := t.TempDir()
 		var stdout, stderr bytes.Buffer
 		code := dispatch(context.Background(), []string{"sensitivity", file, "--lever", "coupon.face_value=10..40",
-			"--lever", "merchant.tier=certified..filed", "--trajectories", "3", "--out", dir}, &stdout, &stderr)
+			"--lever", "merchant.tier=certified..filed", "--trajectories", "3", "--method", "all", "--samples", "8", "--out", dir}, &stdout, &stderr)
 		if code != exitOK {
 			t.Fatalf("exit %d: %s", code, stderr.String())
 		}
-		if !strings.Contains(stdout.String(), "merchant.tier does not matter") {
+		if !strings.Contains(stdout.String(), "merchant.tier does not matter") || !strings.Contains(stdout.String(), "Sobol: N = 8 base samples") {
 			t.Errorf("stdout:\n%s", stdout.String())
 		}
-		for _, f := range []string{"report.html", "sensitivity.csv", "sensitivity.json", "charts/tornado.svg", "charts/morris.png"} {
+		for _, f := range []string{"report.html", "sensitivity.csv", "sensitivity.json", "charts/tornado.svg", "charts/morris.png", "charts/sobol.svg"} {
 			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 				t.Error(err)
 			}
@@ -68,7 +68,10 @@ func TestSensitivityBadInput(t *testing.T) {
 		{[]string{file, "--lever", "coupon.colour=red..blue"}, "lever coupon.colour=red..blue"},
 		{[]string{file}, "no levers"},
 		{[]string{file, "--lever", "coupon.face_value=10..40", "--kpi", "nope"}, `--kpi "nope"`},
-		{[]string{file, "--lever", "coupon.face_value=10..40", "--method", "sobol"}, "want oat, morris or both"},
+		{[]string{file, "--lever", "coupon.face_value=10..40", "--method", "sobl"}, "want oat, morris, sobol, both (oat and morris) or all"},
+		{[]string{file, "--lever", "coupon.face_value=10..40", "--method", "all", "--samples", "4096", "--replications", "10"},
+			"Sobol indices with --samples 4096 need 4096 × (1 lever + 2) × 10 replications = 122,880 arm-replications, more than --budget-evals 20,000 allows: use --samples 512"},
+		{[]string{file, "--lever", "coupon.face_value=10..40", "--method", "sobol", "--samples", "2"}, "--samples 2: want 8 to"},
 		{[]string{file, "--lever", "coupon.face_value=10..40", "--levels", "3"}, "even number of levels"},
 		{[]string{"--lever", "coupon.face_value=10..40"}, "exactly one scenario file"},
 	} {

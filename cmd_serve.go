@@ -13,44 +13,40 @@ import (
 	"time"
 
 	"giftsim/platform"
+	"giftsim/platform/fixture"
 	"giftsim/platform/mock"
-	"giftsim/platform/mock/fixture"
 )
 
 // cmdServe starts the mock coupon platform and serves until SIGINT/SIGTERM.
-func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", "[flags]",
 		"giftsim serve --addr 127.0.0.1:8080 --day 10s --data ./mockdata --seed 42", stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on (loopback by default)")
-	fixturePath := fs.String("fixture", "", "fixture `file` (YAML: merchants, keys, stocks, users, abnormal IPs); default: generated from --seed and written out")
+	fixturePath := fs.String("fixture", "", "fixture `file` (YAML: merchants, keys, stocks, users, abnormal IPs; at most 16 MiB); default: generated from --seed and written out")
 	dayText := fs.String("day", "24h", "wall `duration` of one platform day, e.g. 10s (quotas, the 48 h claim window and expiry run that much faster)")
 	data := fs.String("data", "", "`dir`ectory for the durable store (bbolt, every answered send survives kill -9); default: in memory")
 	auth := fs.String("auth", "sign", "accepted signatures: sign (RSA and HMAC), rsa, hmac, none (no checks at all)")
 	trustProxy := fs.Bool("trust-proxy", false, "take the client IP for risk control (R17) from X-Forwarded-For")
 	seed := fs.Uint64("seed", 1, "`seed` for the generated fixture and request ids")
-	if rc := parseFlags(fs, args); rc >= 0 {
-		return rc
-	}
-	bad := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "giftsim serve: "+format+"\n", a...)
-		return exitBadInput
+	if err := parse(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
-		return bad("unexpected argument %q (see giftsim serve -h)", fs.Arg(0))
+		return badInput(fmt.Errorf("unexpected argument %q (see giftsim serve -h)", fs.Arg(0)))
 	}
 	day, err := platform.ParseDuration(*dayText)
 	if err != nil {
-		return bad("--day: %v", err)
+		return badInput(fmt.Errorf("--day: %w", err))
 	}
 	cfg := mock.DefaultConfig()
 	cfg.Day, cfg.Auth, cfg.TrustProxy, cfg.Seed, cfg.Log = day, mock.AuthMode(*auth), *trustProxy, *seed, stderr
 	if err := cfg.Validate(); err != nil {
-		return bad("%v", err)
+		return badInput(err)
 	}
 
 	f, where, err := serveFixture(*fixturePath, *data, *seed)
 	if err != nil {
-		return bad("%v", err)
+		return badInput(err)
 	}
 	var st mock.Store
 	storeName := "memory"
@@ -61,29 +57,26 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		st, err = mock.NewMemoryStore(f)
 	}
 	if err != nil {
-		return bad("store: %v", err)
+		return badInput(fmt.Errorf("store: %w", err))
 	}
-	code := serve(ctx, cfg, f, st, *addr, stdout, stderr, where, storeName)
+	err = serve(ctx, cfg, f, st, *addr, stdout, stderr, where, storeName)
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if err := st.Close(cctx); err != nil {
-		fmt.Fprintf(stderr, "giftsim serve: flush store: %v\n", err)
-		return exitThresholds
+	if cerr := st.Close(cctx); cerr != nil {
+		return errors.Join(err, failed(fmt.Errorf("flush store: %w", cerr)))
 	}
-	return code
+	return err
 }
 
 // serve listens and answers until ctx ends.
-func serve(ctx context.Context, cfg mock.Config, f *fixture.Fixture, st mock.Store, addr string, stdout, stderr io.Writer, where, storeName string) int {
+func serve(ctx context.Context, cfg mock.Config, f *fixture.Fixture, st mock.Store, addr string, stdout, stderr io.Writer, where, storeName string) error {
 	srv, err := mock.New(ctx, cfg, f, st)
 	if err != nil {
-		fmt.Fprintf(stderr, "giftsim serve: %v\n", err)
-		return exitBadInput
+		return badInput(err)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		fmt.Fprintf(stderr, "giftsim serve: --addr %s: %v\n", addr, err)
-		return exitBadInput
+		return badInput(fmt.Errorf("--addr %s: %w", addr, err))
 	}
 	if ap, err := netip.ParseAddrPort(ln.Addr().String()); err == nil && !ap.Addr().IsLoopback() {
 		fmt.Fprintf(stderr, "giftsim serve: WARNING: listening on %s, which is not loopback: other machines can reach this mock\n", ln.Addr())
@@ -95,26 +88,21 @@ func serve(ctx context.Context, cfg mock.Config, f *fixture.Fixture, st mock.Sto
 		ln.Addr(), cfg.Auth, platform.FormatDuration(cfg.Day), storeName, cfg.Seed)
 	fmt.Fprintf(stdout, "giftsim serve: fixture %s; platform time %s\n", where, srv.Clock().Now().Format(time.RFC3339))
 	for _, m := range f.Merchants {
-		quota := m.Quota
-		if t, err := platform.ParseTier(m.Tier); err == nil && quota == 0 {
-			quota = t.DailyQuota()
-		}
 		var stocks []string
 		for _, s := range f.Stocks {
 			if s.MchID == m.MchID {
 				stocks = append(stocks, s.StockID)
 			}
 		}
-		fmt.Fprintf(stdout, "  merchant %s  %-9s %6d/day  appids %s  stocks %s  users %d\n", m.MchID, m.Tier, quota,
+		fmt.Fprintf(stdout, "  merchant %s  %-9s %6d/day  appids %s  stocks %s  users %d\n", m.MchID, m.Tier, m.DailyQuota(),
 			strings.Join(m.AppIDs, ","), strings.Join(stocks, ","), countUsers(f, m.AppIDs))
 	}
 	fmt.Fprintln(stdout, "giftsim serve: Ctrl-C stops it (in-flight requests drain, the store is flushed)")
 	if err := srv.Serve(ctx, ln, 10*time.Second); err != nil {
-		fmt.Fprintf(stderr, "giftsim serve: %v\n", err)
-		return exitThresholds
+		return failed(err)
 	}
 	fmt.Fprintln(stdout, "giftsim serve: stopped")
-	return exitOK
+	return nil
 }
 
 func countUsers(f *fixture.Fixture, apps []string) int {

@@ -11,9 +11,11 @@ import (
 
 // cmdValidate checks scenario files and lists every problem in them.
 func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("validate", "[-v] [-canonical] FILE...", "giftsim validate scenarios/examples/validity-7-vs-30.yaml", stderr)
+	fs := newFlags("validate", "[-v] [-canonical] [--set path=value]... FILE...", "giftsim validate scenarios/examples/validity-7-vs-30.yaml", stderr)
 	verbose := fs.Bool("v", false, "list each arm and the fields it sets")
 	canonical := fs.Bool("canonical", false, "print each valid file in canonical form (fields at their default left out)")
+	var sets stringList
+	fs.Var(&sets, "set", "check each file with a field overridden in every arm, as run --set does, e.g. --set coupon.validity=7d (repeatable)")
 	usage := fs.Usage
 	fs.Usage = func() {
 		usage()
@@ -33,6 +35,9 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			return exitBadInput
 		}
 		s, err := scenarios.ParseFile(file)
+		if err == nil {
+			err = s.Set(sets)
+		}
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			code = exitBadInput

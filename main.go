@@ -11,26 +11,29 @@ import (
 )
 
 // command is one subcommand: its name, a one-line summary and the function
-// that turns its arguments into library calls and returns an exit code.
+// that turns its arguments into library calls and returns an error, which
+// exitCode maps to the exit code. Commands that still print their own
+// errors and return a code are adapted with withCode.
 type command struct {
 	name    string
 	summary string
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 // commands is the command table, in the order help lists them.
 func commands() []command {
 	return []command{
-		{"run", "run a scenario file and print KPIs with 95% intervals", cmdRun},
-		{"validate", "check scenario files and list every error", cmdValidate},
-		{"examples", "list or print the bundled example scenarios", cmdExamples},
-		{"schema", "print the JSON Schema of scenario files", cmdSchema},
+		{"run", "run a scenario file and print KPIs with 95% intervals", withCode(cmdRun)},
+		{"validate", "check scenario files and list every error", withCode(cmdValidate)},
+		{"examples", "list or print the bundled example scenarios", withCode(cmdExamples)},
+		{"schema", "print the JSON Schema of scenario files", withCode(cmdSchema)},
 		{"serve", "start the mock coupon platform", cmdServe},
 		{"load", "drive a platform with a load plan and judge thresholds", cmdLoad},
 		{"report", "render a report from saved results", cmdReport},
-		{"sensitivity", "rank a scenario's levers by how much they move a KPI", cmdSensitivity},
-		{"calibrate", "fit the behavioural model to measured effects", cmdCalibrate},
-		{"backtest", "fit a merchant's levels on one campaign's data and predict another's", cmdBacktest},
+		{"sensitivity", "rank a scenario's levers by how much they move a KPI", withCode(cmdSensitivity)},
+		{"optimize", "search a scenario's levers for the best strategy under its objective and constraints", cmdOptimize},
+		{"calibrate", "fit the behavioural model to measured effects", withCode(cmdCalibrate)},
+		{"backtest", "fit a merchant's levels on one campaign's data and predict another's", withCode(cmdBacktest)},
 	}
 }
 
@@ -52,7 +55,9 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
-			return c.run(ctx, args[1:], stdout, stderr)
+			err := c.run(ctx, args[1:], stdout, stderr)
+			report(stderr, c.name, err)
+			return exitCode(err)
 		}
 	}
 	fmt.Fprintf(stderr, "giftsim: unknown command %q\n\n", args[0])

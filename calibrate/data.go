@@ -43,7 +43,7 @@ const maxDataDays = 366
 const maxCouponID = 128
 
 // Beijing is the zone the aggregate format's dates and hours are in.
-var Beijing = time.FixedZone("CST", 8*3600)
+var Beijing = platform.Beijing
 
 // AggregateColumns is the header of the aggregate format: one row per date,
 // hour and channel with any activity.

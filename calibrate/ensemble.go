@@ -6,18 +6,27 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"gonum.org/v1/gonum/mat"
+
 	"giftsim/sim"
 )
 
 // EnsembleOptions control how an ensemble is drawn.
 type EnsembleOptions struct {
-	Size  int     // Size is how many parameter sets to keep (0: 20).
-	Steps int     // Steps is how many sweeps over the parameter groups the chain makes (0: 3 per member).
-	Burn  int     // Burn is how many sweeps to discard first (0: a fifth of Steps).
-	Step  float64 // Step is the proposal's standard deviation in log space for a group of one or two parameters (0: 0.5, about ×1.65); larger groups take √(2/n) of it.
+	Size  int // Size is how many parameter sets to keep (0: 20).
+	Steps int // Steps is how many sweeps over the parameter groups the chains make in all (0: 4 per member).
+	Burn  int // Burn is how many of the sweeps tune the steps and are then discarded (0: a quarter of Steps).
+	// Scale is each group's initial step scale, times 2.38/√n the group's
+	// conditional standard deviations in the linearised posterior (0: 1);
+	// the burn-in tunes it.
+	Scale float64
 	// Chains is how many independent chains from the fit share Steps,
 	// Burn and Size (0: 10).
 	Chains int
+	// Blocks is how many blocks of common random numbers the Jacobian
+	// that shapes the proposals is measured in (0: 2); see
+	// IdentifyOptions.
+	Blocks int
 }
 
 func (o *EnsembleOptions) defaults() {
@@ -25,18 +34,21 @@ func (o *EnsembleOptions) defaults() {
 		o.Size = 20
 	}
 	if o.Steps <= 0 {
-		o.Steps = 3 * o.Size
+		o.Steps = 4 * o.Size
 	}
 	if o.Burn <= 0 {
-		o.Burn = o.Steps / 5
+		o.Burn = o.Steps / 4
 	}
-	if o.Step <= 0 {
-		o.Step = 0.5
+	if o.Scale <= 0 {
+		o.Scale = 1
 	}
 	if o.Chains <= 0 {
 		o.Chains = 10
 	}
 	o.Chains = min(o.Chains, o.Size)
+	if o.Blocks <= 0 {
+		o.Blocks = 2
+	}
 }
 
 // EnsembleResult is an ensemble with what it took to draw it.
@@ -44,22 +56,52 @@ type EnsembleResult struct {
 	Members  []map[string]float64 // Members are the kept parameter sets, by parameter name.
 	Proposed int                  // Proposed counts proposals.
 	Accepted int                  // Accepted counts proposals that met every target.
+	// Outside counts proposals outside the fitting bounds; Unlikely those
+	// the prior's ratio turned down before any run; Missed, by target id,
+	// those that missed a target (the first one found).
+	Outside, Unlikely int
+	Missed            map[string]int
+	// Steps holds, by parameter name, the proposal's standard deviation of
+	// its log before scaling, and Scales the scale its group was tuned to.
+	Steps, Scales map[string]float64
 }
+
+// kernelPrecision is the precision, per tolerance², of the Gaussian that
+// stands in for the uniform ABC kernel in the linearised posterior: a
+// uniform on ±tol has variance tol²/3.
+const kernelPrecision = 3
 
 // Ensemble draws parameter sets consistent with the targets and their
 // tolerances, around center (a fitted profile), by approximate Bayesian
 // computation with a Markov chain (Marjoram, Molitor, Plagnol and Tavaré,
-// 2003): the prior is log-normal around each parameter's documented prior
-// (standard deviation PriorSD of the log) within its fitting bounds, the
-// proposal a Gaussian step in log space, and a proposal is accepted with
-// the prior's ratio and only when every target is met within its tolerance
-// (the uniform ABC kernel), so the chain's states are draws from the prior
-// restricted to the parameter sets that reproduce the targets. The chain
-// updates one group of parameters at a time (those that share targets, as
-// Fit groups them), which keeps the acceptance rate up, but checks every
-// target, since a group's parameters move the others' targets too. The
-// chain starts from center, which must meet every target. Evaluations use
-// common random numbers, so the result is deterministic for a seed.
+// 2003):
+//
+//   - the prior is log-normal around each parameter's documented prior
+//     (standard deviation PriorSD of the log) within its fitting bounds;
+//     the ABC kernel is uniform, so a parameter set counts only when every
+//     target is met within its tolerance, and the chain's states are draws
+//     from the prior restricted to the sets that reproduce the targets;
+//   - the chain updates one group of parameters at a time (those that share
+//     targets, as Fit groups them) with a Gaussian random-walk step in log
+//     space shaped by the linearised posterior at center: the targets'
+//     Jacobian, measured as Identify does, with the kernel taken as a
+//     Gaussian of the same variance, combined with the prior. A group's
+//     step has the covariance of its parameters' conditional posterior
+//     given the others, times (2.38·Scale)²/n for a group of n (the
+//     optimal random-walk scaling of Roberts, Gelman and Gilks, 1997), so
+//     it takes long strides along the directions the targets leave to the
+//     prior and short ones along those they pin. The linearisation misses
+//     the curvature and the noise, so the burn-in sweeps then tune each
+//     group's scale towards an acceptance rate of adaptTarget;
+//   - a proposal is accepted with the prior's ratio (drawn before any run)
+//     and only when every target is met; the group's own targets run
+//     first, the rest only if they pass;
+//   - Chains independent chains start from center, which must meet every
+//     target, advance together a sweep at a time, and their kept states
+//     (after Burn sweeps, with the scales fixed) are pooled.
+//
+// Evaluations use common random numbers, so the result is deterministic for
+// a seed.
 func Ensemble(ctx context.Context, center sim.Behaviour, params []Param, targets []Target, load Loader, opts Options, eo EnsembleOptions) (*EnsembleResult, error) {
 	opts.defaults()
 	eo.defaults()
@@ -67,7 +109,6 @@ func Ensemble(ctx context.Context, center sim.Behaviour, params []Param, targets
 	if len(groups) == 0 {
 		return nil, fmt.Errorf("calibrate: no parameters drive these targets")
 	}
-	res := &EnsembleResult{}
 	fs, err := Evaluate(ctx, center, targets, load, opts)
 	if err != nil {
 		return nil, err
@@ -75,20 +116,73 @@ func Ensemble(ctx context.Context, center sim.Behaviour, params []Param, targets
 	if !allPass(fs) {
 		return nil, fmt.Errorf("calibrate: the fit misses a target, so no ensemble can start from it")
 	}
-	// Independent chains from the fit, each with its own stream, explore
-	// different directions of the set that meets the targets; their kept
-	// states are pooled.
-	var kept []sim.Behaviour
-	for chain := range eo.Chains {
-		r := rand.New(rand.NewPCG(opts.Seed, 0x656e73656d626c65+uint64(chain)))
-		steps := max(1, eo.Steps/eo.Chains)
-		burn := min(steps-1, eo.Burn/eo.Chains)
-		size := eo.Size/eo.Chains + boolInt(chain < eo.Size%eo.Chains)
-		ks, err := runChain(ctx, r, center, groups, targets, load, opts, eo, res, steps, burn, size, chain)
-		if err != nil {
+	id, err := Identify(ctx, center, params, targets, load, opts, IdentifyOptions{Blocks: eo.Blocks})
+	if err != nil {
+		return nil, err
+	}
+	prec := laplacePrecision(id, params)
+	res := &EnsembleResult{Missed: map[string]int{}, Steps: map[string]float64{}}
+	steps := make([]*mat.Cholesky, len(groups))
+	for gi, g := range groups {
+		if steps[gi], err = groupStep(prec, params, g); err != nil {
 			return nil, err
 		}
-		kept = append(kept, ks...)
+		var cov mat.SymDense
+		steps[gi].ToSym(&cov)
+		for a, p := range g.params {
+			res.Steps[p.Name] = math.Sqrt(cov.At(a, a))
+		}
+	}
+	if opts.Progress != nil {
+		for _, p := range params {
+			fmt.Fprintf(opts.Progress, "ensemble: %s steps ×/÷ %.3g before tuning\n", p.Name, math.Exp(res.Steps[p.Name]*eo.Scale))
+		}
+	}
+	// Independent chains from the fit, each with its own stream, explore
+	// different directions of the set that meets the targets; they advance
+	// a sweep at a time together, so the burn-in sweeps of all of them tune
+	// the groups' step sizes, and their kept states are pooled.
+	sweeps := max(1, eo.Steps/eo.Chains)
+	burn := min(sweeps-1, eo.Burn/eo.Chains)
+	s := sampler{groups: groups, steps: steps, targets: targets, load: load, opts: opts, res: res,
+		logScale: make([]float64, len(groups)), tries: make([]int, len(groups))}
+	for gi := range groups {
+		s.logScale[gi] = math.Log(eo.Scale)
+	}
+	chains := make([]chainState, eo.Chains)
+	for c := range chains {
+		chains[c] = chainState{r: rand.New(rand.NewPCG(opts.Seed, 0x656e73656d626c65+uint64(c))), state: center,
+			size: eo.Size/eo.Chains + boolInt(c < eo.Size%eo.Chains)}
+	}
+	keepEvery := func(size int) int { return max(1, (sweeps-burn)/max(1, size)) }
+	for sweep := range sweeps {
+		for c := range chains {
+			ch := &chains[c]
+			for gi, g := range groups {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+				if err := s.propose(ctx, ch, gi, g, sweep < burn); err != nil {
+					return nil, err
+				}
+			}
+			if sweep >= burn && (sweep-burn)%keepEvery(ch.size) == 0 && len(ch.kept) < ch.size {
+				ch.kept = append(ch.kept, ch.state)
+			}
+		}
+		if opts.Progress != nil {
+			fmt.Fprintf(opts.Progress, "ensemble: sweep %d of %d over %d chains, %d of %d proposals accepted\n", sweep+1, sweeps, eo.Chains, res.Accepted, res.Proposed)
+		}
+	}
+	res.Scales = map[string]float64{}
+	for gi, g := range groups {
+		for _, p := range g.params {
+			res.Scales[p.Name] = math.Exp(s.logScale[gi])
+		}
+	}
+	var kept []sim.Behaviour
+	for _, ch := range chains {
+		kept = append(kept, ch.kept...)
 	}
 	for _, b := range kept {
 		set := map[string]float64{}
@@ -100,6 +194,77 @@ func Ensemble(ctx context.Context, center sim.Behaviour, params []Param, targets
 	return res, nil
 }
 
+// laplacePrecision is the precision matrix of the linearised posterior of
+// the params' logs at the identification's centre: P₀ + k·Jₛᵀ Jₛ, P₀ the
+// prior's (diagonal, 1/PriorSD²), Jₛ the tolerance-scaled Jacobian
+// projected on the directions the targets see through the noise (the rest
+// keep the prior's spread) and k = kernelPrecision. A parameter without a
+// prior gets one spanning its fitting bounds (a quarter of their log width
+// as standard deviation).
+func laplacePrecision(id *Identification, params []Param) *mat.SymDense {
+	n := len(params)
+	proj := mat.NewDense(n, n, nil)
+	for _, v := range id.Seen {
+		vv := mat.NewVecDense(n, v)
+		var outer mat.Dense
+		outer.Outer(1, vv, vv)
+		proj.Add(proj, &outer)
+	}
+	var js, jtj mat.Dense
+	js.Mul(id.J, proj)
+	jtj.Mul(js.T(), &js)
+	prec := mat.NewSymDense(n, nil)
+	for a, p := range params {
+		sd := PriorSD
+		if !(p.Prior > 0) {
+			sd = (math.Log(p.Hi) - math.Log(p.Lo)) / 4
+		}
+		for b := a; b < n; b++ {
+			v := kernelPrecision * jtj.At(a, b)
+			if a == b {
+				v += 1 / (sd * sd)
+			}
+			prec.SetSym(a, b, v)
+		}
+	}
+	return prec
+}
+
+// groupStep returns the Cholesky factor of the proposal covariance of group
+// g's parameters: their conditional covariance given the others in the
+// linearised posterior of precision prec, (P_gg)⁻¹, times 2.38²/n.
+func groupStep(prec *mat.SymDense, params []Param, g group) (*mat.Cholesky, error) {
+	idx := make([]int, len(g.params))
+	for a, gp := range g.params {
+		for j, p := range params {
+			if p.Name == gp.Name {
+				idx[a] = j
+			}
+		}
+	}
+	n := len(idx)
+	sub := mat.NewSymDense(n, nil)
+	for a := range n {
+		for b := a; b < n; b++ {
+			sub.SetSym(a, b, prec.At(idx[a], idx[b]))
+		}
+	}
+	var pc mat.Cholesky
+	if !pc.Factorize(sub) {
+		return nil, fmt.Errorf("calibrate: the linearised posterior's precision is not positive definite for %s", g.name())
+	}
+	var cov mat.SymDense
+	if err := pc.InverseTo(&cov); err != nil {
+		return nil, fmt.Errorf("calibrate: linearised posterior of %s: %w", g.name(), err)
+	}
+	cov.ScaleSym(2.38*2.38/float64(n), &cov)
+	var step mat.Cholesky
+	if !step.Factorize(&cov) {
+		return nil, fmt.Errorf("calibrate: the proposal of %s is not positive definite", g.name())
+	}
+	return &step, nil
+}
+
 // boolInt is 1 for true and 0 for false.
 func boolInt(b bool) int {
 	if b {
@@ -108,71 +273,108 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// runChain runs one chain of steps sweeps from center and returns size
-// states kept evenly after burn sweeps, counting its proposals in res.
-func runChain(ctx context.Context, r *rand.Rand, center sim.Behaviour, groups []group, targets []Target, load Loader, opts Options, eo EnsembleOptions, res *EnsembleResult, steps, burn, size, chain int) ([]sim.Behaviour, error) {
-	state := center
-	var kept []sim.Behaviour
-	keepEvery := max(1, (steps-burn)/max(1, size))
-	for sweep := range steps {
-		for _, g := range groups {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			// A group of more than two parameters takes smaller steps in
-			// each, √(2/n) of Step, so a joint move is about as likely to
-			// be accepted as a pair's (random-walk scaling: Gelman, Roberts
-			// and Gilks, 1996).
-			step := eo.Step * math.Sqrt(2/float64(max(2, len(g.params))))
-			trial, inside := state, true
-			for _, p := range g.params {
-				v := math.Exp(math.Log(*p.Field(&trial)) + step*r.NormFloat64())
-				if v < p.Lo || v > p.Hi {
-					inside = false // outside the fitting bounds: rejected without a run
-				}
-				*p.Field(&trial) = v
-			}
-			res.Proposed++
-			// Metropolis–Hastings with a symmetric proposal in log space:
-			// the prior's ratio, drawn before any run, then the ABC kernel.
-			u := r.Float64()
-			if !inside || u >= math.Exp(-(priorDistance(g.params, &trial)-priorDistance(g.params, &state))/2) {
-				continue
-			}
-			// The group's own targets first: most rejections show there,
-			// and cost one scenario's runs instead of all.
-			var own, rest []Target
-			for _, t := range targets {
-				if g.targets[t.ID] || g.moves[t.ID] {
-					own = append(own, t)
-				} else {
-					rest = append(rest, t)
-				}
-			}
-			runs := map[string]*pairResult{}
-			fs, err := evaluate(ctx, runs, trial, own, load, opts)
-			if err != nil {
-				return nil, err
-			}
-			if !allPass(fs) {
-				continue
-			}
-			if fs, err = evaluate(ctx, runs, trial, rest, load, opts); err != nil {
-				return nil, err
-			}
-			if allPass(fs) {
-				state = trial
-				res.Accepted++
-			}
+// adaptTarget is the acceptance rate the burn-in tunes each group's step
+// towards: between the optimal random walk's 0.44 for one parameter and
+// 0.234 for many (Roberts and Rosenthal, 2001).
+const adaptTarget = 0.3
+
+// sampler holds what the ensemble's chains share: the groups, their
+// proposal shapes and tuned scales, and the tallies.
+type sampler struct {
+	groups   []group
+	steps    []*mat.Cholesky // steps[g] factors group g's proposal covariance.
+	logScale []float64       // logScale[g] is the log of group g's step scale.
+	tries    []int           // tries[g] counts group g's burn-in proposals.
+	targets  []Target
+	load     Loader
+	opts     Options
+	res      *EnsembleResult
+}
+
+// chainState is one chain: its random stream, state and kept states.
+type chainState struct {
+	r     *rand.Rand
+	state sim.Behaviour
+	kept  []sim.Behaviour
+	size  int // size is how many states the chain keeps.
+}
+
+// propose makes one Metropolis–Hastings step for group gi of chain ch,
+// moving its state when the proposal is accepted. During burn-in, the
+// group's step scale is tuned towards adaptTarget's acceptance rate by
+// stochastic approximation (Andrieu and Thoms, 2008); the kept sweeps run
+// with the scale fixed, so they sample the posterior exactly.
+func (s *sampler) propose(ctx context.Context, ch *chainState, gi int, g group, tune bool) error {
+	ok, err := s.step(ctx, ch, gi, g)
+	if err != nil {
+		return err
+	}
+	if tune {
+		s.tries[gi]++
+		s.logScale[gi] += (float64(boolInt(ok)) - adaptTarget) / math.Sqrt(float64(s.tries[gi]))
+	}
+	return nil
+}
+
+// step proposes a move of group gi from ch's state and reports whether it
+// was accepted.
+func (s *sampler) step(ctx context.Context, ch *chainState, gi int, g group) (bool, error) {
+	n := len(g.params)
+	y := mat.NewVecDense(n, nil)
+	for a := range n {
+		y.SetVec(a, ch.r.NormFloat64())
+	}
+	var l mat.TriDense
+	s.steps[gi].LTo(&l)
+	var d mat.VecDense
+	d.MulVec(&l, y)
+	scale := math.Exp(s.logScale[gi])
+	trial, inside := ch.state, true
+	for a, p := range g.params {
+		v := math.Exp(math.Log(*p.Field(&trial)) + scale*d.AtVec(a))
+		if v < p.Lo || v > p.Hi {
+			inside = false // outside the fitting bounds: rejected without a run
 		}
-		if sweep >= burn && (sweep-burn)%keepEvery == 0 && len(kept) < size {
-			kept = append(kept, state)
-		}
-		if opts.Progress != nil {
-			fmt.Fprintf(opts.Progress, "ensemble: chain %d of %d, sweep %d of %d, %d of %d proposals accepted\n", chain+1, eo.Chains, sweep+1, steps, res.Accepted, res.Proposed)
+		*p.Field(&trial) = v
+	}
+	s.res.Proposed++
+	// The proposal is symmetric in log space, so the acceptance ratio is
+	// the prior's, drawn before any run, times the ABC kernel.
+	u := ch.r.Float64()
+	switch {
+	case !inside:
+		s.res.Outside++
+		return false, nil
+	case u >= math.Exp(-(priorDistance(g.params, &trial)-priorDistance(g.params, &ch.state))/2):
+		s.res.Unlikely++
+		return false, nil
+	}
+	// The group's own targets first: most rejections show there, and
+	// cost one scenario's runs instead of all.
+	var own, rest []Target
+	for _, t := range s.targets {
+		if g.targets[t.ID] || g.moves[t.ID] {
+			own = append(own, t)
+		} else {
+			rest = append(rest, t)
 		}
 	}
-	return kept, nil
+	runs := map[string]*pairResult{}
+	for _, ts := range [][]Target{own, rest} {
+		fs, err := evaluate(ctx, runs, trial, ts, s.load, s.opts)
+		if err != nil {
+			return false, err
+		}
+		for _, f := range fs {
+			if !f.Pass() {
+				s.res.Missed[f.ID]++
+				return false, nil
+			}
+		}
+	}
+	ch.state = trial
+	s.res.Accepted++
+	return true, nil
 }
 
 // allPass reports whether every fitted value is within its tolerance.

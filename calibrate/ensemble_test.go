@@ -2,6 +2,7 @@ package calibrate
 
 import (
 	"context"
+	"math"
 	"reflect"
 	"testing"
 	"time"
@@ -37,7 +38,7 @@ func TestEnsembleMembersMeetTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	target[0].Want = fs[0].Value // the centre meets the target by construction
-	eo := EnsembleOptions{Size: 4, Steps: 12, Step: 0.3}
+	eo := EnsembleOptions{Size: 4, Steps: 12, Chains: 2}
 	a, err := Ensemble(context.Background(), center, params, target, pushTimeLoader, opts, eo)
 	if err != nil {
 		t.Fatal(err)
@@ -69,5 +70,46 @@ func TestEnsembleMembersMeetTargets(t *testing.T) {
 	target[0].Want += 1
 	if _, err := Ensemble(context.Background(), center, params, target, pushTimeLoader, opts, eo); err == nil {
 		t.Error("an ensemble started from a centre that misses its target")
+	}
+}
+
+// TestEnsembleSpreadsWhereTargetsAreBlind draws an ensemble with a
+// parameter the target cannot see (label_urgency: the scenario has no
+// label) beside one it pins: the blind one must spread about as widely as
+// its prior, not stay near the fit, and the pinned one less.
+func TestEnsembleSpreadsWhereTargetsAreBlind(t *testing.T) {
+	target := []Target{{ID: "B3", Scenario: "push", Arm: "morning", Baseline: "evening", KPI: "claim_conversion", Tol: 0.06}}
+	params := []Param{
+		fitted("attention_hours", 0.5, 50, "B3"),
+		fitted("label_urgency", 0.05, 20, "B3"),
+	}
+	center := sim.DefaultBehaviour()
+	opts := Options{Replications: 4, Seed: 5}
+	fs, err := Evaluate(context.Background(), center, target, pushTimeLoader, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target[0].Want = fs[0].Value
+	a, err := Ensemble(context.Background(), center, params, target, pushTimeLoader, opts, EnsembleOptions{Size: 12, Steps: 80, Chains: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd := func(name string) float64 {
+		var s, s2 float64
+		for _, m := range a.Members {
+			l := math.Log(m[name])
+			s += l
+			s2 += l * l
+		}
+		n := float64(len(a.Members))
+		return math.Sqrt(max(0, s2/n-(s/n)*(s/n)))
+	}
+	blind, pinned := sd("label_urgency"), sd("attention_hours")
+	t.Logf("log sd: label_urgency %.2f, attention_hours %.2f (prior %.2f); %d of %d accepted; steps %v", blind, pinned, PriorSD, a.Accepted, a.Proposed, a.Steps)
+	if blind < PriorSD/2 {
+		t.Errorf("the blind parameter's log sd is %.2f, under half the prior's %.2f: the ensemble stays near the fit", blind, PriorSD)
+	}
+	if pinned >= blind {
+		t.Errorf("the pinned parameter spreads as much as the blind one (%.2f vs %.2f)", pinned, blind)
 	}
 }

@@ -55,6 +55,9 @@ var levers = []lever{
 	{"tiered discount", "tiers", "base", "claim_conversion", +1, "a tier fits more baskets"},
 	{"coupon kind", "points-exchange", "base", "claim_conversion", -1, "R3: only members can redeem a points coupon"},
 	{"coupon kind", "combo", "base", "issued", +1, "R4: a combo is several sub-coupons"},
+	{"budget", "budget-4000", "base", "issued", -1, "issuing stops once the budget is spent"},
+	{"daily quota", "quota-100", "base", "quota_refused", +1, "R11: a smaller quota refuses more claims"},
+	{"tier schedule", "quota-100-filed-day-10", "quota-100", "issued", +1, "R11: filing on day 10 lifts the quota from then on"},
 }
 
 // unasserted are rows measured for the table without an expected direction,

@@ -1,7 +1,8 @@
 // Package loadgen drives a coupon platform (the mock or a staging server)
 // with vegeta and judges the run against a load plan's thresholds.
 //
-// A Plan (strict YAML, see docs/LOAD.md) names the target, the merchant
+// A Plan (strict YAML read with the kit in internal/strictyaml, see
+// docs/LOAD.md) names the target, the merchant
 // whose key signs the requests (HMAC or v3 RSA, through platform/sign), the
 // identities (the mock's fixture, a CSV of openids, or gofakeit users) and
 // phases run one after another. A phase is one vegeta attack: an operation
@@ -18,7 +19,10 @@
 // (ParseThreshold) over the metrics MetricNames lists.
 //
 // The package is the only importer of vegeta and never imports the mock's
-// server: the two meet over HTTP, so a run against staging works the same
-// way. Raw results are written in vegeta's binary format, so vegeta report
-// and vegeta plot read them, and SummarizeFiles merges several hosts' files.
+// server: the two meet over HTTP through the contract both import (package
+// platform/api), so a run against staging works the same way. A run's
+// Summary becomes a results.Load, which the terminal summary and the report
+// both render. Raw results are written in vegeta's binary format, so vegeta
+// report and vegeta plot read them, and SummarizeFiles merges several
+// hosts' files.
 package loadgen

@@ -22,7 +22,8 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"giftsim/platform"
-	"giftsim/platform/mock/fixture"
+	"giftsim/platform/api"
+	"giftsim/platform/fixture"
 )
 
 // Errors a run reports. All but ErrInterrupted are bad input in the
@@ -319,7 +320,7 @@ func (d *Driver) newPhaseRun(i int, stocks map[string]string, src *phaseRun, fee
 func (d *Driver) attack(ctx context.Context, client *http.Client, tg *targeter, pr *phaseRun, ps *PhaseSummary, col *collector, enc vegeta.Encoder, dayLeft time.Duration) (stopped bool, err error) {
 	h := d.plan.HTTP
 	atk := vegeta.NewAttacker(vegeta.Client(client), vegeta.Workers(uint64(h.Workers)), vegeta.MaxWorkers(uint64(h.MaxWorkers)),
-		vegeta.MaxBody(maxBody), vegeta.Timeout(h.Timeout), vegeta.Redirects(vegeta.NoFollow))
+		vegeta.MaxBody(api.MaxBody), vegeta.Timeout(h.Timeout), vegeta.Redirects(vegeta.NoFollow))
 	length := pr.sched.Length()
 	// The phase may run late by half its length (at least 5 s) before it
 	// is cut off, and an aligned one not past its platform day, where the
@@ -433,18 +434,12 @@ type clock struct {
 	ok       bool
 }
 
-// healthReply is the part of /healthz the driver reads.
-type healthReply struct {
-	PlatformTime string `json:"platform_time"`
-	Day          string `json:"day"`
-}
-
 // probe checks the target answers and reads its platform clock from
 // /healthz if it has one.
 func (d *Driver) probe(ctx context.Context, client *http.Client) (clock, error) {
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(pctx, http.MethodGet, d.base.String()+pathHealth, nil)
+	req, err := http.NewRequestWithContext(pctx, http.MethodGet, d.base.String()+api.PathHealth, nil)
 	if err != nil {
 		return clock{}, fmt.Errorf("%w: %w", ErrUnreachable, err)
 	}
@@ -459,7 +454,7 @@ func (d *Driver) probe(ctx context.Context, client *http.Client) (clock, error) 
 	}
 	defer resp.Body.Close()
 	t1 := d.now()
-	var h healthReply
+	var h api.Health
 	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&h) != nil || h.PlatformTime == "" {
 		return clock{}, nil
 	}
@@ -489,15 +484,13 @@ func (d *Driver) align(ctx context.Context, client *http.Client, ph *Phase, sche
 		return 0, err
 	}
 	if !c.ok {
-		return 0, fmt.Errorf("%w: phase %s aligns with the platform day, but %s%s gives no platform_time; set align: none", ErrClock, ph.Name, d.base, pathHealth)
+		return 0, fmt.Errorf("%w: phase %s aligns with the platform day, but %s%s gives no platform_time; set align: none", ErrClock, ph.Name, d.base, api.PathHealth)
 	}
-	scale := float64(platform.Day) / float64(d.plan.Day)
-	now := d.now()
-	pt := c.pt.Add(time.Duration(float64(now.Sub(c.wall)) * scale))
-	sec := pt.Unix() + 8*3600 // the platform's days start at midnight in Beijing
-	dayStart := time.Unix(sec-((sec%86400)+86400)%86400-8*3600, 0)
-	since := time.Duration(float64(pt.Sub(dayStart)) / scale)
-	left := time.Duration(float64(dayStart.Add(platform.Day).Sub(pt)) / scale)
+	fc := platform.FastClock{Start: c.pt, Wall: c.wall, Day: d.plan.Day}
+	pt := fc.At(d.now())
+	dayStart := platform.DayStart(pt)
+	since := fc.WallDuration(pt.Sub(dayStart))
+	left := fc.WallDuration(dayStart.Add(platform.Day).Sub(pt))
 	slack := d.plan.Day / 100
 	switch {
 	case ph.Align == AlignDayStart && since <= slack,
@@ -525,32 +518,25 @@ func (d *Driver) createStocks(ctx context.Context, client *http.Client) (map[str
 		if err != nil {
 			return nil, fmt.Errorf("%w: stock %s: %w", ErrPlan, s.Name, err)
 		}
-		body := map[string]any{
-			"stock_name":      fmt.Sprintf("giftsim load %s %s", d.plan.Name, s.Name),
-			"belong_merchant": d.cred.mchID,
-			"out_request_no":  fmt.Sprintf("gs%sst%02d%02d", d.tag, d.shard%100, i),
-			"stock_type":      "NORMAL",
-			"stock_use_rule":  map[string]any{"max_coupons": s.MaxCoupons},
-			"coupon_use_rule": map[string]any{"fixed_normal_coupon": map[string]any{
-				"coupon_amount": int64(st.Face), "transaction_minimum": int64(st.MinSpend)}},
-			"kind": s.Kind, "category": s.Category, "channel": ch.String(),
-			"validity": platform.FormatDuration(s.Validity), "allow_transfer": s.AllowTransfer,
-		}
-		var created struct {
-			StockID string `json:"stock_id"`
-		}
-		if err := d.call(ctx, client, http.MethodPost, pathStocks, body, &created); err != nil {
+		body := api.CreateStockRequest{StockName: fmt.Sprintf("giftsim load %s %s", d.plan.Name, s.Name),
+			BelongMerchant: d.cred.mchID, OutRequestNo: fmt.Sprintf("gs%sst%02d%02d", d.tag, d.shard%100, i),
+			StockType: "NORMAL", StockSpec: s.StockSpec}
+		body.Kind, body.Category, body.Channel, body.Validity = st.Kind, st.Category, ch, platform.Duration(st.Validity)
+		body.StockUseRule.MaxCoupons = s.MaxCoupons
+		body.CouponUseRule.FixedNormalCoupon = api.NormalCoupon{CouponAmount: int64(st.Face), TransactionMinimum: int64(st.MinSpend)}
+		var created api.Stock
+		if err := d.call(ctx, client, http.MethodPost, api.PathStocks, body, &created); err != nil {
 			return nil, fmt.Errorf("stock %s: %w", s.Name, err)
 		}
 		if created.StockID == "" {
 			return nil, fmt.Errorf("%w: stock %s: the answer has no stock_id", ErrSetup, s.Name)
 		}
-		if err := d.call(ctx, client, http.MethodPost, pathStock+url.PathEscape(created.StockID)+"/start",
-			map[string]any{"stock_creator_mchid": d.cred.mchID}, nil); err != nil {
+		if err := d.call(ctx, client, http.MethodPost, api.StartStockPath("", created.StockID),
+			api.StartStockRequest{StockCreatorMchID: d.cred.mchID}, nil); err != nil {
 			return nil, fmt.Errorf("stock %s: start: %w", s.Name, err)
 		}
 		ids[s.Name] = created.StockID
-		d.logf("created stock %s: %s (%s, %s, validity %s)", s.Name, created.StockID, s.Kind, ch, platform.FormatDuration(s.Validity))
+		d.logf("created stock %s: %s (%s, %s, validity %s)", s.Name, created.StockID, st.Kind, ch, platform.FormatDuration(st.Validity))
 	}
 	return ids, nil
 }
@@ -578,9 +564,9 @@ func (d *Driver) call(ctx context.Context, client *http.Client, method, path str
 		return fmt.Errorf("%w: %w", ErrUnreachable, err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, api.MaxBody))
 	rep := parseReply(b)
-	if resp.StatusCode/100 != 2 || rep.Code != "" && rep.Code != "SUCCESS" {
+	if resp.StatusCode/100 != 2 || rep.Failed() {
 		return fmt.Errorf("%w: %s %s answered %d %s", ErrSetup, method, path, resp.StatusCode, strings.TrimSpace(string(b)))
 	}
 	if out != nil {

@@ -16,7 +16,7 @@ import (
 	"github.com/brianvoe/gofakeit/v7"
 
 	"giftsim/platform"
-	"giftsim/platform/mock/fixture"
+	"giftsim/platform/fixture"
 	"giftsim/platform/sign"
 )
 
@@ -175,17 +175,12 @@ func resolve(p *Plan, fix *fixture.Fixture, shard, shards int, getenv func(strin
 			}
 		}
 		if cred.quota == 0 {
-			cred.quota = fm.Quota
-		}
-		if cred.quota == 0 {
-			if t, err := platform.ParseTier(fm.Tier); err == nil {
-				cred.quota = t.DailyQuota()
-			}
+			cred.quota = fm.DailyQuota()
 		}
 	}
 	if cred.quota == 0 && m.Tier != "" {
 		if t, err := platform.ParseTier(m.Tier); err == nil {
-			cred.quota = t.DailyQuota()
+			cred.quota = t.Quota(m.Quota)
 		}
 	}
 	if cred.mchID == "" || cred.appID == "" {

@@ -17,9 +17,11 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"giftsim/loadgen"
+	"giftsim/platform/fixture"
 	"giftsim/platform/mock"
-	"giftsim/platform/mock/fixture"
 	"giftsim/platform/sign"
+	"giftsim/reports"
+	"giftsim/results"
 )
 
 // startMock starts the mock platform for a plan on a loopback httptest
@@ -93,7 +95,7 @@ func expectPassed(t *testing.T, sum *loadgen.Summary, timing bool) {
 	}
 	if testing.Verbose() || t.Failed() {
 		var b bytes.Buffer
-		sum.WriteText(&b)
+		reports.WriteLoadText(&b, sum.Load())
 		t.Log("\n" + b.String())
 	}
 }
@@ -151,7 +153,7 @@ func TestAPIBulk50k(t *testing.T) {
 		t.Skip("55,000 requests in 30 s: run without -short and -race")
 	}
 	out := t.TempDir()
-	f, err := os.Create(filepath.Join(out, loadgen.ResultsFile))
+	f, err := os.Create(filepath.Join(out, results.LoadRawFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +193,7 @@ func TestShardsMerge(t *testing.T) {
 	errs := make([]error, 2)
 	for i, dir := range dirs {
 		wg.Go(func() {
-			out, err := os.Create(filepath.Join(dir, loadgen.ResultsFile))
+			out, err := os.Create(filepath.Join(dir, results.LoadRawFile))
 			if err != nil {
 				errs[i] = err
 				return

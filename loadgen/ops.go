@@ -3,11 +3,13 @@ package loadgen
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"giftsim/platform/api"
 	"giftsim/results"
 )
 
@@ -59,21 +61,8 @@ func OpNames() []string { return append([]string(nil), opNames[1:]...) }
 // shows. Retries appear as the send they repeat.
 var wireOps = []Op{OpSendV3, OpSendCard, OpQuery, OpOffer, OpClaim, OpRefuse, OpRedeem}
 
-// Paths of the platform API, relative to the target's base URL.
-const (
-	pathUsers   = "/v3/marketing/favor/users/"
-	pathCard    = "/card/gift"
-	pathOffer   = "/card/gift/offer"
-	pathClaim   = "/card/gift/claim"
-	pathRefuse  = "/card/gift/refuse"
-	pathConsume = "/card/code/consume"
-	pathStocks  = "/v3/marketing/favor/coupon-stocks"
-	pathStock   = "/v3/marketing/favor/stocks/"
-	pathHealth  = "/healthz"
-)
-
 // classifyURL returns the wire operation of a request from its method and
-// URL, or 0 for anything else.
+// URL (api's paths), or 0 for anything else.
 func classifyURL(method, rawURL string) Op {
 	p := rawURL
 	if i := strings.Index(p, "://"); i >= 0 {
@@ -87,32 +76,31 @@ func classifyURL(method, rawURL string) Op {
 	if i := strings.IndexByte(p, '?'); i >= 0 {
 		p = p[:i]
 	}
-	if i := strings.Index(p, pathUsers); i >= 0 {
-		rest := p[i+len(pathUsers):] // {openid}/coupons[/{id}]
-		_, after, ok := strings.Cut(rest, "/coupons")
+	if _, rest, ok := api.UserOfPath(p); ok { // {openid}/coupons[/{id}]
+		after, ok := strings.CutPrefix(rest, "/coupons")
 		switch {
 		case !ok:
 			return 0
-		case after == "" && method == "POST":
+		case after == "" && method == http.MethodPost:
 			return OpSendV3
-		case len(after) > 1 && after[0] == '/' && method == "GET":
+		case len(after) > 1 && after[0] == '/' && method == http.MethodGet:
 			return OpQuery
 		}
 		return 0
 	}
-	if method != "POST" {
+	if method != http.MethodPost {
 		return 0
 	}
 	switch {
-	case strings.HasSuffix(p, pathOffer):
+	case strings.HasSuffix(p, api.PathOffer):
 		return OpOffer
-	case strings.HasSuffix(p, pathClaim):
+	case strings.HasSuffix(p, api.PathClaim):
 		return OpClaim
-	case strings.HasSuffix(p, pathRefuse):
+	case strings.HasSuffix(p, api.PathRefuse):
 		return OpRefuse
-	case strings.HasSuffix(p, pathConsume):
+	case strings.HasSuffix(p, api.PathConsume):
 		return OpRedeem
-	case strings.HasSuffix(p, pathCard):
+	case strings.HasSuffix(p, api.PathCardGift):
 		return OpSendCard
 	}
 	return 0
@@ -125,18 +113,10 @@ const (
 	CodeTransport = "TRANSPORT"          // no answer: connection refused, reset …
 )
 
-// reply is the part of a platform answer the driver reads.
-type reply struct {
-	Code     string `json:"code"`
-	CouponID string `json:"coupon_id"`
-	OpenID   string `json:"openid"`
-	Offered  string `json:"offered_to"`
-}
-
-// parseReply reads the fields of a JSON answer; a body that is not a JSON
-// object yields the zero reply.
-func parseReply(body []byte) reply {
-	var r reply
+// parseReply reads what the driver follows of a JSON answer; a body that
+// is not a JSON object yields the zero answer.
+func parseReply(body []byte) api.Answer {
+	var r api.Answer
 	if len(body) > 0 && body[0] == '{' {
 		_ = json.Unmarshal(body, &r)
 	}
@@ -147,15 +127,15 @@ func parseReply(body []byte) reply {
 // calls answer HTTP 200 with an error code), accepted for a 2xx answer
 // without one, HTTP_nnn for an error status without a code, TIMEOUT or
 // TRANSPORT when no answer came.
-func codeOf(r *vegeta.Result, rep reply) string {
+func codeOf(r *vegeta.Result, rep api.Answer) string {
 	if r.Code == 0 {
 		if strings.Contains(r.Error, "Timeout") || strings.Contains(r.Error, "deadline exceeded") {
 			return CodeTimeout
 		}
 		return CodeTransport
 	}
-	if rep.Code != "" && rep.Code != "SUCCESS" {
-		return rep.Code
+	if rep.Failed() {
+		return string(rep.Code)
 	}
 	if r.Code >= 200 && r.Code < 300 {
 		return CodeAccepted

@@ -1,8 +1,8 @@
 package loadgen
 
 import (
-	"bytes"
 	"cmp"
+	"encoding"
 	"errors"
 	"fmt"
 	"io"
@@ -14,10 +14,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
+	"giftsim/internal/strictyaml"
 	"giftsim/platform"
 )
 
@@ -52,34 +52,12 @@ const (
 var ErrPlan = errors.New("load plan")
 
 // PlanError is one problem in a load plan: where it is, which field, and
-// what is allowed.
-type PlanError struct {
-	File string // File names the plan ("" for flags).
-	Line int    // Line is 1-based; 0 when unknown.
-	Col  int    // Col is 1-based; 0 when unknown.
-	Path string // Path is the field, e.g. "phases[0].rate.per_day".
-	Msg  string
-}
+// what is allowed. It is the strict-YAML kit's positioned error; its cause
+// is ErrPlan.
+type PlanError = strictyaml.Error
 
-// Error formats "file:line:col: path: msg".
-func (e *PlanError) Error() string {
-	var b strings.Builder
-	if e.File != "" {
-		b.WriteString(e.File)
-		if e.Line > 0 {
-			fmt.Fprintf(&b, ":%d:%d", e.Line, e.Col)
-		}
-		b.WriteString(": ")
-	}
-	if e.Path != "" {
-		b.WriteString(e.Path + ": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
-
-// Unwrap returns ErrPlan.
-func (e *PlanError) Unwrap() error { return ErrPlan }
+// planLimits are the strict-YAML kit's bounds for a plan file.
+var planLimits = strictyaml.Limits{MaxSize: MaxPlanSize, MaxDepth: maxPlanDepth, What: "a load plan"}
 
 // PlanErrors is every problem found in a plan, in file order.
 type PlanErrors []*PlanError
@@ -158,17 +136,16 @@ type HTTP struct {
 	MaxWorkers int           // MaxWorkers caps the workers (requests in flight).
 }
 
-// StockSpec is a stock the driver creates and starts before the first phase.
+// StockSpec is a stock the driver creates and starts before the first
+// phase: the platform's stock spec (kind, category, channel, validity,
+// allow_transfer, read by name, defaulted as the platform defaults them)
+// with a face value and minimum spend in yuan and a budget.
 type StockSpec struct {
-	Name          string // Name is how phases refer to it.
-	Kind          string
-	Category      string
-	Channel       string
-	Face          float64 // Face is in yuan.
-	MinSpend      float64 // MinSpend is in yuan.
-	Validity      time.Duration
-	MaxCoupons    int
-	AllowTransfer bool
+	Name string // Name is how phases refer to it.
+	platform.StockSpec
+	Face       float64 // Face is in yuan.
+	MinSpend   float64 // MinSpend is in yuan.
+	MaxCoupons int
 }
 
 // Group reserves Count users that meet Require (bank_card, real_name,
@@ -244,39 +221,29 @@ func LoadPlanFile(path string) (*Plan, error) {
 // out of range are errors naming file:line:col and what is allowed, all at
 // once (a PlanErrors). name labels errors.
 func ParsePlan(r io.Reader, name string) (*Plan, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxPlanSize+1))
-	if err != nil {
+	var doc *yaml.Node
+	data, err := strictyaml.Read(r, name, planLimits)
+	if err == nil {
+		var root *yaml.Node
+		if root, err = strictyaml.Parse(name, data, planLimits); err == nil {
+			doc = root
+		}
+	}
+	if e, ok := errors.AsType[*strictyaml.Error](err); ok {
+		pe := *e
+		pe.Err = ErrPlan
+		if errors.Is(e, strictyaml.ErrEmpty) {
+			pe.Msg = "file is empty; a plan needs at least name and phases"
+		}
+		return nil, PlanErrors{&pe}
+	} else if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrPlan, name, err)
-	}
-	fail := func(line, col int, msg string) error {
-		return PlanErrors{{File: name, Line: line, Col: col, Msg: msg}}
-	}
-	if len(data) > MaxPlanSize {
-		return nil, fail(0, 0, fmt.Sprintf("file is larger than %d bytes", MaxPlanSize))
-	}
-	if !utf8.Valid(data) {
-		return nil, fail(0, 0, "file is not UTF-8 text")
-	}
-	var doc yaml.Node
-	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, fail(0, 0, "file is empty; a plan needs at least name and phases")
-		}
-		line := 0
-		msg := err.Error()
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			line, _ = strconv.Atoi(m[1])
-			msg = strings.TrimSpace(yamlLine.ReplaceAllString(msg, ""))
-		}
-		return nil, fail(line, 1, "YAML syntax: "+strings.TrimPrefix(msg, "yaml: "))
 	}
 	p := DefaultPlan()
 	p.File = name
 	p.pos = map[string]position{}
 	d := &decoder{file: name, pos: p.pos}
-	if len(doc.Content) == 1 {
-		d.plan(doc.Content[0], p)
-	}
+	d.plan(doc, p)
 	// Semantic problems come with the decoding ones, except where a field
 	// already failed to decode (or, for a phase's schedule, any of the
 	// phase's fields did).
@@ -302,8 +269,6 @@ func related(failed, path string) bool {
 	return ok && strings.HasPrefix(phase, "phases[") && strings.HasPrefix(failed, phase+".")
 }
 
-var yamlLine = regexp.MustCompile(`(?:yaml: )?line (\d+): `)
-
 // decoder walks a YAML node tree into a plan, collecting errors.
 type decoder struct {
 	file    string
@@ -317,7 +282,7 @@ func (d *decoder) errf(n *yaml.Node, path, format string, a ...any) {
 		d.dropped++
 		return
 	}
-	e := &PlanError{File: d.file, Path: path, Msg: fmt.Sprintf(format, a...)}
+	e := &PlanError{File: d.file, Path: path, Msg: fmt.Sprintf(format, a...), Err: ErrPlan}
 	if n != nil {
 		e.Line, e.Col = n.Line, n.Column
 	}
@@ -330,7 +295,7 @@ func (d *decoder) sorted() PlanErrors {
 		return cmp.Or(cmp.Compare(btoi(a.Line == 0), btoi(b.Line == 0)), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
 	})
 	if d.dropped > 0 {
-		d.errs = append(d.errs, &PlanError{File: d.file, Msg: fmt.Sprintf("%d more errors not shown", d.dropped)})
+		d.errs = append(d.errs, &PlanError{File: d.file, Msg: fmt.Sprintf("%d more errors not shown", d.dropped), Err: ErrPlan})
 	}
 	return d.errs
 }
@@ -414,6 +379,20 @@ func (d *decoder) str(n *yaml.Node, path string, dst *string) {
 		return
 	}
 	*dst = n.Value
+}
+
+// text reads a string into a value that reads itself from text (the
+// platform's enums), reporting its error at the node.
+func (d *decoder) text(n *yaml.Node, path string, dst encoding.TextUnmarshaler) {
+	var s string
+	before := len(d.errs)
+	d.str(n, path, &s)
+	if len(d.errs) > before {
+		return
+	}
+	if err := dst.UnmarshalText([]byte(s)); err != nil {
+		d.errf(n, path, "%v", err)
+	}
 }
 
 func (d *decoder) integer(n *yaml.Node, path string, lo, hi int, dst *int) {
@@ -552,7 +531,7 @@ func (d *decoder) check(n *yaml.Node, path string, dst *Check) {
 			if n.Style == yaml.DoubleQuotedStyle || n.Style == yaml.SingleQuotedStyle {
 				col++
 			}
-			d.errs = append(d.errs, &PlanError{File: d.file, Line: n.Line, Col: col, Path: path, Msg: fmt.Sprintf("threshold %q: %s", s, ee.Msg)})
+			d.errs = append(d.errs, &PlanError{File: d.file, Line: n.Line, Col: col, Path: path, Msg: fmt.Sprintf("threshold %q: %s", s, ee.Msg), Err: ErrPlan})
 			return
 		}
 		d.errf(n, path, "threshold %q: %v", s, err)
@@ -621,15 +600,25 @@ func (d *decoder) plan(n *yaml.Node, p *Plan) {
 			for i := 0; i+1 < len(v.Content); i += 2 {
 				k, sv := v.Content[i], v.Content[i+1]
 				sp := path + "." + k.Value
-				s := StockSpec{Name: k.Value, Kind: "discount", Category: "general", Channel: "api", Face: 10, MinSpend: 50, Validity: 10 * platform.Day, AllowTransfer: true}
+				// A plan's stock is a test stock: giftable and valid ten days
+				// unless it says otherwise; the rest takes the platform's
+				// defaults (platform.StockSpec).
+				s := StockSpec{Name: k.Value, Face: 10, MinSpend: 50,
+					StockSpec: platform.StockSpec{Validity: platform.Duration(10 * platform.Day), AllowTransfer: true}}
 				d.pos[sp] = position{k.Line, k.Column}
 				d.mapping(sv, sp, fields{
-					"kind":           func(v *yaml.Node, path string) { d.str(v, path, &s.Kind) },
-					"category":       func(v *yaml.Node, path string) { d.str(v, path, &s.Category) },
-					"channel":        func(v *yaml.Node, path string) { d.str(v, path, &s.Channel) },
-					"face":           func(v *yaml.Node, path string) { d.float(v, path, 0.01, 1e6, &s.Face) },
-					"min_spend":      func(v *yaml.Node, path string) { d.float(v, path, 0, 1e6, &s.MinSpend) },
-					"validity":       func(v *yaml.Node, path string) { d.duration(v, path, time.Hour, 366*platform.Day, &s.Validity) },
+					"kind":      func(v *yaml.Node, path string) { d.text(v, path, &s.Kind) },
+					"category":  func(v *yaml.Node, path string) { d.text(v, path, &s.Category) },
+					"channel":   func(v *yaml.Node, path string) { d.text(v, path, &s.Channel) },
+					"face":      func(v *yaml.Node, path string) { d.float(v, path, 0.01, 1e6, &s.Face) },
+					"min_spend": func(v *yaml.Node, path string) { d.float(v, path, 0, 1e6, &s.MinSpend) },
+					"validity": func(v *yaml.Node, path string) {
+						var dv time.Duration
+						d.duration(v, path, time.Hour, 366*platform.Day, &dv)
+						if dv > 0 {
+							s.Validity = platform.Duration(dv)
+						}
+					},
 					"max_coupons":    func(v *yaml.Node, path string) { d.integer(v, path, 0, 1<<30, &s.MaxCoupons) },
 					"allow_transfer": func(v *yaml.Node, path string) { d.boolean(v, path, &s.AllowTransfer) },
 				})
@@ -798,7 +787,7 @@ func (p *Plan) Validate() error {
 func (p *Plan) check() PlanErrors {
 	var errs PlanErrors
 	bad := func(path, format string, a ...any) {
-		e := &PlanError{File: p.File, Path: path, Msg: fmt.Sprintf(format, a...)}
+		e := &PlanError{File: p.File, Path: path, Msg: fmt.Sprintf(format, a...), Err: ErrPlan}
 		for q := path; q != ""; {
 			if at, ok := p.pos[q]; ok {
 				e.Line, e.Col = at.line, at.col
@@ -1070,20 +1059,8 @@ func ParseTarget(s string) (*url.URL, error) {
 	return u, nil
 }
 
-// Platform converts the stock to the platform's types and checks its rules
-// (R1–R7, R10, C1–C4 validity).
+// Platform returns the stock's rule and channel, defaults filled in, and
+// every rule it breaks (R1–R7, R10, C1–C4 validity; platform.StockSpec.Check).
 func (s StockSpec) Platform() (platform.Stock, platform.Channel, error) {
-	var errs []error
-	k, err := platform.ParseKind(s.Kind)
-	errs = append(errs, err)
-	c, err := platform.ParseCategory(s.Category)
-	errs = append(errs, err)
-	ch, err := platform.ParseChannel(s.Channel)
-	errs = append(errs, err)
-	if err := errors.Join(errs...); err != nil {
-		return platform.Stock{}, 0, err
-	}
-	st := platform.Stock{Kind: k, Category: c, Face: platform.CNY(s.Face), MinSpend: platform.CNY(s.MinSpend),
-		Validity: s.Validity, AllowTransfer: s.AllowTransfer}
-	return st, ch, errors.Join(st.Validate(), ch.CheckValidity(s.Validity))
+	return s.Check(platform.CNY(s.Face), platform.CNY(s.MinSpend))
 }

@@ -194,3 +194,12 @@ func FuzzParsePlan(f *testing.F) {
 		}
 	})
 }
+
+// TestParsePlanSecondDocument checks that a plan file holds one YAML
+// document: a second is refused where it starts, not silently dropped.
+func TestParsePlanSecondDocument(t *testing.T) {
+	_, err := ParsePlan(strings.NewReader("name: a\nphases: [{requests: 1}]\n---\nname: b\n"), "two.yaml")
+	if !errors.Is(err, ErrPlan) || !strings.Contains(err.Error(), "two.yaml:3:1: a second YAML document starts here; a load plan holds one") {
+		t.Fatalf("err = %v, want the second document refused", err)
+	}
+}

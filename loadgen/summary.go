@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -41,8 +39,9 @@ type Summary struct {
 	Verdicts []Verdict
 
 	total   *stats
-	hosts   []string // hosts name the machines of merged results.
-	targetR float64  // targetR is a merged run's target rate from its hosts' summaries.
+	hosts   []string            // hosts name the machines of merged results.
+	targetR float64             // targetR is a merged run's target rate from its hosts' summaries.
+	saved   []results.Threshold // saved are the thresholds the summaries beside read-back results were judged on.
 }
 
 // PhaseSummary is one phase's results.
@@ -85,29 +84,29 @@ func (v Verdict) String() string {
 	if v.Pass {
 		s = "PASS"
 	}
-	e := v.Expr
+	return fmt.Sprintf("%s  %s  (%s)", s, v.label(), v.observed())
+}
+
+// label is the expression, prefixed with its phase in brackets.
+func (v Verdict) label() string {
 	if v.Phase != "" {
-		e = "[" + v.Phase + "] " + e
+		return "[" + v.Phase + "] " + v.Expr
 	}
-	o := v.Observed
+	return v.Expr
+}
+
+// observed is what was measured, or why it could not be judged.
+func (v Verdict) observed() string {
 	if v.Err != nil {
-		o = v.Err.Error()
+		return v.Err.Error()
 	}
-	return fmt.Sprintf("%s  %s  (%s)", s, e, o)
+	return v.Observed
 }
 
 // Passed reports whether every threshold passed and the run was not
 // interrupted.
 func (s *Summary) Passed() bool {
-	if s.Interrupted {
-		return false
-	}
-	for _, v := range s.Verdicts {
-		if !v.Pass {
-			return false
-		}
-	}
-	return true
+	return !s.Interrupted && !slices.ContainsFunc(s.Verdicts, func(v Verdict) bool { return !v.Pass })
 }
 
 // Phase returns the named phase's summary, or nil.
@@ -230,17 +229,57 @@ func (s *Summary) Load() *results.Load {
 		l.Quota = []results.QuotaUse{{Merchant: s.Merchant, Used: t.count(groupOps("sends"), "issued"), Quota: s.Quota}}
 	}
 	for _, v := range s.Verdicts {
-		e := v.Expr
-		if v.Phase != "" {
-			e = "[" + v.Phase + "] " + e
+		l.Thresholds = append(l.Thresholds, results.Threshold{Expr: v.label(), Observed: v.observed(), Pass: v.Pass, Host: host})
+	}
+	if len(s.Verdicts) == 0 {
+		// Results read back from files keep the thresholds their run was
+		// judged on.
+		l.Thresholds = slices.Clone(s.saved)
+	}
+	l.Seed, l.RunTag, l.Interrupted = s.Seed, s.RunTag, s.Interrupted
+	if s.Shards > 1 {
+		l.Shard, l.Shards = s.Shard+1, s.Shards
+	}
+	for _, p := range s.Phases {
+		lp := results.LoadPhase{Name: p.Name, Started: p.Started, LoadStats: p.stats.loadStats(), FellBack: p.FellBack, Behind: p.behind()}
+		for _, op := range append([]Op{0}, wireOps...) {
+			if o := p.stats.tally[op]; o.total > 0 {
+				lp.Ops = append(lp.Ops, results.LoadOp{Op: op.String(), Total: o.total, Codes: maps.Clone(o.codes), Replayed: o.replayed})
+			}
 		}
-		o := v.Observed
-		if v.Err != nil {
-			o = v.Err.Error()
+		if p.HasCapacity {
+			c := p.Capacity
+			lp.Capacity = &c
 		}
-		l.Thresholds = append(l.Thresholds, results.Threshold{Expr: e, Observed: o, Pass: v.Pass, Host: host})
+		for _, st := range p.Steps {
+			lp.Steps = append(lp.Steps, results.LoadStep{Rate: st.Rate, Judged: st.Judged, Held: st.Held, Observed: st.Observed})
+		}
+		l.Phases = append(l.Phases, lp)
+	}
+	if t != nil && len(s.Phases) > 0 {
+		ts := t.loadStats()
+		l.Total = &ts
 	}
 	return l
+}
+
+// loadStats are the headline figures of st, latencies in milliseconds.
+func (st *stats) loadStats() results.LoadStats {
+	get := func(name string, scale float64) *float64 {
+		v, ok := st.metric(name)
+		if !ok {
+			return nil
+		}
+		v *= scale
+		return &v
+	}
+	out := results.LoadStats{Requests: st.hits, Achieved: get("rate.achieved", 1), Target: get("rate.target", 1),
+		P50: get("latency.p50", 1e3), P90: get("latency.p90", 1e3), P99: get("latency.p99", 1e3), Max: get("latency.max", 1e3),
+		LagP99: get("lag.p99", 1e3)}
+	if st.schedule != nil {
+		out.Planned = st.planned
+	}
+	return out
 }
 
 // sortedCodes returns the codes of counts, accepted first, then by name.
@@ -256,94 +295,6 @@ func ms(v float64, ok bool) string {
 		return "-"
 	}
 	return formatValue(v, dimTime)
-}
-
-// WriteText writes the summary table and the verdicts.
-func (s *Summary) WriteText(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(w, "plan %s  target %s  seed %d  run %s", s.Plan, s.Target, s.Seed, s.RunTag)
-	if s.Shards > 1 {
-		fmt.Fprintf(w, "  shard %d/%d", s.Shard+1, s.Shards)
-	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(tw, "phase\trequests\trate/s\ttarget/s\tp50\tp90\tp99\tmax\tlag p99\t")
-	row := func(name string, st *stats) {
-		get := func(m string) (float64, bool) { return st.metric(m) }
-		ach, okA := get("rate.achieved")
-		tgt, okT := get("rate.target")
-		rate := func(v float64, ok bool) string {
-			if !ok {
-				return "-"
-			}
-			return fmt.Sprintf("%.0f", v)
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", name, st.hits, rate(ach, okA), rate(tgt, okT),
-			ms(get("latency.p50")), ms(get("latency.p90")), ms(get("latency.p99")), ms(get("latency.max")), ms(get("lag.p99")))
-	}
-	for _, p := range s.Phases {
-		row(p.Name, p.stats)
-	}
-	if len(s.Phases) > 1 {
-		row("total", s.total)
-	}
-	tw.Flush()
-
-	fmt.Fprintln(w)
-	for _, p := range s.Phases {
-		var parts []string
-		for _, op := range append([]Op{0}, wireOps...) {
-			o := p.stats.tally[op]
-			if o.total == 0 {
-				continue
-			}
-			var cs []string
-			for _, c := range sortedCodes(o.codes) {
-				cs = append(cs, fmt.Sprintf("%s %d", c, o.codes[c]))
-			}
-			if o.replayed > 0 {
-				cs = append(cs, fmt.Sprintf("(replayed %d)", o.replayed))
-			}
-			parts = append(parts, fmt.Sprintf("%s %d: %s", op, o.total, strings.Join(cs, ", ")))
-		}
-		fmt.Fprintf(w, "%s  %s\n", p.Name, strings.Join(parts, "; "))
-		if p.FellBack > 0 {
-			fmt.Fprintf(w, "%s  %d operations found no coupon to act on and were sent as sends\n", p.Name, p.FellBack)
-		}
-		if behind := p.behind(); behind != "" {
-			fmt.Fprintf(w, "%s  %s\n", p.Name, behind)
-		}
-		if st := p.stats; st.schedule != nil && st.hits < st.planned && !s.Interrupted && !p.HasCapacity {
-			fmt.Fprintf(w, "%s  sent %d of its %d requests before its bound (its time, or the end of its platform day) cut it off\n", p.Name, st.hits, st.planned)
-		}
-		for i, st := range p.Steps {
-			if !st.Judged {
-				fmt.Fprintf(w, "%s  steps %d to %d not finished\n", p.Name, i+1, len(p.Steps))
-				break
-			}
-			state := "broke the hold"
-			if st.Held {
-				state = "held"
-			}
-			fmt.Fprintf(w, "%s  step %d at %.0f/s %s (%s)\n", p.Name, i+1, st.Rate, state, st.Observed)
-		}
-		if p.HasCapacity {
-			fmt.Fprintf(w, "%s  capacity: %.0f requests/s held\n", p.Name, p.Capacity)
-		}
-	}
-	if s.Merchant != "" {
-		fmt.Fprintf(w, "quota  merchant %s issued %d of %d a day\n", s.Merchant, s.total.count(groupOps("sends"), "issued"), s.Quota)
-	}
-	if s.Interrupted {
-		fmt.Fprintln(w, "the run was interrupted before its schedule ended")
-	}
-	if len(s.Verdicts) > 0 {
-		fmt.Fprintln(w, "\nthresholds")
-		for _, v := range s.Verdicts {
-			fmt.Fprintln(w, "  "+v.String())
-		}
-	}
-	_, err := fmt.Fprintln(w)
-	return err
 }
 
 // behind says how far a phase fell behind its schedule, or "" when it kept
@@ -408,12 +359,12 @@ func ReadResults(ctx context.Context, paths ...string) (*Summary, error) {
 	var plans, targets []string
 	for _, p := range paths {
 		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
-			p = filepath.Join(p, ResultsFile)
+			p = filepath.Join(p, results.LoadRawFile)
 		}
 		if err := readResultFile(ctx, p, &all); err != nil {
 			return nil, err
 		}
-		if l, err := readLoadJSON(filepath.Join(filepath.Dir(p), SummaryFile)); err == nil {
+		if l, err := results.ReadLoadFile(filepath.Join(filepath.Dir(p), results.LoadSummaryFile)); err == nil {
 			plans = appendNew(plans, l.Plan)
 			targets = appendNew(targets, l.Target)
 			for _, h := range l.Hosts {
@@ -422,6 +373,15 @@ func ReadResults(ctx context.Context, paths ...string) (*Summary, error) {
 			sum.targetR += l.Rate.Target
 			if len(l.Quota) > 0 {
 				sum.Merchant, sum.Quota = l.Quota[0].Merchant, l.Quota[0].Quota
+			}
+			for _, th := range l.Thresholds {
+				if th.Host == "" && len(l.Hosts) == 1 && len(paths) > 1 {
+					th.Host = l.Hosts[0]
+				}
+				sum.saved = append(sum.saved, th)
+			}
+			if len(paths) == 1 {
+				sum.Seed, sum.RunTag, sum.Interrupted = l.Seed, l.RunTag, l.Interrupted
 			}
 		}
 	}
@@ -483,27 +443,9 @@ func readResultFile(ctx context.Context, path string, dst *[]vegeta.Result) erro
 	}
 }
 
-func readLoadJSON(path string) (*results.Load, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var l results.Load
-	if err := json.Unmarshal(b, &l); err != nil {
-		return nil, err
-	}
-	return &l, nil
-}
-
 func appendNew(list []string, s string) []string {
 	if s == "" || slices.Contains(list, s) {
 		return list
 	}
 	return append(list, s)
 }
-
-// The files a run writes with an output directory.
-const (
-	ResultsFile = "results.bin"  // ResultsFile holds raw results in vegeta's format.
-	SummaryFile = "summary.json" // SummaryFile holds the results.Load.
-)

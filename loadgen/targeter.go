@@ -12,6 +12,7 @@ import (
 	"github.com/brianvoe/gofakeit/v7"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"giftsim/platform/api"
 	"giftsim/platform/sign"
 )
 
@@ -278,28 +279,31 @@ func (t *targeter) build(tgt *vegeta.Target, req request) error {
 	switch req.op {
 	case OpSendV3:
 		tgt.Method = http.MethodPost
-		uri = t.basePath + pathUsers + url.PathEscape(u.openID) + "/coupons"
-		body = appendFields(make([]byte, 0, 160), "stock_id", req.stock, "out_request_no", req.outNo, "appid", u.appID, "stock_creator_mchid", t.mchID)
+		uri = api.UserCouponsPath(t.basePath, u.openID)
+		body = api.V3SendRequest{StockID: req.stock, OutRequestNo: req.outNo, AppID: u.appID, StockCreatorMchID: t.mchID}.AppendJSON(make([]byte, 0, 160))
 	case OpSendCard:
 		tgt.Method = http.MethodPost
-		uri = t.basePath + pathCard
-		body = appendFields(make([]byte, 0, 160), "mch_id", t.mchID, "appid", u.appID, "openid", u.openID, "card_id", req.stock, "out_request_no", req.outNo)
+		uri = t.basePath + api.PathCardGift
+		body = api.CardGiftRequest{MchID: t.mchID, AppID: u.appID, OpenID: u.openID, CardID: req.stock, OutRequestNo: req.outNo}.AppendJSON(make([]byte, 0, 160))
 	case OpQuery:
 		tgt.Method = http.MethodGet
-		uri = t.basePath + pathUsers + url.PathEscape(u.openID) + "/coupons/" + url.PathEscape(req.coupon) + "?appid=" + url.QueryEscape(u.appID)
-	case OpOffer:
+		uri = api.UserCouponPath(t.basePath, u.openID, req.coupon) + "?appid=" + url.QueryEscape(u.appID)
+	case OpOffer, OpClaim, OpRefuse, OpRedeem:
 		tgt.Method = http.MethodPost
-		uri = t.basePath + pathOffer
-		body = appendFields(make([]byte, 0, 192), "mch_id", t.mchID, "appid", u.appID, "openid", u.openID, "coupon_id", req.coupon, "to_openid", req.to.openID)
-	case OpClaim, OpRefuse, OpRedeem:
-		tgt.Method = http.MethodPost
-		uri = t.basePath + pathClaim
-		if req.op == OpRefuse {
-			uri = t.basePath + pathRefuse
-		} else if req.op == OpRedeem {
-			uri = t.basePath + pathConsume
+		uri = t.basePath + api.PathClaim
+		switch req.op {
+		case OpOffer:
+			uri = t.basePath + api.PathOffer
+		case OpRefuse:
+			uri = t.basePath + api.PathRefuse
+		case OpRedeem:
+			uri = t.basePath + api.PathConsume
 		}
-		body = appendFields(make([]byte, 0, 160), "mch_id", t.mchID, "appid", u.appID, "openid", u.openID, "coupon_id", req.coupon)
+		cr := api.CouponRequest{MchID: t.mchID, AppID: u.appID, OpenID: u.openID, CouponID: req.coupon}
+		if req.op == OpOffer {
+			cr.ToOpenID = req.to.openID
+		}
+		body = cr.AppendJSON(make([]byte, 0, 192))
 	default:
 		return fmt.Errorf("loadgen: cannot build operation %s", req.op)
 	}
@@ -326,45 +330,6 @@ func (t *targeter) build(tgt *vegeta.Target, req request) error {
 	return nil
 }
 
-// appendFields appends a flat JSON object of string fields given as name,
-// value pairs.
-func appendFields(b []byte, kv ...string) []byte {
-	b = append(b, '{')
-	for i := 0; i+1 < len(kv); i += 2 {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, kv[i])
-		b = append(b, ':')
-		b = appendJSONString(b, kv[i+1])
-	}
-	return append(b, '}')
-}
-
-// appendJSONString appends s as a JSON string.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	plain := true
-	for i := 0; i < len(s) && plain; i++ {
-		plain = s[i] >= 0x20 && s[i] != '"' && s[i] != '\\'
-	}
-	if plain {
-		return append(append(b, s...), '"')
-	}
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c < 0x20:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
-		default:
-			b = append(b, c)
-		}
-	}
-	return append(b, '"')
-}
-
 // tracker is the driver's HTTP transport: it reads answers as they arrive
 // and feeds the running phase's coupon pools, so later operations (query,
 // offer, claim, refuse, redeem) act on coupons the platform really issued.
@@ -385,14 +350,14 @@ func (tr *tracker) RoundTrip(req *http.Request) (*http.Response, error) {
 	if op != OpSendV3 && op != OpSendCard && op != OpOffer && op != OpClaim && op != OpRefuse {
 		return resp, nil
 	}
-	body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	body, rerr := io.ReadAll(io.LimitReader(resp.Body, api.MaxBody))
 	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	if rerr != nil {
 		return resp, nil
 	}
 	rep := parseReply(body)
-	if rep.Code != "" && rep.Code != "SUCCESS" || rep.CouponID == "" {
+	if rep.Failed() || rep.CouponID == "" {
 		return resp, nil
 	}
 	switch op {
@@ -401,7 +366,7 @@ func (tr *tracker) RoundTrip(req *http.Request) (*http.Response, error) {
 			pr.held.push(coupon{id: rep.CouponID, holder: u})
 		}
 	case OpOffer:
-		if h, to := tr.users[rep.OpenID], tr.users[rep.Offered]; h != nil && to != nil {
+		if h, to := tr.users[rep.OpenID], tr.users[rep.OfferedTo]; h != nil && to != nil {
 			pr.offered.push(coupon{id: rep.CouponID, holder: h, to: to})
 		}
 	case OpClaim, OpRefuse:
@@ -411,6 +376,3 @@ func (tr *tracker) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return resp, nil
 }
-
-// maxBody bounds how much of an answer the driver reads.
-const maxBody = 64 << 10

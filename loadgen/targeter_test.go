@@ -8,7 +8,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"giftsim/platform/mock/fixture"
+	"giftsim/platform/fixture"
 	"giftsim/platform/sign"
 )
 

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"giftsim/results"
 )
 
 // MaxExprLen bounds the length of a threshold expression.
@@ -306,34 +308,16 @@ func boolVal(b bool) float64 {
 // them, whole numbers without decimals, others with up to four significant
 // digits.
 func formatValue(v float64, d dim) string {
+	if d == dimTime {
+		return results.FormatSeconds(v)
+	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return strconv.FormatFloat(v, 'g', -1, 64)
-	}
-	if d == dimTime {
-		a := math.Abs(v)
-		switch {
-		case a == 0:
-			return "0s"
-		case a < 1e-3:
-			return trimFloat(v*1e6, 3) + "µs"
-		case a < 1:
-			return trimFloat(v*1e3, 3) + "ms"
-		}
-		return trimFloat(v, 3) + "s"
 	}
 	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
 		return strconv.FormatInt(int64(v), 10)
 	}
 	return strconv.FormatFloat(v, 'g', 4, 64)
-}
-
-// trimFloat formats v with at most prec decimals and no trailing zeros.
-func trimFloat(v float64, prec int) string {
-	s := strconv.FormatFloat(v, 'f', prec, 64)
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	return s
 }
 
 // Lexer.

@@ -152,6 +152,16 @@ func (t Tier) DailyQuota() int {
 	return 0
 }
 
+// Quota is the daily issuing quota of a merchant of tier t whose agreed
+// quota is set (R11): set when positive, else the tier's default
+// (DailyQuota). Every place that fills in a default quota calls it.
+func (t Tier) Quota(set int) int {
+	if set > 0 {
+		return set
+	}
+	return t.DailyQuota()
+}
+
 // CheckQuotaSetting refuses a daily quota the tier does not allow (R11): new
 // and certified merchants are capped at their tier's quota; a filed merchant
 // may have any quota of at least 50,000.

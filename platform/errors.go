@@ -3,7 +3,6 @@ package platform
 import (
 	"errors"
 	"fmt"
-	"net/http"
 )
 
 // Sentinel errors, one per kind of refusal. Callers test them with errors.Is;
@@ -78,6 +77,8 @@ func RuleOf(err error) string {
 }
 
 // Code is one of the platform's error codes, as sent in {"code","message"}.
+// The HTTP status each is answered with is the contract's (package
+// platform/api, api.Status).
 type Code string
 
 // The platform's codes (WeChat Pay API v3 style).
@@ -98,30 +99,6 @@ const (
 	CodeMethodNotAllowed Code = "METHOD_NOT_ALLOWED"
 	CodeRequestTooLarge  Code = "REQUEST_ENTITY_TOO_LARGE"
 )
-
-// HTTPStatus is the HTTP status the platform answers with for c.
-func (c Code) HTTPStatus() int {
-	switch c {
-	case CodeOK:
-		return http.StatusOK
-	case CodeParamError, CodeResourceAlreadyExists:
-		return http.StatusBadRequest
-	case CodeSignError:
-		return http.StatusUnauthorized
-	case CodeRequestBlocked, CodeRuleLimit, CodeUserAccountAbnormal, CodeNotEnough:
-		return http.StatusForbidden
-	case CodeResourceNotExists:
-		return http.StatusNotFound
-	case CodeFrequencyLimited:
-		return http.StatusTooManyRequests
-	case CodeMethodNotAllowed:
-		return http.StatusMethodNotAllowed
-	case CodeRequestTooLarge:
-		return http.StatusRequestEntityTooLarge
-	default:
-		return http.StatusInternalServerError
-	}
-}
 
 // CodeOf maps an error to the platform code it is answered with. It is the
 // one place where rule refusals become codes; nil maps to CodeOK and an

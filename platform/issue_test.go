@@ -110,28 +110,6 @@ func TestDueEventR9R14(t *testing.T) {
 	}
 }
 
-func TestCodeOfMockErrors(t *testing.T) {
-	tests := []struct {
-		err    error
-		code   Code
-		status int
-	}{
-		{ErrSignature, CodeSignError, 401},
-		{ErrAlreadyExists, CodeResourceAlreadyExists, 400},
-		{ErrMethodNotAllowed, CodeMethodNotAllowed, 405},
-		{ErrBodyTooLarge, CodeRequestTooLarge, 413},
-		{ErrStockNotStarted, CodeRuleLimit, 403},
-		{ErrMemberRequired, CodeRuleLimit, 403},
-	}
-	for _, tt := range tests {
-		t.Run(tt.err.Error(), func(t *testing.T) {
-			if c := CodeOf(tt.err); c != tt.code || c.HTTPStatus() != tt.status {
-				t.Fatalf("CodeOf = %s (%d), want %s (%d)", c, c.HTTPStatus(), tt.code, tt.status)
-			}
-		})
-	}
-}
-
 func TestPlatformDayStartsAtBeijingMidnight(t *testing.T) {
 	cst := time.FixedZone("CST", 8*3600)
 	midnight := time.Date(2026, 3, 2, 0, 0, 0, 0, cst)

@@ -335,30 +335,6 @@ func TestCompliance(t *testing.T) {
 	}
 }
 
-func TestCodes(t *testing.T) {
-	tests := []struct {
-		err    error
-		code   Code
-		status int
-	}{
-		{nil, CodeOK, 200},
-		{ErrInvalid, CodeParamError, 400},
-		{ErrQuotaExhausted, CodeFrequencyLimited, 429},
-		{ErrIPBlocked, CodeRequestBlocked, 403},
-		{ErrFaceVerification, CodeUserAccountAbnormal, 403},
-		{ErrStockExhausted, CodeNotEnough, 403},
-		{ErrNotFound, CodeResourceNotExists, 404},
-		{ErrRefusalBlock, CodeRuleLimit, 403},
-		{&TransitionError{From: StateRedeemed, Event: EventRedeem}, CodeRuleLimit, 403},
-		{errors.New("disk on fire"), CodeSystemError, 500},
-	}
-	for _, tc := range tests {
-		if got := CodeOf(tc.err); got != tc.code || got.HTTPStatus() != tc.status {
-			t.Errorf("CodeOf(%v) = %s (%d), want %s (%d)", tc.err, got, got.HTTPStatus(), tc.code, tc.status)
-		}
-	}
-}
-
 func TestParse(t *testing.T) {
 	durs := map[string]time.Duration{"48h": 48 * time.Hour, "7d": 7 * Day, "1d12h": 36 * time.Hour, "30m": 30 * time.Minute}
 	for in, want := range durs {

@@ -18,6 +18,55 @@ type Stock struct {
 	SubKinds      []Kind        // SubKinds are a combo's sub-coupons (R4).
 }
 
+// StockSpec is a stock as people and clients write it: a fixture's stocks,
+// a load plan's stocks: and the create-stock request all read it, enums by
+// name (encoding.TextMarshaler). A field left out takes the platform's
+// default, the same for all three: a discount coupon (R2) of the general
+// category, sent through the API (C4), valid 30 days. Money is not part of
+// it, since files write yuan and requests fen.
+type StockSpec struct {
+	Kind          Kind     `json:"kind,omitempty" yaml:"kind,omitempty"`
+	Category      Category `json:"category,omitempty" yaml:"category,omitempty"`
+	Channel       Channel  `json:"channel,omitempty" yaml:"channel,omitempty"`
+	Validity      Duration `json:"validity,omitempty" yaml:"validity,omitempty"`
+	AllowTransfer bool     `json:"allow_transfer,omitempty" yaml:"allow_transfer,omitempty"`
+	Reviewed      bool     `json:"reviewed,omitempty" yaml:"reviewed,omitempty"`
+	SubKinds      []Kind   `json:"sub_kinds,omitempty" yaml:"sub_kinds,omitempty"`
+}
+
+// DefaultValidity is a stock's validity when its spec gives none.
+const DefaultValidity = 30 * Day
+
+// Stock returns the stock the spec describes with the given face value and
+// minimum spend, defaults filled in, and the channel it sends through. It
+// checks nothing: Stock.Validate and Channel.CheckValidity do.
+func (s StockSpec) Stock(face, minSpend Money) (Stock, Channel) {
+	st := Stock{Kind: s.Kind, Category: s.Category, Face: face, MinSpend: minSpend, Validity: time.Duration(s.Validity),
+		AllowTransfer: s.AllowTransfer, Reviewed: s.Reviewed, SubKinds: s.SubKinds}
+	if st.Kind == 0 {
+		st.Kind = KindDiscount
+	}
+	if st.Category == 0 {
+		st.Category = CategoryGeneral
+	}
+	if st.Validity == 0 {
+		st.Validity = DefaultValidity
+	}
+	ch := s.Channel
+	if ch == 0 {
+		ch = ChannelAPI
+	}
+	return st, ch
+}
+
+// Check returns the stock the spec describes, its channel, and every rule
+// it breaks (Stock.Validate and the channel's validity range, C1–C4),
+// joined.
+func (s StockSpec) Check(face, minSpend Money) (Stock, Channel, error) {
+	st, ch := s.Stock(face, minSpend)
+	return st, ch, errors.Join(st.Validate(), ch.CheckValidity(st.Validity))
+}
+
 // Validate returns every rule the stock breaks (R1–R7, R10, validity), joined
 // with errors.Join; nil if it may be created.
 func (s Stock) Validate() error {

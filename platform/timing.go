@@ -11,16 +11,53 @@ const (
 	DisplayPenalty   = 7 * Day          // R18: a minor violation restricts display this long.
 )
 
+// Beijing is the platform's zone, China Standard Time (UTC+8, "CST"): its
+// days start at midnight here.
+var Beijing = time.FixedZone("CST", beijingOffset)
+
+// beijingOffset is Beijing's offset from UTC in seconds.
+const beijingOffset = 8 * 3600
+
 // PlatformDay is the platform's day number of the Unix time sec: its days,
 // which the daily quota (R11) and the chat limit (C1) count, start at
 // midnight in Beijing (UTC+8), whatever the merchant's own zone.
 func PlatformDay(sec int64) int64 {
-	const offset, day = 8 * 3600, 86400
-	s := sec + offset
+	const day = 86400
+	s := sec + beijingOffset
 	if s < 0 {
 		return (s - day + 1) / day
 	}
 	return s / day
+}
+
+// DayStart returns the start of the platform day holding t: the last
+// midnight in Beijing at or before t, in Beijing time.
+func DayStart(t time.Time) time.Time {
+	return time.Unix(PlatformDay(t.Unix())*86400-beijingOffset, 0).In(Beijing)
+}
+
+// FastClock maps wall time to platform time on a platform whose day lasts
+// Day of wall time (24h: real time; 10s: a day every ten seconds, so quotas,
+// the 48-hour claim window and expiry can be exercised quickly). Platform
+// time is Start + (wall − Wall)·24h/Day. The mock runs its clock on it and
+// the load driver reads the target's with it.
+type FastClock struct {
+	Start time.Time     // Start is the platform time at wall time Wall.
+	Wall  time.Time     // Wall is the wall time of the anchor.
+	Day   time.Duration // Day is the wall length of a platform day.
+}
+
+// scale is how many platform seconds pass in one wall second.
+func (c FastClock) scale() float64 { return float64(Day) / float64(c.Day) }
+
+// At returns the platform time at wall time w.
+func (c FastClock) At(w time.Time) time.Time {
+	return c.Start.Add(time.Duration(float64(w.Sub(c.Wall)) * c.scale()))
+}
+
+// WallDuration returns how much wall time d of platform time takes.
+func (c FastClock) WallDuration(d time.Duration) time.Duration {
+	return time.Duration(float64(d) / c.scale())
 }
 
 // Slot is the index of the half-hour slot holding t within its day, 0–47 (R12).

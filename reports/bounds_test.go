@@ -296,15 +296,22 @@ func (bc boundsChecker) checkCharts(sim *results.Simulation) {
 		case strings.HasPrefix(f.Name, "sweep-"):
 			x, y = free, quantityBounds(kpiOf(f.Name))
 		case f.Name == "tradeoff":
-			xk, _ := findKPI(kpis, "new_customers", "new customer")
-			yk, _ := findKPI(kpis, "redemption_rate", "(k2)", "redemption rate")
-			x, y = quantityBounds(xk), quantityBounds(yk)
+			x, y = quantityBounds(page.tradeX), quantityBounds(page.tradeY)
+		case f.Name == "change":
+			// Changes in % of the baseline's mean: never below −100% when
+			// every KPI charted is never negative.
+			x, y = free, free
+			if !slices.ContainsFunc(page.changed, func(k results.KPI) bool { return quantityBounds(k).Lo < 0 }) {
+				x = results.Bounds{Lo: -100, Hi: math.Inf(1)}
+			}
 		case slices.Contains([]string{"claims", "gifts", "redemptions", "expiries", "float"}, f.Name):
 			x, y = results.Bounds{Lo: 0, Hi: math.Inf(1)}, seriesQuantity(f.Name)
 		case f.Name == "funnel", f.Name == "cascade":
 			x, y = free, results.Bounds{Lo: 0, Hi: math.Inf(1)}
 		case strings.HasPrefix(f.Name, "heatmap-"):
 			x, y = free, free
+		case strings.HasPrefix(f.Name, "quota-"):
+			x, y = free, results.Bounds{Lo: 0, Hi: math.Inf(1)} // sends per day (quotacharts.go)
 		default:
 			t.Fatalf("figure %s: which quantities does it show? (add it to checkCharts)", f.Name)
 		}
@@ -462,7 +469,6 @@ func TestIntervalsWithinBounds(t *testing.T) {
 // and as confidence intervals of the mean when it did not, and the
 // differences' and the daily bands' as confidence intervals either way.
 func TestLabelsNameTheInterval(t *testing.T) {
-	font := mustFont(t)
 	ensemble := reportFixture()
 	ensemble.EnsembleSets = 5
 	for i := range ensemble.Arms {
@@ -491,17 +497,7 @@ func TestLabelsNameTheInterval(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			page := newSimPage(measurer(font), tc.sim)
-			for _, f := range page.figures() {
-				if err := f.renderSVG(font); err != nil {
-					t.Fatal(err)
-				}
-			}
-			var b bytes.Buffer
-			if err := executePage(&b, "simulation", page); err != nil {
-				t.Fatal(err)
-			}
-			html := b.String()
+			_, html := renderPage(t, tc.sim)
 			for _, w := range tc.want {
 				if !strings.Contains(html, w) {
 					t.Errorf("report.html lacks %q", w)

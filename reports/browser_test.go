@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"giftsim/results"
 )
 
 // requireBrowserEnv makes a missing chromium a failure instead of a skip
@@ -34,6 +36,25 @@ const probeScript = `<script>
   console.error = function () { errors.push("console.error: " + Array.prototype.join.call(arguments, " ")); consoleError.apply(console, arguments); };
   window.addEventListener("load", function () {
     document.fonts.ready.then(function () {
+      // The first screen, as the page opens: where the answer, the KPI
+      // cards and the lead chart end.
+      var first = {height: window.innerHeight, width: window.innerWidth, answer: -1, cards: [], chart: -1};
+      var ans = document.querySelector(".first .answer");
+      if (ans) { first.answer = ans.getBoundingClientRect().bottom; }
+      document.querySelectorAll(".first .card").forEach(function (c) { first.cards.push(c.getBoundingClientRect().bottom); });
+      var lead = document.querySelector(".first .lead-chart svg");
+      if (lead) { first.chart = lead.getBoundingClientRect().bottom; }
+      // Then everything unfolded, as a reader who opens every section.
+      document.querySelectorAll("details").forEach(function (d) { d.open = true; });
+      var wide = [];
+      document.querySelectorAll("main *").forEach(function (el) {
+        var st = getComputedStyle(el);
+        if ((st.overflowX === "auto" || st.overflowX === "scroll") && el.scrollWidth > el.clientWidth + 1) {
+          wide.push(el.tagName + "." + el.className + " " + el.scrollWidth + ">" + el.clientWidth);
+        }
+      });
+      first.pageWidth = document.documentElement.scrollWidth;
+      first.inner = wide;
       var images = [];
       document.querySelectorAll("img, svg").forEach(function (el) {
         var r = el.getBoundingClientRect();
@@ -46,7 +67,7 @@ const probeScript = `<script>
       document.fonts.forEach(function (f) { fonts.push(f.family + " " + f.status); });
       var out = document.createElement("pre");
       out.id = "giftsim-probe";
-      out.textContent = JSON.stringify({errors: errors, images: images, fonts: fonts,
+      out.textContent = JSON.stringify({errors: errors, images: images, fonts: fonts, first: first,
         figures: document.querySelectorAll("figure").length});
       document.body.appendChild(out);
     });
@@ -66,6 +87,15 @@ type probe struct {
 	} `json:"images"`
 	Fonts   []string `json:"fonts"`
 	Figures int      `json:"figures"`
+	First   struct {
+		Height    float64   `json:"height"`
+		Width     float64   `json:"width"`
+		Answer    float64   `json:"answer"`
+		Cards     []float64 `json:"cards"`
+		Chart     float64   `json:"chart"`
+		PageWidth float64   `json:"pageWidth"`
+		Inner     []string  `json:"inner"`
+	} `json:"first"`
 }
 
 // chromium returns the path of a chromium binary, or "" when there is none.
@@ -113,15 +143,25 @@ func TestReportInBrowser(t *testing.T) {
 		}
 		t.Skipf("chromium is not installed (apt-get install -y chromium); set %s=1 to make this a failure", requireBrowserEnv)
 	}
+	font := mustFont(t)
+	figs := func(sim *results.Simulation) int { return len(newSimPage(measurer(font), sim).figures()) }
+	twoArms, sweep12 := pairFixture(), simFixture(12, 30, true)
+	twoArms.Warnings = []string{horizonWarning} // a warning box must leave room for the answer too
 	cases := []struct {
 		name  string
 		dir   string
 		figs  int
 		title string
+		sim   bool // sim is set for simulation reports, which must answer on the first screen
 	}{
-		{"simulation", simReport.get(t, writeSimFixture), len(newSimPage(measurer(mustFont(t)), reportFixture()).figures()), "validity-7-vs-30"},
-		{"load", loadReport.get(t, writeLoadFixture), 4, "Load report: quota-burst"},
-		{"sensitivity", writeSensFixture(t), 2, "Sensitivity: sensitivity-catering"},
+		{"simulation", simReport.get(t, writeSimFixture), figs(reportFixture()), "validity-7-vs-30", true},
+		{"two-arms", writeSimTemp(t, twoArms), figs(twoArms), "validity-7-vs-30", true},
+		{"sweep-12", writeSimTemp(t, sweep12), figs(sweep12), "validity-7-vs-30", true},
+		{"load", loadReport.get(t, writeLoadFixture), 4, "Load report: quota-burst", false},
+		{"sensitivity", writeSensFixture(t), 3, "Sensitivity: sensitivity-catering", false},
+		{"optimize", writeOptFixture(t, false), 1, "Optimisation: optimize-retail-budget", false},
+		{"optimize-pareto", writeOptFixture(t, true), 2, "Optimisation: optimize-retail-budget", false},
+		newMerchantQuotaCase(t, figs),
 	}
 	t.Run("probe", func(t *testing.T) {
 		// The probe must see what it looks for: a page with a broken image
@@ -155,6 +195,9 @@ func TestReportInBrowser(t *testing.T) {
 			}
 			if !bytes.Contains(dom, []byte("<title>"+tc.title)) {
 				t.Errorf("the page's title is not %q", tc.title)
+			}
+			if tc.sim {
+				checkFirstScreen(t, got)
 			}
 
 			out, err := filepath.Abs(filepath.Join("testdata", "out"))
@@ -196,7 +239,7 @@ func probePage(t *testing.T, bin, dir string) (probe, []byte) {
 		t.Fatal(err)
 	}
 	defer os.Remove(path)
-	dom := runChromium(t, bin, path, "--virtual-time-budget=10000", "--dump-dom")
+	dom := runChromium(t, bin, path, "--virtual-time-budget=10000", "--window-size=1366,768", "--hide-scrollbars", "--dump-dom")
 	m := regexp.MustCompile(`(?s)<pre id="giftsim-probe">(.*?)</pre>`).FindSubmatch(dom)
 	if m == nil {
 		t.Fatalf("the probe wrote no result; the page did not finish loading:\n%.2000s", dom)
@@ -224,4 +267,49 @@ func slicesContainsSuffix(list []string, suffix string) bool {
 		}
 	}
 	return false
+}
+
+// checkFirstScreen fails unless, at 1366 px wide, the answer, every KPI
+// card and the lead chart end within the first 768 px (a laptop's
+// screen: headless chromium's window keeps some of its height for the
+// browser's frame, and the layout depends on the width alone), and, with
+// every section unfolded, nothing scrolls sideways: not the page, not a
+// table.
+func checkFirstScreen(t *testing.T, got probe) {
+	t.Helper()
+	f := got.First
+	if f.Width != 1366 {
+		t.Fatalf("the window is %.0f px wide, want 1366", f.Width)
+	}
+	f.Height = 768
+	if f.Answer <= 0 || f.Answer > f.Height {
+		t.Errorf("the answer ends at %.0f px, outside the first screen of %.0f px", f.Answer, f.Height)
+	}
+	if n := len(f.Cards); n < 3 || n > 5 {
+		t.Errorf("%d KPI cards, want 3 to 5", n)
+	}
+	for i, b := range f.Cards {
+		if b > f.Height {
+			t.Errorf("KPI card %d ends at %.0f px, below the first screen", i+1, b)
+		}
+	}
+	if f.Chart <= 0 || f.Chart > f.Height {
+		t.Errorf("the lead chart ends at %.0f px, outside the first screen", f.Chart)
+	}
+	if f.PageWidth > f.Width {
+		t.Errorf("the page scrolls sideways: %.0f px wide in a %.0f px window", f.PageWidth, f.Width)
+	}
+	for _, e := range f.Inner {
+		t.Errorf("an inner box scrolls sideways: %s", e)
+	}
+}
+
+// writeSimTemp writes sim's report into a temporary directory.
+func writeSimTemp(t *testing.T, sim *results.Simulation) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := WriteSimulation(context.Background(), dir, sim); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

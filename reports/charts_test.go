@@ -36,12 +36,15 @@ func chartCases(t testing.TB, mc *canvas) map[string]*figure {
 		"cascade":     cascadeFigure(mc, sim),
 		"sweep":       sweepKPIFigure(mc, sweep, newSweepAxis(sweep), kpis[1], "sweep"),
 		"tradeoff":    tradeoffFigure(sweep, newSweepAxis(sweep).Groups, kpis[4], kpis[1]),
+		"change":      changeFigure(mc, pairFixture(), kpiList(pairFixture())),
 		"latency":     latencyFigure(mc, load),
 		"throughput":  throughputFigure(mc, load),
 		"percentiles": percentileFigure(load),
 		"quota":       quotaFigure(mc, load),
+		"sim-quota":   quotaDaysFigure(mc, quotaFixture(), 0),
 		"tornado":     tornadoFigure(mc, sensFixture(), "tornado"),
 		"morris":      morrisFigure(sensFixture(), "morris"),
+		"sobol":       sobolFigure(mc, sensFixture(), "sobol"),
 	}
 }
 

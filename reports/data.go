@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 
 	"giftsim/results"
@@ -15,15 +16,48 @@ import (
 // num formats a number for CSV: the shortest text that reads back exactly.
 func num(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
+// estCSV formats an estimate's mean and interval for CSV, rounded to what
+// the interval supports (csvNum).
+func estCSV(e results.Estimate) []string {
+	hw := (e.High - e.Low) / 2
+	return []string{csvNum(e.Mean, hw), csvNum(e.Low, hw), csvNum(e.High, hw)}
+}
+
+// ratioCSV formats a ratio and its interval for CSV, rounded to what the
+// interval supports when it is bounded, else to four significant digits.
+func ratioCSV(d results.Diff) (ratio, lo, hi string) {
+	hw := (d.RatioHigh - d.RatioLow) / 2
+	if !d.HasRatioInterval() || math.IsInf(hw, 0) {
+		hw = 0
+	}
+	f := func(v float64) string {
+		if hw > 0 {
+			return csvNum(v, hw)
+		}
+		return csvSig(v, 4)
+	}
+	if d.HasRatio() {
+		ratio = f(d.Ratio)
+	}
+	if d.HasRatioInterval() {
+		lo, hi = f(d.RatioLow), f(d.RatioHigh)
+	}
+	return ratio, lo, hi
+}
+
 // WriteKPIsCSV writes one row per arm and KPI: the estimate, its 95%
 // interval and which kind it is ("prediction" when the run drew from the
 // calibrated ensemble, with the model's and the noise's spread; else
 // "confidence"), and the paired difference from the baseline with its 95%
 // confidence interval, the ratio of the means with its (an unbounded end
 // as +Inf or -Inf), and the p-value before and after the adjustment for
-// many comparisons (empty for the baseline). Every interval lies within
-// its quantity's bounds. Swept fields, if any, get a column each after the
-// arm.
+// many comparisons (empty for the baseline), and for a time to a target
+// (unit days) the replications that never reached it by the horizon
+// (censored; diff_censored: the pairs where either arm did not). Every
+// interval lies within its quantity's bounds. Numbers are rounded to what
+// their interval supports (csvNum): spreads and ratios without a bounded
+// interval to a few significant digits, p-values to three. Swept fields,
+// if any, get a column each after the arm.
 func WriteKPIsCSV(w io.Writer, sim *results.Simulation) error {
 	if err := checkSimulation(sim); err != nil {
 		return err
@@ -36,7 +70,7 @@ func WriteKPIsCSV(w io.Writer, sim *results.Simulation) error {
 	cw := csv.NewWriter(w)
 	header := append([]string{"arm"}, sim.Sweep...)
 	header = append(header, "kpi", "name", "unit", "mean", "ci_low", "ci_high", "interval", "sd", "model_sd", "noise_sd", "n",
-		"diff_mean", "diff_ci_low", "diff_ci_high", "ratio", "ratio_low", "ratio_high", "significant", "p", "p_adjusted", "adjustment")
+		"diff_mean", "diff_ci_low", "diff_ci_high", "ratio", "ratio_low", "ratio_high", "significant", "p", "p_adjusted", "adjustment", "censored", "diff_censored")
 	_ = cw.Write(header)
 	for _, a := range sim.Arms {
 		for _, k := range kpiList(sim) {
@@ -54,29 +88,27 @@ func WriteKPIsCSV(w io.Writer, sim *results.Simulation) error {
 			}
 			model, noise := "", ""
 			if e.ModelSD != 0 || e.NoiseSD != 0 {
-				model, noise = num(e.ModelSD), num(e.NoiseSD)
+				model, noise = csvSig(e.ModelSD, 3), csvSig(e.NoiseSD, 3)
 			}
-			row = append(row, k.ID, k.Name, k.Unit, num(e.Mean), num(e.Low), num(e.High), kind, num(e.SD), model, noise, strconv.Itoa(e.N))
+			row = append(row, k.ID, k.Name, k.Unit)
+			row = append(row, estCSV(e)...)
+			row = append(row, kind, csvSig(e.SD, 3), model, noise, strconv.Itoa(e.N))
 			d, ok := a.Diffs[k.ID]
 			if !ok {
-				row = append(row, "", "", "", "", "", "", "", "", "", "")
+				row = append(row, "", "", "", "", "", "", "", "", "", "", censoredColumn(k, e), "")
 				_ = cw.Write(row)
 				continue
 			}
-			ratio, ratioLow, ratioHigh := "", "", ""
-			if d.HasRatio() {
-				ratio = num(d.Ratio)
-			}
-			if d.HasRatioInterval() {
-				ratioLow, ratioHigh = num(d.RatioLow), num(d.RatioHigh)
-			}
-			row = append(row, num(d.Mean), num(d.Low), num(d.High), ratio, ratioLow, ratioHigh, strconv.FormatBool(d.Significant))
+			ratio, ratioLow, ratioHigh := ratioCSV(d)
+			row = append(row, estCSV(d.Estimate)...)
+			row = append(row, ratio, ratioLow, ratioHigh, strconv.FormatBool(d.Significant))
 			if d.Adjustment != "" {
-				row = append(row, num(d.P), num(d.PAdjusted), d.Adjustment)
+				row = append(row, csvSig(d.P, 3), csvSig(d.PAdjusted, 3), d.Adjustment)
 			} else {
 				// Saved before there were p-values: none to write.
 				row = append(row, "", "", "")
 			}
+			row = append(row, censoredColumn(k, e), censoredColumn(k, d.Estimate))
 			_ = cw.Write(row)
 		}
 	}
@@ -91,6 +123,7 @@ func WriteKPIsCSV(w io.Writer, sim *results.Simulation) error {
 // read and write it in a results.Day.
 type seriesColumn struct {
 	Name string
+	Unit string // Unit is what the series counts, or "%" for the fund float.
 	Get  func(results.Day) results.Estimate
 	Set  func(*results.Day, results.Estimate)
 }
@@ -98,14 +131,14 @@ type seriesColumn struct {
 // seriesColumns are the daily series of timeseries.csv, in column order.
 func seriesColumns() []seriesColumn {
 	return []seriesColumn{
-		{"exposed", func(d results.Day) results.Estimate { return d.Exposed }, func(d *results.Day, e results.Estimate) { d.Exposed = e }},
-		{"issued", func(d results.Day) results.Estimate { return d.Issued }, func(d *results.Day, e results.Estimate) { d.Issued = e }},
-		{"claims", func(d results.Day) results.Estimate { return d.Claims }, func(d *results.Day, e results.Estimate) { d.Claims = e }},
-		{"gifts", func(d results.Day) results.Estimate { return d.Gifts }, func(d *results.Day, e results.Estimate) { d.Gifts = e }},
-		{"redemptions", func(d results.Day) results.Estimate { return d.Redemptions }, func(d *results.Day, e results.Estimate) { d.Redemptions = e }},
-		{"expiries", func(d results.Day) results.Estimate { return d.Expiries }, func(d *results.Day, e results.Estimate) { d.Expiries = e }},
-		{"float", func(d results.Day) results.Estimate { return d.Float }, func(d *results.Day, e results.Estimate) { d.Float = e }},
-		{"dashboard_redemptions", func(d results.Day) results.Estimate { return d.DashboardRedemptions },
+		{"exposed", "users", func(d results.Day) results.Estimate { return d.Exposed }, func(d *results.Day, e results.Estimate) { d.Exposed = e }},
+		{"issued", "coupons", func(d results.Day) results.Estimate { return d.Issued }, func(d *results.Day, e results.Estimate) { d.Issued = e }},
+		{"claims", "claims", func(d results.Day) results.Estimate { return d.Claims }, func(d *results.Day, e results.Estimate) { d.Claims = e }},
+		{"gifts", "offers", func(d results.Day) results.Estimate { return d.Gifts }, func(d *results.Day, e results.Estimate) { d.Gifts = e }},
+		{"redemptions", "coupons", func(d results.Day) results.Estimate { return d.Redemptions }, func(d *results.Day, e results.Estimate) { d.Redemptions = e }},
+		{"expiries", "coupons", func(d results.Day) results.Estimate { return d.Expiries }, func(d *results.Day, e results.Estimate) { d.Expiries = e }},
+		{"float", "%", func(d results.Day) results.Estimate { return d.Float }, func(d *results.Day, e results.Estimate) { d.Float = e }},
+		{"dashboard_redemptions", "coupons", func(d results.Day) results.Estimate { return d.DashboardRedemptions },
 			func(d *results.Day, e results.Estimate) { d.DashboardRedemptions = e }},
 	}
 }
@@ -113,7 +146,9 @@ func seriesColumns() []seriesColumn {
 // WriteTimeseriesCSV writes one row per arm and day: each daily series as
 // its mean and 95% confidence interval of the mean across replications
 // (columns NAME, NAME_ci_low, NAME_ci_high), within its bounds (counts
-// never below zero, the fund float within 0–100%).
+// never below zero, the fund float within 0–100%) and rounded to what the
+// interval supports; then each series' unit (columns NAME_unit, after all
+// the numbers, so that the earlier columns keep their places).
 func WriteTimeseriesCSV(w io.Writer, sim *results.Simulation) error {
 	if err := checkSimulation(sim); err != nil {
 		return err
@@ -125,13 +160,18 @@ func WriteTimeseriesCSV(w io.Writer, sim *results.Simulation) error {
 	for _, c := range cols {
 		header = append(header, c.Name, c.Name+"_ci_low", c.Name+"_ci_high")
 	}
+	for _, c := range cols {
+		header = append(header, c.Name+"_unit")
+	}
 	_ = cw.Write(header)
 	for _, a := range sim.Arms {
 		for _, d := range a.Series {
 			row := []string{a.Name, strconv.Itoa(d.Day), d.Date}
 			for _, c := range cols {
-				e := c.Get(d)
-				row = append(row, num(e.Mean), num(e.Low), num(e.High))
+				row = append(row, estCSV(c.Get(d))...)
+			}
+			for _, c := range cols {
+				row = append(row, c.Unit)
 			}
 			_ = cw.Write(row)
 		}
@@ -157,17 +197,8 @@ func WriteJSON(w io.Writer, sim *results.Simulation) error {
 }
 
 // WriteLoadJSON writes a load summary as indented JSON, with the schema set
-// to results.LoadSchemaVersion when it is empty.
-func WriteLoadJSON(w io.Writer, l *results.Load) error {
-	if l == nil {
-		return errors.New("reports: no load summary")
-	}
-	s := *l
-	if s.Schema == "" {
-		s.Schema = results.LoadSchemaVersion
-	}
-	return writeIndented(w, &s)
-}
+// to results.LoadSchemaVersion when it is empty (results.EncodeLoad).
+func WriteLoadJSON(w io.Writer, l *results.Load) error { return results.EncodeLoad(w, l) }
 
 func writeIndented(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)

@@ -55,6 +55,7 @@ func ExampleWriteSimulation() {
 	// charts
 	// kpis.csv
 	// report.html
+	// summary.png
 	// timeseries.csv
 	// 9 charts
 }
@@ -64,8 +65,8 @@ func ExampleWriteKPIsCSV() {
 		log.Fatal(err)
 	}
 	// Output:
-	// arm,kpi,name,unit,mean,ci_low,ci_high,interval,sd,model_sd,noise_sd,n,diff_mean,diff_ci_low,diff_ci_high,ratio,ratio_low,ratio_high,significant,p,p_adjusted,adjustment
-	// 7-day,redemption_rate,Redemption rate (K2),%,31.5,29.5,33.5,confidence,1,,,10,,,,,,,,,,
+	// arm,kpi,name,unit,mean,ci_low,ci_high,interval,sd,model_sd,noise_sd,n,diff_mean,diff_ci_low,diff_ci_high,ratio,ratio_low,ratio_high,significant,p,p_adjusted,adjustment,censored,diff_censored
+	// 7-day,redemption_rate,Redemption rate (K2),%,31.5,29.5,33.5,confidence,1,,,10,,,,,,,,,,,,
 }
 
 func ExampleDecode() {

@@ -270,3 +270,25 @@ func reportFixture() *results.Simulation {
 	sim.Scenario.Question = `Does <b>7-day</b> beat "30-day" & by how much?`
 	return sim
 }
+
+// pairFixture is a two-arm run with an ensemble, 30-day against 7-day,
+// whose question asks about 7-day: all 10 parameter sets agree on the
+// direction of every difference but cost's, on which 7 do.
+func pairFixture() *results.Simulation {
+	sim := simFixture(2, 30, false)
+	sim.EnsembleSets = 10
+	for i := range sim.Arms {
+		for id, e := range sim.Arms[i].KPIs {
+			e.ModelSD, e.NoiseSD = e.SD*0.8, e.SD*0.6
+			sim.Arms[i].KPIs[id] = e
+		}
+	}
+	for id, d := range sim.Arms[1].Diffs {
+		d.Members, d.Agree = 10, 10
+		if id == "cost" {
+			d.Agree = 7
+		}
+		sim.Arms[1].Diffs[id] = d
+	}
+	return sim
+}

@@ -2,14 +2,17 @@ package reports
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"giftsim/results"
@@ -86,6 +89,18 @@ func newLoadPage(mc *canvas, l *results.Load) *loadPage {
 		results.Setting{Name: "responses", Value: formatCount(total)},
 		results.Setting{Name: "rate", Value: fmt.Sprintf("%s/s achieved of %s/s targeted", formatNumber(l.Rate.Achieved), formatNumber(l.Rate.Target))},
 	)
+	if l.Seed != 0 || l.RunTag != "" {
+		p.Run = append(p.Run, results.Setting{Name: "seed and run tag", Value: fmt.Sprintf("%d, %s", l.Seed, l.RunTag)})
+	}
+	if l.Shards > 1 {
+		p.Run = append(p.Run, results.Setting{Name: "shard", Value: fmt.Sprintf("%d of %d", l.Shard, l.Shards)})
+	}
+	if l.Interrupted {
+		p.Run = append(p.Run, results.Setting{Name: "interrupted", Value: "yes: the run stopped before its schedule ended; this report holds what ran"})
+	}
+	for _, ph := range l.Phases {
+		p.Run = append(p.Run, results.Setting{Name: "phase " + ph.Name, Value: phaseText(&ph, l.Interrupted)})
+	}
 	codes := codeOrder(l)
 	cols := codeColors(codes)
 	for _, code := range codes {
@@ -133,12 +148,58 @@ func loadVerdict(l *results.Load) (string, bool) {
 		}
 	}
 	switch {
+	case l.Interrupted && len(failed) == 0:
+		return "Not judged: the run was interrupted before its schedule ended, so it does not pass; the figures below are what ran.", false
+	case l.Interrupted:
+		return fmt.Sprintf("Fail: the run was interrupted before its schedule ended, and %d of %d thresholds do not hold on what ran: %s.", len(failed), len(l.Thresholds), strings.Join(failed, "; ")), false
 	case len(l.Thresholds) == 0:
 		return "The plan set no thresholds, so the run neither passes nor fails.", true
 	case len(failed) == 0:
 		return fmt.Sprintf("Pass: all %d thresholds hold.", len(l.Thresholds)), true
 	}
 	return fmt.Sprintf("Fail: %d of %d thresholds do not hold: %s.", len(failed), len(l.Thresholds), strings.Join(failed, "; ")), false
+}
+
+// phaseText sums up one phase in a sentence for the page: its requests and
+// rates, its latency, and what fell behind, was cut off or held.
+func phaseText(p *results.LoadPhase, interrupted bool) string {
+	parts := []string{formatCount(p.Requests) + " requests"}
+	if p.Achieved != nil {
+		r := formatNumber(*p.Achieved) + "/s"
+		if p.Target != nil {
+			r += " of " + formatNumber(*p.Target) + "/s targeted"
+		}
+		parts = append(parts, r)
+	}
+	if p.P50 != nil && p.P99 != nil && p.Max != nil {
+		parts = append(parts, fmt.Sprintf("latency p50 %s, p99 %s, max %s", msText(p.P50), msText(p.P99), msText(p.Max)))
+	}
+	if p.FellBack > 0 {
+		parts = append(parts, fmt.Sprintf("%s operations found no coupon and were sent as sends", formatCount(p.FellBack)))
+	}
+	if p.Behind != "" {
+		parts = append(parts, p.Behind)
+	}
+	if p.CutOff(interrupted) {
+		parts = append(parts, fmt.Sprintf("cut off after %s of its %s requests", formatCount(p.Requests), formatCount(p.Planned)))
+	}
+	for i, st := range p.Steps {
+		switch {
+		case !st.Judged:
+			parts = append(parts, fmt.Sprintf("steps %d to %d not finished", i+1, len(p.Steps)))
+		case st.Held:
+			parts = append(parts, fmt.Sprintf("step %d at %.0f/s held (%s)", i+1, st.Rate, st.Observed))
+		default:
+			parts = append(parts, fmt.Sprintf("step %d at %.0f/s broke the hold (%s)", i+1, st.Rate, st.Observed))
+		}
+		if !st.Judged {
+			break
+		}
+	}
+	if p.Capacity != nil {
+		parts = append(parts, fmt.Sprintf("capacity %.0f requests/s held", *p.Capacity))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // WriteLoadCSV writes one row per second of a load run: the count, the
@@ -162,4 +223,122 @@ func WriteLoadCSV(w io.Writer, l *results.Load) error {
 		return fmt.Errorf("reports: seconds.csv: %w", err)
 	}
 	return nil
+}
+
+// WriteLoadText writes the terminal summary of a load run: a table of the
+// phases (requests, achieved and target rate, latency percentiles, lag),
+// each phase's responses by operation and code, what fell behind or was cut
+// off, the capacity search, the quota used, whether the run was
+// interrupted, and the thresholds as judged. It renders the same
+// results.Load as the HTML page.
+func WriteLoadText(w io.Writer, l *results.Load) error {
+	if l == nil {
+		return errors.New("reports: no load summary")
+	}
+	fmt.Fprintf(w, "plan %s  target %s  seed %d  run %s", l.Plan, l.Target, l.Seed, l.RunTag)
+	if l.Shards > 1 {
+		fmt.Fprintf(w, "  shard %d/%d", l.Shard, l.Shards)
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "phase\trequests\trate/s\ttarget/s\tp50\tp90\tp99\tmax\tlag p99\t")
+	row := func(name string, st results.LoadStats) {
+		rate := func(v *float64) string {
+			if v == nil {
+				return "-"
+			}
+			return fmt.Sprintf("%.0f", *v)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", name, st.Requests, rate(st.Achieved), rate(st.Target),
+			msText(st.P50), msText(st.P90), msText(st.P99), msText(st.Max), msText(st.LagP99))
+	}
+	for _, p := range l.Phases {
+		row(p.Name, p.LoadStats)
+	}
+	if len(l.Phases) > 1 && l.Total != nil {
+		row("total", *l.Total)
+	}
+	tw.Flush()
+
+	fmt.Fprintln(w)
+	for _, p := range l.Phases {
+		var parts []string
+		for _, o := range p.Ops {
+			var cs []string
+			for _, c := range acceptedFirst(o.Codes) {
+				cs = append(cs, fmt.Sprintf("%s %d", c, o.Codes[c]))
+			}
+			if o.Replayed > 0 {
+				cs = append(cs, fmt.Sprintf("(replayed %d)", o.Replayed))
+			}
+			parts = append(parts, fmt.Sprintf("%s %d: %s", o.Op, o.Total, strings.Join(cs, ", ")))
+		}
+		fmt.Fprintf(w, "%s  %s\n", p.Name, strings.Join(parts, "; "))
+		if p.FellBack > 0 {
+			fmt.Fprintf(w, "%s  %d operations found no coupon to act on and were sent as sends\n", p.Name, p.FellBack)
+		}
+		if p.Behind != "" {
+			fmt.Fprintf(w, "%s  %s\n", p.Name, p.Behind)
+		}
+		if p.CutOff(l.Interrupted) {
+			fmt.Fprintf(w, "%s  sent %d of its %d requests before its bound (its time, or the end of its platform day) cut it off\n", p.Name, p.Requests, p.Planned)
+		}
+		for i, st := range p.Steps {
+			if !st.Judged {
+				fmt.Fprintf(w, "%s  steps %d to %d not finished\n", p.Name, i+1, len(p.Steps))
+				break
+			}
+			state := "broke the hold"
+			if st.Held {
+				state = "held"
+			}
+			fmt.Fprintf(w, "%s  step %d at %.0f/s %s (%s)\n", p.Name, i+1, st.Rate, state, st.Observed)
+		}
+		if p.Capacity != nil {
+			fmt.Fprintf(w, "%s  capacity: %.0f requests/s held\n", p.Name, *p.Capacity)
+		}
+	}
+	for _, q := range l.Quota {
+		fmt.Fprintf(w, "quota  merchant %s issued %d of %d a day\n", q.Merchant, q.Used, q.Quota)
+	}
+	if l.Interrupted {
+		fmt.Fprintln(w, "the run was interrupted before its schedule ended")
+	}
+	if len(l.Thresholds) > 0 {
+		fmt.Fprintln(w, "\nthresholds")
+		for _, t := range l.Thresholds {
+			s := "FAIL"
+			if t.Pass {
+				s = "PASS"
+			}
+			on := ""
+			if t.Host != "" {
+				on = " on " + t.Host
+			}
+			fmt.Fprintf(w, "  %s  %s  (%s)%s\n", s, t.Expr, t.Observed, on)
+		}
+	}
+	_, err := fmt.Fprintln(w)
+	return err
+}
+
+// msText formats milliseconds for the terminal, "-" when not measured.
+func msText(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	return results.FormatSeconds(*v / 1e3)
+}
+
+// acceptedFirst returns the codes of counts, accepted first, then by name.
+func acceptedFirst(counts map[string]int) []string {
+	codes := slices.Sorted(maps.Keys(counts))
+	rank := func(c string) int {
+		if c == results.CodeAccepted {
+			return 0
+		}
+		return 1
+	}
+	slices.SortStableFunc(codes, func(a, b string) int { return cmp.Compare(rank(a), rank(b)) })
+	return codes
 }

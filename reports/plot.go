@@ -434,6 +434,15 @@ func legendBlock(c *canvas, items []legendItem, w int) ([][]int, int) {
 	return rows, int(float64(len(rows)) * legendLineH)
 }
 
+// layoutForest lays p out and draws its frame with a dashed line at x = 0,
+// the line of no difference of a forest plot.
+func (p *plot) layoutForest(c *canvas) {
+	p.layout(c)
+	p.drawFrame(c)
+	zero := p.X.pos(0)
+	c.polyline([]pt{{zero, p.area.T}, {zero, p.area.B}}, rgb(hexMuted), 1, []float64{4, 3})
+}
+
 // at maps data values to pixels.
 func (p *plot) at(x, y float64) pt { return pt{p.X.pos(x), p.Y.pos(y)} }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -17,9 +18,9 @@ import (
 )
 
 // WriteSensitivity writes the report of a sensitivity analysis into dir:
-// report.html (the answer, the tornado, the ranked table, the Morris
-// chart), the charts as SVG and PNG under charts/, sensitivity.csv and
-// sensitivity.json.
+// report.html (the answer, the tornado, the ranked table, the Morris and
+// Sobol charts), the charts as SVG and PNG under charts/, sensitivity.csv
+// and sensitivity.json.
 func WriteSensitivity(ctx context.Context, dir string, s *results.Sensitivity) error {
 	if s == nil || len(s.Levers) == 0 {
 		return errors.New("reports: no sensitivity results")
@@ -79,17 +80,35 @@ func SensitivityAnswer(s *results.Sensitivity) string {
 	return b.String()
 }
 
-// effectText names a lever's effect on the objective: high − low one at a
-// time, else Morris's μ*.
+// effectText names a lever's effect on the objective: its total Sobol
+// index when there is one, and high − low one at a time, else Morris's μ*.
 func effectText(l results.Lever, unit string) string {
-	if o := l.OAT; o != nil {
-		return fmt.Sprintf("%s → %s changes it by %s, 95%% CI %s", l.Low, l.High, formatDiff(o.Effect.Mean, unit),
-			formatInterval(o.Effect.Low, o.Effect.High, unit, true))
+	var parts []string
+	if x := l.Sobol; x != nil {
+		parts = append(parts, fmt.Sprintf("its total Sobol index is %s, 95%% interval %s: that share of the variance over the levers' ranges involves it",
+			share(x.Total), shareInterval(x.TotalLow, x.TotalHigh)))
 	}
-	m := l.Morris
-	return fmt.Sprintf("Morris μ* %s per range %s..%s, 95%% interval %s", formatValue(m.MuStar, unit), l.Low, l.High,
-		formatInterval(m.MuStarLow, m.MuStarHigh, unit, false))
+	if o := l.OAT; o != nil {
+		parts = append(parts, fmt.Sprintf("%s → %s changes it by %s, 95%% CI %s", l.Low, l.High, formatDiff(o.Effect.Mean, unit),
+			formatInterval(o.Effect.Low, o.Effect.High, unit, true)))
+	} else if m := l.Morris; m != nil && l.Sobol == nil {
+		parts = append(parts, fmt.Sprintf("Morris μ* %s per range %s..%s, 95%% interval %s", formatValue(m.MuStar, unit), l.Low, l.High,
+			formatInterval(m.MuStarLow, m.MuStarHigh, unit, false)))
+	}
+	return strings.Join(parts, "; ")
 }
+
+// share formats a Sobol index, a share of variance, with two decimals.
+func share(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 2, 64)
+	if s == "-0.00" {
+		return "0.00"
+	}
+	return s
+}
+
+// shareInterval formats an interval of a Sobol index.
+func shareInterval(lo, hi float64) string { return share(lo) + " to " + share(hi) }
 
 // joinAnd joins names as "a, b and c".
 func joinAnd(names []string) string {
@@ -109,6 +128,8 @@ type sensRow struct {
 	EffectCI, Agree         string
 	MuStar, MuStarCI, Mu    string
 	Sigma, SigmaCI          string
+	First, FirstCI          string
+	Total, TotalCI          string
 }
 
 // sensRows formats the levers in rank order.
@@ -130,6 +151,10 @@ func sensRows(s *results.Sensitivity) []sensRow {
 			r.Mu = formatDiff(m.Mu, u)
 			r.Sigma, r.SigmaCI = formatValue(m.Sigma, u), formatInterval(m.SigmaLow, m.SigmaHigh, u, false)
 		}
+		if x := l.Sobol; x != nil {
+			r.First, r.FirstCI = share(x.First), shareInterval(x.FirstLow, x.FirstHigh)
+			r.Total, r.TotalCI = share(x.Total), shareInterval(x.TotalLow, x.TotalHigh)
+		}
 		rows = append(rows, r)
 	}
 	return rows
@@ -147,23 +172,57 @@ func WriteSensitivityText(w io.Writer, s *results.Sensitivity) error {
 		formatValue(s.Base.Mean, s.Objective.Unit), formatInterval(s.Base.Low, s.Base.High, s.Objective.Unit, false),
 		s.Seed, s.Replications, ensembleText(s.EnsembleSets))
 	fmt.Fprintf(tw, "\n%s\n\n", SensitivityAnswer(s))
-	fmt.Fprintln(tw, "rank\tlever\trange\tverdict\thigh − low [95% CI]\tsets agree\tMorris μ* [95%]\tσ\t")
-	for _, r := range sensRows(s) {
-		oat, mo := "—", "—"
-		if r.Effect != "" {
-			oat = r.Effect + " [" + r.EffectCI + "]"
-		}
-		if r.MuStar != "" {
-			mo = r.MuStar + " [" + r.MuStarCI + "]"
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Rank, r.Path, r.Range, r.Verdict, oat, dash(r.Agree), mo, dash(r.Sigma))
+	head := "rank\tlever\trange\tverdict\thigh − low [95% CI]\tsets agree\tMorris μ* [95%]\tσ\t"
+	if s.Sobol != nil {
+		head += "Sobol S_i [95%]\tS_T [95%]\t"
 	}
+	fmt.Fprintln(tw, head)
+	bracket := func(v, ci string) string {
+		if v == "" {
+			return "—"
+		}
+		return v + " [" + ci + "]"
+	}
+	for _, r := range sensRows(s) {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t", r.Rank, r.Path, r.Range, r.Verdict, bracket(r.Effect, r.EffectCI),
+			dash(r.Agree), bracket(r.MuStar, r.MuStarCI), dash(r.Sigma))
+		if s.Sobol != nil {
+			fmt.Fprintf(tw, "%s\t%s\t", bracket(r.First, r.FirstCI), bracket(r.Total, r.TotalCI))
+		}
+		fmt.Fprintln(tw)
+	}
+	fmt.Fprintln(tw)
 	if s.Morris != nil {
-		fmt.Fprintf(tw, "\nMorris: %d trajectories on %d levels, %d points, %d bootstrap resamples; effects per whole range of a lever.\n",
+		fmt.Fprintf(tw, "Morris: %d trajectories on %d levels, %d points, %d bootstrap resamples; effects per whole range of a lever.\n",
 			s.Morris.Trajectories, s.Morris.Levels, s.Morris.Points, s.Morris.Bootstrap)
 	}
-	fmt.Fprintf(tw, "Sobol indices: %s.\n", s.Sobol)
+	if d := s.Sobol; d != nil {
+		fmt.Fprintf(tw, "Sobol: %s.\n", sobolText(d))
+	} else if s.SobolNote != "" {
+		fmt.Fprintf(tw, "Sobol indices: %s.\n", s.SobolNote)
+	}
 	return tw.Flush()
+}
+
+// sobolText describes a Sobol design: its size, its bootstrap and the
+// share of noise.
+func sobolText(d *results.SobolDesign) string {
+	t := fmt.Sprintf("N = %d base samples, %s points, %s bootstrap resamples of the rows; %s", d.Samples,
+		formatCount(d.Points), formatCount(d.Bootstrap), noiseText(d))
+	if d.Note != "" {
+		t += "; " + d.Note
+	}
+	return t
+}
+
+// noiseText says how much of the objective's variance between points is
+// simulation noise, and that it was taken out.
+func noiseText(d *results.SobolDesign) string {
+	if !d.NoiseKnown {
+		return "simulation noise not estimated (one replication, or none in the objective): it is left in the indices"
+	}
+	return fmt.Sprintf("simulation noise is %s%% of the variance between points and is taken out of S_T and the variance",
+		strconv.FormatFloat(100*d.NoiseShare, 'f', 1, 64))
 }
 
 // ensembleText names the parameter sets a run used.
@@ -187,7 +246,8 @@ func WriteSensitivityCSV(w io.Writer, s *results.Sensitivity) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"rank", "lever", "low", "high", "kind", "verdict", "kpi", "base_mean",
 		"at_low", "at_high", "effect", "effect_ci_low", "effect_ci_high", "effect_p", "sets", "sets_agree",
-		"mu_star", "mu_star_low", "mu_star_high", "mu", "sigma", "sigma_low", "sigma_high"})
+		"mu_star", "mu_star_low", "mu_star_high", "mu", "sigma", "sigma_low", "sigma_high",
+		"sobol_first", "sobol_first_low", "sobol_first_high", "sobol_total", "sobol_total_low", "sobol_total_high"})
 	for _, l := range s.Levers {
 		row := []string{fmt.Sprint(l.Rank), l.Path, l.Low, l.High, l.Kind, l.Verdict, s.Objective.ID, num(s.Base.Mean)}
 		if o := l.OAT; o != nil {
@@ -200,6 +260,11 @@ func WriteSensitivityCSV(w io.Writer, s *results.Sensitivity) error {
 			row = append(row, num(m.MuStar), num(m.MuStarLow), num(m.MuStarHigh), num(m.Mu), num(m.Sigma), num(m.SigmaLow), num(m.SigmaHigh))
 		} else {
 			row = append(row, "", "", "", "", "", "", "")
+		}
+		if x := l.Sobol; x != nil {
+			row = append(row, num(x.First), num(x.FirstLow), num(x.FirstHigh), num(x.Total), num(x.TotalLow), num(x.TotalHigh))
+		} else {
+			row = append(row, "", "", "", "", "", "")
 		}
 		_ = cw.Write(row)
 	}
@@ -219,11 +284,15 @@ type sensPage struct {
 	Base      string
 	Tornado   *figure
 	Morris    *figure
+	SobolFig  *figure
 	Rows      []sensRow
 	HasOAT    bool
 	HasMorris bool
+	HasSobol  bool
 	Design    *results.MorrisDesign
-	Sobol     string
+	Sobol     *results.SobolDesign
+	SobolText string
+	SobolNote string
 	Run       []results.Setting
 	Setup     []results.Setting
 	Schema    string
@@ -235,7 +304,7 @@ func newSensPage(mc *canvas, s *results.Sensitivity) *sensPage {
 	title := "Sensitivity: " + s.Scenario.Name
 	p := &sensPage{
 		Head: head{Title: title}, Question: s.Scenario.Question, Answer: SensitivityAnswer(s),
-		Objective: s.Objective.Name, Rows: sensRows(s), Design: s.Morris, Sobol: s.Sobol,
+		Objective: s.Objective.Name, Rows: sensRows(s), Design: s.Morris, Sobol: s.Sobol, SobolNote: s.SobolNote,
 		Base:  formatValue(s.Base.Mean, s.Objective.Unit) + " (" + formatInterval(s.Base.Low, s.Base.High, s.Objective.Unit, false) + ")",
 		Setup: setupSettings(s.Scenario), Schema: s.Schema, Seed: s.Seed,
 		Run: []results.Setting{
@@ -250,6 +319,10 @@ func newSensPage(mc *canvas, s *results.Sensitivity) *sensPage {
 	for _, l := range s.Levers {
 		p.HasOAT = p.HasOAT || l.OAT != nil
 		p.HasMorris = p.HasMorris || l.Morris != nil
+		p.HasSobol = p.HasSobol || l.Sobol != nil
+	}
+	if s.Sobol != nil {
+		p.SobolText = sobolText(s.Sobol)
 	}
 	if p.HasOAT {
 		p.Tornado = tornadoFigure(mc, s, "tornado")
@@ -257,13 +330,16 @@ func newSensPage(mc *canvas, s *results.Sensitivity) *sensPage {
 	if p.HasMorris {
 		p.Morris = morrisFigure(s, "morris")
 	}
+	if p.HasSobol {
+		p.SobolFig = sobolFigure(mc, s, "sobol")
+	}
 	return p
 }
 
 // figures lists the page's figures.
 func (p *sensPage) figures() []*figure {
 	var out []*figure
-	for _, f := range []*figure{p.Tornado, p.Morris} {
+	for _, f := range []*figure{p.Tornado, p.Morris, p.SobolFig} {
 		if f != nil {
 			out = append(out, f)
 		}
@@ -277,18 +353,35 @@ func abs(v float64) float64 { return math.Abs(v) }
 // leverLabel names a lever with its range, for an axis.
 func leverLabel(l results.Lever) string { return l.Path + " (" + l.Low + " → " + l.High + ")" }
 
+// leversWith returns s's levers, in rank order, for which has is true.
+func leversWith(s *results.Sensitivity, has func(results.Lever) bool) []results.Lever {
+	var out []results.Lever
+	for _, l := range s.Levers {
+		if has(l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// leverBands lays out a wide chart with a band per lever under legend:
+// the bands' labels, the legend's rows and the chart's height.
+func leverBands(mc *canvas, levers []results.Lever, legend []legendItem) (cats []string, rows [][]int, h int) {
+	rows, lh := legendBlock(mc, legend, wideW)
+	cats = make([]string, len(levers))
+	for i, l := range levers {
+		cats[i] = leverLabel(l)
+	}
+	return cats, rows, barsHeight(len(levers)) + lh
+}
+
 // tornadoFigure draws each lever's one-at-a-time effect as a bar from the
 // objective at its low end to the objective at its high end, around the
 // base (a dashed line), in rank order; the whisker is the 95% interval of
 // high − low drawn from the low end, so that it reaches back across the
 // low end exactly when the effect could be zero.
 func tornadoFigure(mc *canvas, s *results.Sensitivity, name string) *figure {
-	var levers []results.Lever
-	for _, l := range s.Levers {
-		if l.OAT != nil {
-			levers = append(levers, l)
-		}
-	}
+	levers := leversWith(s, func(l results.Lever) bool { return l.OAT != nil })
 	k := s.Objective
 	title := "Tornado: " + k.Name + ", each lever from low to high"
 	lowLook, highLook := look{Color: rgb(0x56b4e9)}, look{Color: rgb(0xe69f00)}
@@ -298,12 +391,7 @@ func tornadoFigure(mc *canvas, s *results.Sensitivity, name string) *figure {
 		{Label: "95% CI of high − low, from the low end", Look: look{Color: rgb(hexText)}, Kind: legendWhisker},
 		{Label: "base", Look: look{Color: rgb(hexMuted), Dash: []float64{4, 3}}, Kind: legendLine},
 	}
-	rows, lh := legendBlock(mc, legend, wideW)
-	h := barsHeight(len(levers)) + lh
-	cats := make([]string, len(levers))
-	for i, l := range levers {
-		cats[i] = leverLabel(l)
-	}
+	cats, rows, h := leverBands(mc, levers, legend)
 	return &figure{
 		Name: name, Title: title, W: wideW, H: h,
 		draw: func(c *canvas) {
@@ -394,6 +482,58 @@ func morrisFigure(s *results.Sensitivity, name string) *figure {
 					placed = placeLabel(c, p, c.fitText(l.Path, sizeSmall, 180), p.at(m.MuStar, m.Sigma), placed)
 				}
 			}
+			p.drawAxes(c)
+		},
+	}
+}
+
+// sobolFigure draws each lever's first-order index S_i and total index
+// S_T as a pair of bars with their 95% bootstrap intervals, in rank
+// order: the share of the objective's variance over the levers' ranges
+// the lever causes alone (S_i) and alone or together with others (S_T).
+func sobolFigure(mc *canvas, s *results.Sensitivity, name string) *figure {
+	levers := leversWith(s, func(l results.Lever) bool { return l.Sobol != nil })
+	title := "Sobol indices: shares of the variance of " + s.Objective.Name
+	firstLook, totalLook := look{Color: rgb(0x56b4e9)}, look{Color: rgb(0x0072b2)}
+	legend := []legendItem{
+		{Label: "S_i, first order (alone)", Look: firstLook, Kind: legendBox},
+		{Label: "S_T, total (alone or with others)", Look: totalLook, Kind: legendBox},
+		{Label: "95% bootstrap interval", Look: look{Color: rgb(hexText)}, Kind: legendWhisker},
+	}
+	cats, rows, h := leverBands(mc, levers, legend)
+	return &figure{
+		Name: name, Title: title, W: wideW, H: h,
+		draw: func(c *canvas) {
+			p := plot{Title: title, W: wideW, H: h,
+				X:      axis{Label: "share of variance over the levers' ranges", Nice: true},
+				Y:      axis{Kind: scaleBand, Cats: cats},
+				Legend: legend, Rows: rows}
+			p.X.include(0, 1)
+			labels := make([]string, len(levers))
+			for i, l := range levers {
+				x := l.Sobol
+				p.X.include(x.FirstLow, x.FirstHigh, x.TotalLow, x.TotalHigh)
+				labels[i] = "S_T " + share(x.Total) + " [" + share(x.TotalLow) + ", " + share(x.TotalHigh) + "]"
+				p.Right = max(p.Right, c.textWidth(labels[i], sizeSmall)+8)
+			}
+			p.layout(c)
+			p.drawFrame(c)
+			bw := p.Y.bandWidth() * 0.3
+			zero := p.X.pos(0)
+			for i, l := range levers {
+				x := l.Sobol
+				y := p.Y.pos(float64(i))
+				for _, b := range []struct {
+					v, lo, hi, y float64
+					l            look
+				}{{x.First, x.FirstLow, x.FirstHigh, y - bw/2, firstLook}, {x.Total, x.TotalLow, x.TotalHigh, y + bw/2, totalLook}} {
+					v := p.X.pos(b.v)
+					c.bar(min(v, zero), b.y-bw/2+1, max(v, zero), b.y+bw/2-1, b.l)
+					p.errorBarX(c, b.lo, b.v, b.hi, b.y, 3, rgb(hexText))
+				}
+				c.text(labels[i], p.area.R+8, y, sizeSmall, rgb(hexText), alignLeft)
+			}
+			c.polyline([]pt{{zero, p.area.T}, {zero, p.area.B}}, rgb(hexMuted), 1, nil)
 			p.drawAxes(c)
 		},
 	}

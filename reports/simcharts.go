@@ -77,6 +77,9 @@ func kpiBarsFigure(mc *canvas, sim *results.Simulation, k results.KPI, name stri
 				if e, ok := a.KPIs[k.ID]; ok {
 					p.X.include(e.Mean, e.Low, e.High)
 					labels[i] = formatValue(e.Mean, k.Unit)
+					if e.NotReached() { // a time to a target (targets.go)
+						labels[i] = fmt.Sprintf("≥ %s, not reached in %d of %d", labels[i], e.Censored, e.N)
+					}
 				}
 				p.Right = math.Max(p.Right, c.textWidth(labels[i], sizeSmall)+8)
 			}
@@ -134,10 +137,7 @@ func forestFigure(mc *canvas, sim *results.Simulation, k results.KPI, name strin
 				}
 				p.Right = math.Max(p.Right, c.textWidth(labels[i], sizeSmall)+8)
 			}
-			p.layout(c)
-			p.drawFrame(c)
-			zero := p.X.pos(0)
-			c.polyline([]pt{{zero, p.area.T}, {zero, p.area.B}}, rgb(hexMuted), 1, []float64{4, 3})
+			p.layoutForest(c)
 			for i, a := range arms {
 				y := p.Y.pos(float64(i))
 				col := seriesLook(i + 1).Color
@@ -441,7 +441,7 @@ func newSweepAxis(sim *results.Simulation) sweepAxis {
 			vals[i] = a.SweepValues[0]
 		}
 	}
-	if xs, unit, ok := parseSweepValues(vals); ok {
+	if xs, unit, ok := firstSweepNumbers(sim); ok {
 		sa.X = xs
 		if unit != "" {
 			sa.Label += " (" + unit + ")"
@@ -664,4 +664,119 @@ func slug(s string) string {
 		return "_"
 	}
 	return b.String()
+}
+
+// Colours of the change chart: better, worse, neither (Okabe–Ito bluish
+// green and vermillion, and grey).
+const (
+	hexBetter = 0x009e73
+	hexWorse  = 0xd55e00
+)
+
+// changeFigure charts, for two arms, how far the second arm moves each KPI
+// of ks against the baseline, as a percentage change of the mean (the
+// ratio of the means less one) with its 95% confidence interval by
+// Fieller's theorem: green where the arm is better, vermillion where it is
+// worse, grey for a KPI without a direction; filled when the difference is
+// significant after the adjustment for many comparisons. It shows the
+// trade-off at a glance. KPIs without a ratio (a baseline mean of 0) are
+// left out; nil when none is left.
+func changeFigure(mc *canvas, sim *results.Simulation, ks []results.KPI) *figure {
+	if len(sim.Arms) != 2 {
+		return nil
+	}
+	base, arm := sim.Arms[0].Name, sim.Arms[1]
+	type row struct {
+		k           results.KPI
+		d           results.Diff
+		mid, lo, hi float64
+	}
+	var rows []row
+	nonNeg := true
+	for _, k := range ks {
+		d, ok := arm.Diffs[k.ID]
+		if !ok || !d.HasRatio() {
+			continue
+		}
+		r := row{k: k, d: d, mid: 100 * (d.Ratio - 1), lo: math.NaN(), hi: math.NaN()}
+		if d.HasRatioInterval() {
+			r.lo, r.hi = 100*(d.RatioLow-1), 100*(d.RatioHigh-1)
+		}
+		if sim.Arms[0].KPIs[k.ID].Mean < 0 {
+			// The change of a negative mean (a loss) takes the
+			// difference's sign: a smaller loss is a rise.
+			r.mid, r.lo, r.hi = -r.mid, -r.hi, -r.lo
+		}
+		nonNeg = nonNeg && k.Bounds().Ratio().Lo >= 0
+		rows = append(rows, r)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	title := arm.Name + " against " + base + ": change of each KPI"
+	sig := "significant (95% CI excludes 0)"
+	if adj := simAdjustment(sim); adj != "" {
+		sig = "significant " + adj
+	}
+	legend := []legendItem{
+		{Label: "better", Look: look{Color: rgb(hexBetter), Shape: shapeSquare}, Kind: legendMarker},
+		{Label: "worse", Look: look{Color: rgb(hexWorse), Shape: shapeSquare}, Kind: legendMarker},
+		{Label: "no better direction", Look: look{Color: rgb(hexNeutral), Shape: shapeSquare}, Kind: legendMarker},
+		{Label: "hollow: not " + sig, Look: look{Color: rgb(hexNeutral), Shape: shapeSquare}, Kind: legendHollow},
+		{Label: "95% CI of the change (Fieller)", Look: look{Color: rgb(hexNeutral)}, Kind: legendWhisker},
+	}
+	const w = 600
+	lrows, lh := legendBlock(mc, legend, w)
+	h := barsHeight(len(rows)) + lh
+	cats := make([]string, len(rows))
+	for i, r := range rows {
+		cats[i] = mc.fitText(r.k.Name, sizeSmall, w*0.3)
+	}
+	lim := results.Unbounded
+	if nonNeg {
+		lim = results.Bounds{Lo: -100, Hi: math.Inf(1)}
+	}
+	return &figure{
+		Name: "change", Title: title, W: w, H: h,
+		draw: func(c *canvas) {
+			p := plot{Title: title, W: w, H: h,
+				X:      axis{Label: "change against " + base + ", % of its mean", Zero: true, Nice: true, Limits: limits(lim)},
+				Y:      axis{Kind: scaleBand, Cats: cats},
+				Legend: legend, Rows: lrows}
+			texts := make([]string, len(rows))
+			for i, r := range rows {
+				p.X.include(r.mid, r.lo, r.hi)
+				m, ci := estimateText(r.mid, r.lo, r.hi, "", true)
+				texts[i] = m + "%"
+				if !math.IsNaN(r.lo) {
+					ci = strings.ReplaceAll(ci, " to ", ", ")
+					ci = strings.ReplaceAll(strings.ReplaceAll(ci, "n/a", "∞"), "+Inf", "∞")
+					texts[i] += " [" + ci + "]"
+				}
+				p.Right = math.Max(p.Right, c.textWidth(texts[i], sizeSmall)+8)
+			}
+			p.layoutForest(c)
+			for i, r := range rows {
+				y := p.Y.pos(float64(i))
+				col := rgb(hexNeutral)
+				if r.k.Better != "" {
+					col = rgb(hexWorse)
+					if better(r.k, r.d.Mean, 0) {
+						col = rgb(hexBetter)
+					}
+				}
+				if !math.IsNaN(r.lo) {
+					lo, hi := math.Max(r.lo, p.X.lo), math.Min(r.hi, p.X.hi)
+					p.errorBarX(c, lo, r.mid, hi, y, 5, col)
+				}
+				fill := col
+				if !r.d.Significant {
+					fill = drawing.Color{}
+				}
+				c.marker(pt{p.X.pos(r.mid), y}, 6, shapeSquare, fill, col)
+				c.text(texts[i], p.area.R+8, y, sizeSmall, rgb(hexText), alignLeft)
+			}
+			p.drawAxes(c)
+		},
+	}
 }

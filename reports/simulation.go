@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,7 +15,8 @@ import (
 )
 
 // WriteSimulation writes the report of a simulation into dir: report.html,
-// the charts as SVG and PNG under charts/, kpis.csv and timeseries.csv. The
+// the charts as SVG and PNG under charts/, kpis.csv, timeseries.csv and
+// summary.png (the first screen as one image, for chat). The
 // page inlines its charts and font, so it opens offline on its own. The
 // first arm is the baseline. Every interval shown, written or drawn lies
 // within its quantity's bounds (see boundedSim).
@@ -42,9 +44,14 @@ func WriteSimulation(ctx context.Context, dir string, sim *results.Simulation) e
 	if err := WriteTimeseriesCSV(&series, sim); err != nil {
 		return err
 	}
+	summary, err := summaryPNG(font, page)
+	if err != nil {
+		return err
+	}
 	return writeReport(dir, page.figures(), []outFile{
 		{"kpis.csv", kpis.Bytes()},
 		{"timeseries.csv", series.Bytes()},
+		{"summary.png", summary},
 		{"report.html", html.Bytes()},
 	})
 }
@@ -67,6 +74,9 @@ type simPage struct {
 	Question     string
 	Warnings     []string // Warnings are the simulation's warnings, shown above the answer.
 	Answer       string
+	Cards        []card  // Cards are the focus KPIs on the first screen.
+	Lead         *figure // Lead is the one chart beside the answer: the trade-off.
+	LeadNote     string  // LeadNote says how to read Lead.
 	Baseline     string
 	Verdicts     []verdictRow
 	Run, Setup   []results.Setting
@@ -83,17 +93,25 @@ type simPage struct {
 	// or "95% CI".
 	LevelInterval string
 	KPIRows       []kpiRow
-	KPIFigures    [][]*figure
-	Tradeoff      *figure
-	Sweep         []*figure
-	Time          []*figure
-	Funnel        *figure
-	Stages        []string
-	FunnelRows    []funnelRow
-	Heatmaps      []*figure
-	Cascade       *figure
-	Schema        string
-	Seed          uint64
+	// Blocks are the KPI table cut into blocks of at most maxTableArms
+	// arms, so that it fits the width of a laptop's screen.
+	Blocks     []kpiBlock
+	Groups     []settingGroup // Groups are the scenario's settings by section.
+	ZeroKPIs   string         // ZeroKPIs names the KPIs that are zero in every arm, which get no chart.
+	KPIFigures [][]*figure
+	Tradeoff   *figure
+	Sweep      []*figure
+	Time       []*figure
+	Funnel     *figure
+	Stages     []string
+	FunnelRows []funnelRow
+	Heatmaps   []*figure
+	Cascade    *figure
+	Schema     string
+	Seed       uint64
+
+	tradeX, tradeY results.KPI   // tradeX and tradeY are the trade-off chart's KPIs.
+	changed        []results.KPI // changed are the KPIs of the change chart, when it is the lead.
 }
 
 type navItem struct{ ID, Title string }
@@ -101,6 +119,16 @@ type navItem struct{ ID, Title string }
 type armRow struct {
 	Name, Settings, Sweep, Color string
 	Baseline                     bool
+}
+
+// maxTableArms is the most arms one block of the KPI table shows side by
+// side: more would not fit 1,366 pixels.
+const maxTableArms = 6
+
+// kpiBlock is a block of the KPI table: some arms, and per KPI their cells.
+type kpiBlock struct {
+	Arms []armRow
+	Rows []kpiRow
 }
 
 type kpiRow struct {
@@ -127,15 +155,18 @@ func newSimPage(mc *canvas, sim *results.Simulation) *simPage {
 	if title == "" {
 		title = "Simulation report"
 	}
+	dec := decide(sim, kpis)
 	p := &simPage{
 		Head:          head{Title: title},
 		Question:      sim.Scenario.Question,
 		Warnings:      sim.Warnings,
-		Answer:        answer(sim, kpis),
+		Answer:        dec.Answer,
+		Cards:         dec.Cards,
 		Baseline:      sim.Arms[0].Name,
 		Verdicts:      verdicts(sim, kpis),
 		Run:           runSettings(sim),
 		Setup:         setupSettings(sim.Scenario),
+		Groups:        groupSettings(setupSettings(sim.Scenario)),
 		SweepFields:   strings.Join(sim.Sweep, " × "),
 		Replications:  sim.Replications,
 		Adjustment:    simAdjustment(sim),
@@ -153,15 +184,20 @@ func newSimPage(mc *canvas, sim *results.Simulation) *simPage {
 	if len(sim.Sweep) > 0 {
 		sa = newSweepAxis(sim)
 	}
+	var zero []string
 	for i, k := range kpis {
 		row := kpiRow{Name: k.Name}
 		for _, a := range sim.Arms {
 			row.Cells = append(row.Cells, kpiCellOf(a, k))
 		}
 		p.KPIRows = append(p.KPIRows, row)
+		if allZero(sim, k) {
+			zero = append(zero, k.Name)
+			continue
+		}
 		stem := fmt.Sprintf("%02d-%s", i+1, slug(k.ID))
 		figs := []*figure{kpiBarsFigure(mc, sim, k, "kpi-"+stem)}
-		if len(sim.Arms) > 1 {
+		if len(sim.Arms) > 1 && anyDiffMoves(sim, k) {
 			figs = append(figs, forestFigure(mc, sim, k, "diff-"+stem))
 		}
 		p.KPIFigures = append(p.KPIFigures, figs)
@@ -169,10 +205,25 @@ func newSimPage(mc *canvas, sim *results.Simulation) *simPage {
 			p.Sweep = append(p.Sweep, sweepKPIFigure(mc, sim, sa, k, "sweep-"+stem))
 		}
 	}
-	if xk, ok := findKPI(kpis, "new_customers", "new customer"); ok && len(sim.Arms) > 1 {
-		if yk, ok := findKPI(kpis, "redemption_rate", "(k2)", "redemption rate"); ok {
-			p.Tradeoff = tradeoffFigure(sim, sa.Groups, xk, yk)
+	p.ZeroKPIs = strings.Join(zero, ", ")
+	for lo := 0; lo < len(sim.Arms); lo += maxTableArms {
+		hi := min(lo+maxTableArms, len(sim.Arms))
+		b := kpiBlock{Arms: p.Arms[lo:hi]}
+		for _, r := range p.KPIRows {
+			b.Rows = append(b.Rows, kpiRow{Name: r.Name, Cells: r.Cells[lo:hi]})
 		}
+		p.Blocks = append(p.Blocks, b)
+	}
+	if xk, yk, ok := tradeoffKPIs(kpis, dec.Focus); ok && len(sim.Arms) > 1 {
+		p.Tradeoff, p.tradeX, p.tradeY = tradeoffFigure(sim, sa.Groups, xk, yk), xk, yk
+	}
+	if len(sim.Arms) == 2 {
+		p.Lead, p.changed = changeFigure(mc, sim, dec.Focus), dec.Focus
+		p.LeadNote = "How far " + sim.Arms[1].Name + " moves each card's KPI against " + sim.Arms[0].Name + ", as a share of " + sim.Arms[0].Name + "'s mean: green where it is better, vermillion where it is worse."
+	}
+	if p.Lead == nil && p.Tradeoff != nil {
+		p.Lead, p.Tradeoff = p.Tradeoff, nil
+		p.LeadNote = "Each point is an arm's mean with its " + kindsOf(sim).Level() + " both ways; up and to the right is better when both KPIs are."
 	}
 	p.Time = []*figure{
 		seriesFigure(mc, sim, "claims", "Claims per day", "coupons claimed per day", func(d results.Day) results.Estimate { return d.Claims }),
@@ -181,6 +232,7 @@ func newSimPage(mc *canvas, sim *results.Simulation) *simPage {
 		seriesFigure(mc, sim, "expiries", "Expiries per day", "coupons expired per day", func(d results.Day) results.Estimate { return d.Expiries }),
 		seriesFigure(mc, sim, "float", "Fund float (K4) over time", "fund float, % of face value issued", func(d results.Day) results.Estimate { return d.Float }),
 	}
+	p.Time = append(p.Time, quotaFigures(mc, sim)...) // quota use per day (quotacharts.go)
 	p.Funnel = funnelFigure(mc, sim)
 	p.Stages = funnelStages(sim.Arms)
 	for i, a := range sim.Arms {
@@ -207,18 +259,17 @@ func newSimPage(mc *canvas, sim *results.Simulation) *simPage {
 	}
 	p.Cascade = cascadeFigure(mc, sim)
 
-	p.Nav = []navItem{{"answer", "Answer"}, {"setup", "Setup"}, {"kpis", "KPIs"}}
-	if len(p.Sweep) > 0 {
-		p.Nav = append(p.Nav, navItem{"sweep", "Sweep"})
-	}
-	p.Nav = append(p.Nav, navItem{"time", "Over time"}, navItem{"funnel", "Funnel"},
-		navItem{"heatmaps", "Heat maps"}, navItem{"cascade", "Cascade"}, navItem{"files", "Files"})
+	p.Nav = []navItem{{"answer", "Answer"}, {"changed", "What changed"}, {"why", "Why"},
+		{"tables", "Full tables"}, {"setup", "Setup"}, {"files", "Files"}}
 	return p
 }
 
 // figures returns every figure of the page in page order.
 func (p *simPage) figures() []*figure {
 	var figs []*figure
+	if p.Lead != nil {
+		figs = append(figs, p.Lead)
+	}
 	for _, row := range p.KPIFigures {
 		figs = append(figs, row...)
 	}
@@ -239,18 +290,55 @@ func kpiCellOf(a results.Arm, k results.KPI) kpiCell {
 	if !ok {
 		return kpiCell{Mean: "n/a"}
 	}
-	c := kpiCell{Mean: formatValue(e.Mean, k.Unit), CI: "[" + formatNumber(e.Low) + ", " + formatNumber(e.High) + "]"}
+	m, ci := estimateText(e.Mean, e.Low, e.High, k.Unit, false)
+	if e.NotReached() {
+		m, ci = notReached(e), "restricted to the horizon "+ci // targets.go
+	}
+	c := kpiCell{Mean: m, CI: ci}
 	if share, ok := modelShare(e); ok {
 		c.CI += fmt.Sprintf(" · model %.0f%%", 100*share)
 	}
 	if d, ok := a.Diffs[k.ID]; ok {
-		c.Diff = "Δ " + formatDiff(d.Mean, k.Unit)
+		dm, _ := estimateText(d.Mean, d.Low, d.High, k.Unit, true)
+		c.Diff = "Δ " + dm
 		if d.Significant {
 			c.Diff += " ★"
 			c.Sig = true
 		}
 	}
 	return c
+}
+
+// tradeoffKPIs returns the KPIs of the trade-off chart, x then y: the first
+// two focus KPIs with a direction, else new customers (x) and the
+// redemption rate (y).
+func tradeoffKPIs(kpis, focus []results.KPI) (x, y results.KPI, ok bool) {
+	var directed []results.KPI
+	for _, k := range focus {
+		if k.Better != "" {
+			directed = append(directed, k)
+		}
+	}
+	if len(directed) >= 2 {
+		return directed[1], directed[0], true
+	}
+	if xk, ok := findKPI(kpis, "new_customers", "new customer"); ok {
+		if yk, ok := findKPI(kpis, "redemption_rate", "(k2)", "redemption rate"); ok {
+			return xk, yk, true
+		}
+	}
+	return results.KPI{}, results.KPI{}, false
+}
+
+// anyDiffMoves reports whether some arm's paired difference on k is not
+// exactly zero: a KPI no arm moves gets no forest plot.
+func anyDiffMoves(sim *results.Simulation, k results.KPI) bool {
+	for _, a := range sim.Arms[1:] {
+		if d, ok := a.Diffs[k.ID]; ok && (d.Mean != 0 || d.Low != 0 || d.High != 0) {
+			return true
+		}
+	}
+	return false
 }
 
 // findKPI returns the KPI with the given id, else the first whose name
@@ -315,4 +403,113 @@ func modelShare(e results.Estimate) (float64, bool) {
 		return 0, false
 	}
 	return m / total, true
+}
+
+// settingGroup is one section of the scenario's setup: its rows, rounded
+// and with units.
+type settingGroup struct {
+	Name string
+	Note string
+	Rows []results.Setting
+	Open bool // Open shows the group unfolded; the model's parameters start folded.
+}
+
+// settingSections name the setup's sections by the first part of a
+// setting's path, in the order a reader asks for them.
+var settingSections = []struct{ Prefix, Name, Note string }{
+	{"coupon", "Coupon", ""},
+	{"campaign", "Campaign", ""},
+	{"merchant", "Merchant", ""},
+	{"population", "Population and friend graph", ""},
+	{"recovery", "Recovery (R14)", ""},
+	{"risk", "Risk control (R16, R17)", ""},
+	{"compliance", "Compliance", ""},
+	{"behaviour", "Behavioural model", "The calibrated profile's central values (docs/MODEL.md); with an ensemble each replication draws its own set around them."},
+}
+
+// groupSettings sorts setup rows into sections (settingSections; anything
+// else under "Run"), drops empty values, rounds numbers to four
+// significant digits and adds the units its names imply (settingUnit).
+func groupSettings(rows []results.Setting) []settingGroup {
+	groups := []settingGroup{{Name: "Run", Open: true}}
+	for _, sec := range settingSections {
+		groups = append(groups, settingGroup{Name: sec.Name, Note: sec.Note, Open: sec.Prefix != "behaviour"})
+	}
+	for _, r := range rows {
+		v := strings.TrimSpace(r.Value)
+		if v == "" || v == "[]" {
+			continue
+		}
+		g := 0
+		for i, sec := range settingSections {
+			if r.Name == sec.Prefix || strings.HasPrefix(r.Name, sec.Prefix+".") || strings.HasPrefix(r.Name, sec.Prefix+"[") {
+				g = i + 1
+				break
+			}
+		}
+		name := r.Name
+		if g > 0 {
+			name = strings.TrimPrefix(strings.TrimPrefix(name, settingSections[g-1].Prefix), ".")
+		}
+		groups[g].Rows = append(groups[g].Rows, results.Setting{Name: name, Value: roundSetting(v, settingUnit(r.Name))})
+	}
+	return slices.DeleteFunc(groups, func(g settingGroup) bool { return len(g.Rows) == 0 })
+}
+
+// settingUnit returns the unit a setting's name implies: CNY for money,
+// hours, days, "%" for shares, a rate's "per day"; "" when the name says
+// nothing.
+func settingUnit(name string) string {
+	leaf := name
+	if i := strings.LastIndexAny(leaf, ".]"); i >= 0 {
+		leaf = leaf[i+1:]
+	}
+	switch {
+	case slices.Contains([]string{"face_value", "min_spend", "budget", "basket", "impulse_scale"}, leaf):
+		return "CNY"
+	case strings.HasSuffix(leaf, "_hours"):
+		return "h"
+	case strings.HasSuffix(leaf, "_days") || leaf == "days" || leaf == "first_day":
+		return "days"
+	case strings.HasSuffix(leaf, "_per_day"):
+		return "per day"
+	case strings.HasSuffix(leaf, "_prob") || strings.HasSuffix(leaf, "_share") || leaf == "share" || leaf == "margin" ||
+		strings.HasPrefix(name, "population.") && slices.Contains([]string{"existing_customers", "members", "bank_card", "real_name", "followers"}, leaf):
+		return "%"
+	case leaf == "label_font_pt":
+		return "pt"
+	}
+	return ""
+}
+
+// roundSetting rounds the numbers of a setting's value to four significant
+// digits (a list's each) and adds unit: a share in "%" is shown as a
+// percentage ("0.3" becomes "30%"). Values that are not numbers are kept.
+func roundSetting(v, unit string) string {
+	if strings.HasPrefix(v, "[") && strings.HasSuffix(v, "]") {
+		parts := strings.Split(strings.Trim(v, "[]"), ",")
+		for i, p := range parts {
+			parts[i] = roundSetting(strings.TrimSpace(p), "")
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	x, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return v
+	}
+	if unit == "%" {
+		x *= 100
+	}
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 4, 64), 64)
+	s := strconv.FormatFloat(r, 'f', -1, 64)
+	if math.Abs(r) >= 10000 {
+		s = formatCount(int(r))
+	}
+	switch unit {
+	case "":
+		return s
+	case "%":
+		return s + "%"
+	}
+	return s + " " + unit
 }

@@ -3,9 +3,75 @@ package reports
 import (
 	"strconv"
 	"strings"
+
+	"giftsim/results"
 )
 
-// parseSweepValues reads swept values as numbers when all of them are of one
+// firstSweepNumbers places each arm on the first swept field's axis: at the
+// numbers the results carry (Arm.SweepNumbers in Simulation.SweepUnits),
+// durations scaled to days, hours or minutes and times of day to hours;
+// for results saved before there were numbers, at the values' text read as
+// numbers (parseSweepValues). It returns the positions, the unit for the
+// axis label and whether the values are numbers at all.
+func firstSweepNumbers(sim *results.Simulation) ([]float64, string, bool) {
+	if len(sim.SweepUnits) == 0 {
+		vals := make([]string, len(sim.Arms))
+		for i, a := range sim.Arms {
+			if len(a.SweepValues) > 0 {
+				vals[i] = a.SweepValues[0]
+			}
+		}
+		return parseSweepValues(vals)
+	}
+	unit := sim.SweepUnits[0]
+	if unit == "" {
+		return nil, "", false
+	}
+	xs := make([]float64, len(sim.Arms))
+	for i, a := range sim.Arms {
+		if len(a.SweepNumbers) == 0 {
+			return nil, "", false
+		}
+		xs[i] = a.SweepNumbers[0]
+	}
+	switch unit {
+	case results.UnitSeconds:
+		label, div := secondsScale(xs)
+		for i := range xs {
+			xs[i] /= div
+		}
+		return xs, label, true
+	case results.UnitMinuteOfDay:
+		for i := range xs {
+			xs[i] /= 60
+		}
+		return xs, "hour of day", true
+	case results.UnitNumber:
+		return xs, "", true
+	}
+	return xs, unit, true
+}
+
+// secondsScale picks the unit that durations of up to max(xs) seconds read
+// best in, and its length in seconds.
+func secondsScale(xs []float64) (string, float64) {
+	top := 0.0
+	for _, x := range xs {
+		top = max(top, x)
+	}
+	switch {
+	case top >= 86400:
+		return "days", 86400
+	case top >= 3600:
+		return "hours", 3600
+	case top >= 60:
+		return "minutes", 60
+	}
+	return "seconds", 1
+}
+
+// parseSweepValues reads swept values saved without their numbers (results
+// from before SweepUnits) as numbers when all of them are of one
 // kind: plain numbers, percentages ("5%"), durations ("12h", "7d", "2w") or
 // times of day ("10:00", in hours). It returns the numbers, their unit for
 // the axis label and whether they all parsed.
@@ -28,19 +94,7 @@ func parseSweepValues(vals []string) ([]float64, string, bool) {
 	case "clock":
 		return xs, "hour of day", true
 	case "duration":
-		unit, div := "seconds", 1.0
-		top := 0.0
-		for _, x := range xs {
-			top = max(top, x)
-		}
-		switch {
-		case top >= 86400:
-			unit, div = "days", 86400
-		case top >= 3600:
-			unit, div = "hours", 3600
-		case top >= 60:
-			unit, div = "minutes", 60
-		}
+		unit, div := secondsScale(xs)
 		for i := range xs {
 			xs[i] /= div
 		}

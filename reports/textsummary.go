@@ -14,8 +14,8 @@ import (
 // confidence interval), then each arm's paired difference against the
 // baseline (the first arm) and the ratio of the means, each with its 95%
 // confidence interval, starred when significant after the adjustment for
-// many comparisons that the header names. Every interval lies within its
-// quantity's bounds.
+// many comparisons that the header names; it ends with the report's
+// answer. Every interval lies within its quantity's bounds.
 func WriteText(w io.Writer, sim *results.Simulation) error {
 	sim = boundedSim(sim)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
@@ -40,8 +40,15 @@ func WriteText(w io.Writer, sim *results.Simulation) error {
 	for _, k := range sim.KPIs {
 		row = []string{label(k)}
 		for _, a := range sim.Arms {
-			e := a.KPIs[k.ID]
-			row = append(row, fmt.Sprintf("%s [%s, %s]", formatNumber(e.Mean), formatNumber(e.Low), formatNumber(e.High)))
+			e, ok := a.KPIs[k.ID]
+			switch {
+			case !ok:
+				row = append(row, "n/a")
+			case e.NotReached():
+				row = append(row, notReached(e))
+			default:
+				row = append(row, fmt.Sprintf("%s [%s, %s]", formatNumber(e.Mean), formatNumber(e.Low), formatNumber(e.High)))
+			}
 		}
 		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
 	}
@@ -62,7 +69,11 @@ func WriteText(w io.Writer, sim *results.Simulation) error {
 		for _, k := range sim.KPIs {
 			row = []string{label(k)}
 			for _, a := range sim.Arms[1:] {
-				d := a.Diffs[k.ID]
+				d, ok := a.Diffs[k.ID]
+				if !ok {
+					row = append(row, "n/a")
+					continue
+				}
 				star := ""
 				if d.Significant {
 					star = " *"
@@ -77,12 +88,23 @@ func WriteText(w io.Writer, sim *results.Simulation) error {
 						ratio += " " + ci
 					}
 				}
+				if d.NotReached() {
+					star += fmt.Sprintf(" (target not reached in %d of %d pairs: restricted to the horizon)", d.Censored, d.N)
+				}
 				row = append(row, fmt.Sprintf("%s [%s, %s]%s%s", signed(d.Mean), signed(d.Low), signed(d.High), ratio, star))
 			}
 			fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
 		}
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	writeQuotaText(w, sim)
+	// The report's answer closes the summary, as it opens the page.
+	if _, err := fmt.Fprintf(w, "\nAnswer: %s\n", answer(sim, kpiList(sim))); err != nil {
+		return err
+	}
+	return nil
 }
 
 // ensembleSets is how many parameter sets of the calibrated ensemble the

@@ -108,6 +108,11 @@ func withHolm(sim *results.Simulation, p, adjusted float64, m int) *results.Simu
 	return sim
 }
 
+// TestAnswer checks the answer on the first screen: it follows the
+// question (yes or no when the question is one about an arm), says which
+// arm is better by how much with the 95% CI and how sure, calls ties ties,
+// names the trade-off, never speaks of "the closest arm" for two arms, and
+// is one or two sentences.
 func TestAnswer(t *testing.T) {
 	one := simFixture(1, 3, false)
 	onlyK2 := func(sim *results.Simulation) *results.Simulation {
@@ -118,43 +123,55 @@ func TestAnswer(t *testing.T) {
 		name string
 		sim  *results.Simulation
 		want []string
+		lack []string
 	}{
 		{"arm wins, significant", onlyK2(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 4, 3, 5)),
-			[]string{"7-day wins on Redemption rate (K2)", "a difference of +4.00 pp (95% CI +3.00 to +5.00 pp", "which is significant"}},
-		{"arm wins, not significant", onlyK2(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 1, -1, 3)),
-			[]string{"7-day wins on Redemption rate (K2)", "which is not significant: the interval includes zero"}},
-		{"arm wins, significant after Holm", onlyK2(withHolm(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 4, 3, 5), 0.0001, 0.0008, 8)),
-			[]string{"(95% CI +3.00 to +5.00 pp; ratio ", "which is significant at the 95% level after Holm's adjustment over 8 comparisons"}},
-		{"ratio with its interval", onlyK2(withRatio(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 4, 3, 5), 1.08, 1.06, 1.1)),
-			[]string{"(95% CI +3.00 to +5.00 pp; ratio 1.08, 95% CI 1.06 to 1.10), which is significant"}},
-		{"ratio without an upper bound", onlyK2(withRatio(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 4, 3, 5), 1.08, 0.5, math.Inf(1))),
-			[]string{"ratio 1.08, 95% CI 0.500 or more (no upper bound, as the baseline's mean is not distinguishable from zero)"}},
-		{"ratio without bounds", onlyK2(withRatio(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 4, 3, 5), 1.08, 0, math.Inf(1))),
-			[]string{"ratio 1.08, with no bounded 95% CI as the baseline's mean is not distinguishable from zero"}},
-		{"arm wins, not significant after Holm", onlyK2(withHolm(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 4, 3, 5), 0.012, 0.096, 8)),
-			[]string{"which is not significant after Holm's adjustment over 8 comparisons (p = 0.0120 before it)"}},
-		{"interval includes zero, with Holm", onlyK2(withHolm(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 1, -1, 3), 0.3, 1, 8)),
-			[]string{"which is not significant: the interval includes zero"}},
-		{"baseline wins", onlyK2(withDiff(simFixture(3, 3, false), 1, "redemption_rate", -2, -3, -1)),
-			[]string{"The baseline 30-day wins on Redemption rate (K2)", "the closest arm"}},
-		{"one arm", one, []string{"Only one arm ran (30-day)", "nothing to compare"}},
+			[]string{"Yes: 7-day does better on redemption rate (K2)", "(4.0 pp higher, 95% CI 3.0 to 5.0 pp)", "untested"}, nil},
+		{"a tie", onlyK2(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 1, -1, 3)),
+			[]string{"Not clearly: 30-day and 7-day tie on redemption rate (K2)", "its 95% CI includes zero"}, []string{"better", "wins"}},
+		{"significant after Holm", onlyK2(withHolm(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 4, 3, 5), 0.0001, 0.0008, 8)),
+			[]string{"Yes: 7-day does better", "4.0 pp higher"}, nil},
+		{"not significant after Holm is a tie", onlyK2(withHolm(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 4, 3, 5), 0.012, 0.096, 8)),
+			[]string{"tie on redemption rate (K2)", "it is not significant after Holm's adjustment over 8 comparisons (p = 0.0120 before it)"}, []string{"includes zero"}},
+		{"baseline wins", onlyK2(withDiff(simFixture(2, 3, false), 1, "redemption_rate", -2, -3, -1)),
+			[]string{"No: 30-day does better on redemption rate (K2)", "2.0 pp higher"}, []string{"closest"}},
+		{"three arms, baseline wins", onlyK2(withDiff(simFixture(3, 3, false), 1, "redemption_rate", -2, -3, -1)),
+			[]string{"The baseline 30-day is best on redemption rate (K2)", "the best of the others"}, nil},
+		{"one arm", one, []string{"Only one arm ran (30-day)", "nothing to compare"}, nil},
 		{"lower is better", func() *results.Simulation {
 			sim := withDiff(simFixture(2, 3, false), 1, "cost", -500, -700, -300)
 			sim.KPIs = []results.KPI{fixtureKPIs()[6]}
 			return sim
-		}(), []string{"7-day wins on Cost", "-500 CNY"}},
+		}(), []string{"7-day does better on cost", "500 CNY lower, 95% CI 300 to 700 CNY"}, nil},
 		{"trade-off", func() *results.Simulation {
 			sim := withDiff(simFixture(2, 3, false), 1, "redemption_rate", 4, 3, 5)
 			sim = withDiff(sim, 1, "new_customers", -300, -400, -200)
 			sim.KPIs = []results.KPI{fixtureKPIs()[1], fixtureKPIs()[4]}
 			return sim
-		}(), []string{"7-day wins on Redemption rate (K2)", "on New customers, however, 30-day wins, by +300 users (95% CI +200 to +400 users), significant"}},
-		{"a KPI no arm moves is skipped", func() *results.Simulation {
-			sim := withDiff(simFixture(2, 3, false), 1, "claim_rate", 0, 0, 0)
-			sim = withDiff(sim, 1, "redemption_rate", 4, 3, 5)
-			sim.KPIs = []results.KPI{fixtureKPIs()[0], fixtureKPIs()[1]}
+		}(), []string{"7-day does better on redemption rate (K2)", "The trade-off: 30-day is better on new customers, by 300 users, 95% CI 200 to 400 users."}, nil},
+		{"the question's KPI leads", func() *results.Simulation {
+			sim := withDiff(simFixture(2, 3, false), 1, "redemption_rate", 4, 3, 5)
+			sim = withDiff(sim, 1, "new_customers", -300, -400, -200)
+			sim.KPIs = []results.KPI{fixtureKPIs()[1], fixtureKPIs()[4]}
+			sim.Scenario.Question = "Does 7-day win more new customers than 30-day?"
 			return sim
-		}(), []string{"7-day wins on Redemption rate (K2)", "which is significant"}},
+		}(), []string{"No: 30-day does better on new customers", "The trade-off: 7-day is better on redemption rate (K2)"}, nil},
+		{"not robust", func() *results.Simulation {
+			sim := onlyK2(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 4, 3, 5))
+			sim.EnsembleSets = 10
+			d := sim.Arms[1].Diffs["redemption_rate"]
+			d.Members, d.Agree = 10, 6
+			sim.Arms[1].Diffs["redemption_rate"] = d
+			return sim
+		}(), []string{"Probably: 7-day does better", "but not robustly: only 6 of the model's 10 calibrated parameter sets agree"}, nil},
+		{"robust", func() *results.Simulation {
+			sim := onlyK2(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 4, 3, 5))
+			sim.EnsembleSets = 10
+			d := sim.Arms[1].Diffs["redemption_rate"]
+			d.Members, d.Agree = 10, 10
+			sim.Arms[1].Diffs["redemption_rate"] = d
+			return sim
+		}(), []string{"Yes: 7-day does better", "robust: all 10 of the model's calibrated parameter sets agree"}, []string{"not robust"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -164,10 +181,79 @@ func TestAnswer(t *testing.T) {
 					t.Errorf("answer %q\nlacks %q", got, w)
 				}
 			}
-			if strings.Count(got, ". ") > 0 || !strings.HasSuffix(got, ".") {
-				t.Errorf("answer %q is not one sentence", got)
+			for _, l := range tc.lack {
+				if strings.Contains(got, l) {
+					t.Errorf("answer %q\nhas %q", got, l)
+				}
+			}
+			if n := strings.Count(got, ". ") + 1; n > 2 || !strings.HasSuffix(got, ".") {
+				t.Errorf("answer %q is not one or two sentences", got)
 			}
 		})
+	}
+}
+
+// TestSweepAnswer checks that a sweep's answer is about the KPIs its
+// question names, says where each is best, which levels trade one for
+// another and which are beaten, and calls levels it cannot tell apart
+// too close to call.
+func TestSweepAnswer(t *testing.T) {
+	sim := simFixture(6, 10, true)
+	sim.Scenario.Question = "Which validity balances redemption, new customers and fund float?"
+	got := answer(sim, kpiList(sim))
+	for _, w := range []string{"Across validity 1d to 30d:", "redemption rate (K2) is highest at 1d", "new customers is highest at 30d",
+		"fund float (K4) runs from", "No validity is best on redemption rate (K2) and new customers at once"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("answer %q\nlacks %q", got, w)
+		}
+	}
+	for _, l := range []string{"claim conversion", "cost", "closest"} {
+		if strings.Contains(strings.ToLower(got), l) {
+			t.Errorf("answer %q speaks of %q, which the question does not name", got, l)
+		}
+	}
+	// Levels the results cannot tell apart are too close to call.
+	tied := simFixture(4, 10, true)
+	tied.Scenario.Question = "Which validity gives the most new customers?"
+	for i := 1; i < 4; i++ {
+		tied = withDiff(tied, i, "new_customers", 10, -50, 70)
+	}
+	if got := answer(tied, kpiList(tied)); !strings.Contains(got, "too close to call") {
+		t.Errorf("tied levels: %q", got)
+	}
+}
+
+// TestCards checks the first screen's KPI cards: three to five, the
+// question's KPIs first, a tie shown as a tie, never a KPI that is zero in
+// every arm.
+func TestCards(t *testing.T) {
+	sim := pairFixture()
+	sim.Scenario.Question = "Does 7-day cost less than 30-day?"
+	d := sim.Arms[1].Diffs["redemption_rate"]
+	d.Significant = false
+	sim.Arms[1].Diffs["redemption_rate"] = d
+	for id, e := range map[string]results.Estimate{"inquiries": {}} {
+		for i := range sim.Arms {
+			sim.Arms[i].KPIs[id] = e
+		}
+	}
+	dec := decide(sim, kpiList(sim))
+	if n := len(dec.Cards); n < 3 || n > 5 {
+		t.Fatalf("%d cards, want 3 to 5", n)
+	}
+	if dec.Cards[0].KPI != "Cost" {
+		t.Errorf("the first card is %q, want the question's KPI, Cost", dec.Cards[0].KPI)
+	}
+	for _, c := range dec.Cards {
+		if c.KPI == "CS inquiries" {
+			t.Error("a card for a KPI that is zero in every arm")
+		}
+		if c.KPI == "Redemption rate (K2)" && (!c.Tie || !strings.HasPrefix(c.Main, "tie")) {
+			t.Errorf("a difference that is not significant is not called a tie: %+v", c)
+		}
+		if c.KPI == "Cost" && !strings.Contains(c.Note, "not robust (7/10 sets)") {
+			t.Errorf("cost's card does not say it is not robust: %+v", c)
+		}
 	}
 }
 
@@ -185,7 +271,7 @@ func TestKPIsCSV(t *testing.T) {
 		t.Fatalf("%d rows, want a header and one per arm and KPI", len(rows))
 	}
 	want := "arm,kpi,name,unit,mean,ci_low,ci_high,interval,sd,model_sd,noise_sd,n,diff_mean,diff_ci_low,diff_ci_high," +
-		"ratio,ratio_low,ratio_high,significant,p,p_adjusted,adjustment"
+		"ratio,ratio_low,ratio_high,significant,p,p_adjusted,adjustment,censored,diff_censored"
 	if got := strings.Join(rows[0], ","); got != want {
 		t.Errorf("header %q\nwant   %q", got, want)
 	}
@@ -193,10 +279,17 @@ func TestKPIsCSV(t *testing.T) {
 	if rows[4][0] != hostile {
 		t.Errorf("row 4 arm %q, want the hostile name back intact", rows[4][0])
 	}
-	mean, err := strconv.ParseFloat(col(rows[1], "mean"), 64)
-	if err != nil || mean != sim.Arms[0].KPIs[col(rows[1], "kpi")].Mean {
-		t.Errorf("mean %q does not read back exactly (%v)", col(rows[1], "mean"), err)
+	// Numbers are rounded to what their interval supports: within a
+	// thousandth of the interval's width of what was measured.
+	near := func(what, got string, want, width float64) {
+		t.Helper()
+		v, err := strconv.ParseFloat(got, 64)
+		if err != nil || math.Abs(v-want) > width/1000+1e-12 {
+			t.Errorf("%s %q is not %v rounded to a thousandth of %v (%v)", what, got, want, width, err)
+		}
 	}
+	e0 := sim.Arms[0].KPIs[col(rows[1], "kpi")]
+	near("mean", col(rows[1], "mean"), e0.Mean, e0.High-e0.Low)
 	if col(rows[1], "interval") != "confidence" || col(rows[1], "model_sd") != "" {
 		t.Errorf("a run without an ensemble: interval %q, model_sd %q", col(rows[1], "interval"), col(rows[1], "model_sd"))
 	}
@@ -204,12 +297,10 @@ func TestKPIsCSV(t *testing.T) {
 		t.Error("want no difference for the baseline and one for the other arms")
 	}
 	d := sim.Arms[1].Diffs[col(rows[4], "kpi")]
-	if p, err := strconv.ParseFloat(col(rows[4], "p_adjusted"), 64); err != nil || p != d.PAdjusted || col(rows[4], "significant") != strconv.FormatBool(d.Significant) {
+	if p, err := strconv.ParseFloat(col(rows[4], "p_adjusted"), 64); err != nil || math.Abs(p-d.PAdjusted) > 0.005*d.PAdjusted || col(rows[4], "significant") != strconv.FormatBool(d.Significant) {
 		t.Errorf("adjusted p %q, significant %q; want %v, %v", col(rows[4], "p_adjusted"), col(rows[4], "significant"), d.PAdjusted, d.Significant)
 	}
-	if lo, err := strconv.ParseFloat(col(rows[4], "ratio_low"), 64); err != nil || lo != d.RatioLow {
-		t.Errorf("ratio_low %q, want %v", col(rows[4], "ratio_low"), d.RatioLow)
-	}
+	near("ratio_low", col(rows[4], "ratio_low"), d.RatioLow, d.RatioHigh-d.RatioLow)
 	// Results saved before the adjustment have no p-values to write, and
 	// none before ratio intervals an interval for the ratio.
 	legacy := withDiff(reportFixture(), 1, "redemption_rate", 4, 3, 5)
@@ -217,7 +308,7 @@ func TestKPIsCSV(t *testing.T) {
 	if err := WriteKPIsCSV(&buf, legacy); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), ",,,true,,,\n") {
+	if !strings.Contains(buf.String(), ",,,true,,,,,\n") {
 		t.Errorf("a difference without an adjustment should leave ratio_low, ratio_high, p, p_adjusted and adjustment empty:\n%s", buf.String())
 	}
 	// An unbounded ratio and a run with an ensemble.

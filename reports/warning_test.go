@@ -68,16 +68,17 @@ func TestJSONKeepsWarnings(t *testing.T) {
 // TestAnswerSaysWhetherRobust checks that the answer says whether the
 // calibrated ensemble's parameter sets all agree on the difference.
 func TestAnswerSaysWhetherRobust(t *testing.T) {
+	sim := &results.Simulation{EnsembleSets: 5}
 	d := results.Diff{Estimate: results.Estimate{Mean: 2, Low: 1, High: 3, N: 10}, Significant: true, Members: 5, Agree: 5}
-	if got := diffClause(d, "%"); !strings.Contains(got, "robust: all 5") {
+	if got := sureness(sim, d); !strings.Contains(got, "robust: all 5") {
 		t.Errorf("robust difference: %q", got)
 	}
 	d.Agree = 3
-	if got := diffClause(d, "%"); !strings.Contains(got, "not robust: only 3 of the model's 5") {
+	if got := sureness(sim, d); !strings.Contains(got, "not robust: only 3 of the model's 5") {
 		t.Errorf("fragile difference: %q", got)
 	}
 	d.Members = 0
-	if got := diffClause(d, "%"); strings.Contains(got, "robust") {
+	if got := sureness(&results.Simulation{}, d); strings.Contains(got, "robust:") || !strings.Contains(got, "untested") {
 		t.Errorf("no ensemble, yet: %q", got)
 	}
 }

@@ -31,7 +31,9 @@ var netKPIs = map[string]bool{"incremental_profit": true, "incremental_revenue":
 
 // Bounds returns the values k can take, from its unit: a percentage lies in
 // 0–100; counts, counts per person and CNY costs and sales are never
-// negative; net money (incremental sales and profit), ratios (ROI) and
+// negative, and so are times in days (a time to a target, which
+// the simulator also keeps within the horizon); net money (incremental
+// sales and profit), ratios (ROI) and
 // units it does not know are unbounded.
 func (k KPI) Bounds() Bounds {
 	switch {
@@ -42,7 +44,7 @@ func (k KPI) Bounds() Bounds {
 			return Unbounded
 		}
 		return NonNegative
-	case countUnits[k.Unit]:
+	case countUnits[k.Unit], k.Unit == "days":
 		return NonNegative
 	}
 	return Unbounded

@@ -1,6 +1,7 @@
 package results
 
 import (
+	"math"
 	"strconv"
 	"strings"
 )
@@ -21,4 +22,33 @@ func FormatCount(n int64) string {
 		b.WriteRune(r)
 	}
 	return sign + b.String()
+}
+
+// FormatSeconds writes a duration given in seconds with the unit that suits
+// it, at most three decimals and no trailing zeros: "0s", "850µs", "3.2ms",
+// "1.5s". It is the one duration format of load summaries, thresholds and
+// their reports.
+func FormatSeconds(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	a := math.Abs(v)
+	switch {
+	case a == 0:
+		return "0s"
+	case a < 1e-3:
+		return trimFloat(v*1e6, 3) + "µs"
+	case a < 1:
+		return trimFloat(v*1e3, 3) + "ms"
+	}
+	return trimFloat(v, 3) + "s"
+}
+
+// trimFloat formats v with at most prec decimals and no trailing zeros.
+func trimFloat(v float64, prec int) string {
+	s := strconv.FormatFloat(v, 'f', prec, 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
 }

@@ -2,10 +2,14 @@ package results
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -13,8 +17,15 @@ import (
 )
 
 // LoadSchemaVersion names the load summary format (the "schema" field of a
-// saved Load).
+// saved Load). Fields added since (seed, phases, interrupted …) are
+// optional, so summaries written before them still read.
 const LoadSchemaVersion = "giftsim/load/v1"
+
+// The files a load run writes into its output directory.
+const (
+	LoadRawFile     = "results.bin"  // LoadRawFile holds the raw results in vegeta's binary format.
+	LoadSummaryFile = "summary.json" // LoadSummaryFile holds the Load (EncodeLoad).
+)
 
 // CodeAccepted is the key in the Codes maps for an operation the platform
 // accepted; every other key is the platform's error code (FREQUENCY_LIMITED,
@@ -44,6 +55,165 @@ type Load struct {
 	Quota []QuotaUse `json:"quota,omitempty"`
 	// Thresholds are the plan's pass/fail checks as the driver judged them.
 	Thresholds []Threshold `json:"thresholds,omitempty"`
+
+	// Seed is the seed of the driver's random choices (0: unknown).
+	Seed uint64 `json:"seed,omitempty"`
+	// RunTag starts every out_request_no of the run.
+	RunTag string `json:"run_tag,omitempty"`
+	// Shard and Shards say which share of a sharded run this is (Shard
+	// from 1; Shards 0 or 1: not sharded).
+	Shard  int `json:"shard,omitempty"`
+	Shards int `json:"shards,omitempty"`
+	// Interrupted is set when the run stopped before its schedule ended (a
+	// signal or the plan's max_duration): the summary holds what ran.
+	Interrupted bool `json:"interrupted,omitempty"`
+	// Phases are the plan's phases in the order they ran.
+	Phases []LoadPhase `json:"phases,omitempty"`
+	// Total is the whole run in the phases' terms.
+	Total *LoadStats `json:"total,omitempty"`
+}
+
+// LoadStats are the headline figures of a phase or a whole run. A nil
+// figure was not measured (no responses, or no schedule to compare with).
+type LoadStats struct {
+	Requests int `json:"requests"`
+	// Planned is how many requests the schedule asked for (0: unknown).
+	Planned  int      `json:"planned,omitempty"`
+	Achieved *float64 `json:"rate_achieved,omitempty"` // Achieved is the rate reached, requests/s.
+	Target   *float64 `json:"rate_target,omitempty"`   // Target is the schedule's rate, requests/s.
+	P50      *float64 `json:"p50_ms,omitempty"`
+	P90      *float64 `json:"p90_ms,omitempty"`
+	P99      *float64 `json:"p99_ms,omitempty"`
+	Max      *float64 `json:"max_ms,omitempty"`
+	// LagP99 is the 99th percentile of how late requests left against the
+	// schedule (unknown for results read back from files).
+	LagP99 *float64 `json:"lag_p99_ms,omitempty"`
+}
+
+// LoadPhase is one phase of a load run.
+type LoadPhase struct {
+	Name    string    `json:"name"`
+	Started time.Time `json:"started"`
+	LoadStats
+	// Ops counts the phase's responses by operation and code.
+	Ops []LoadOp `json:"ops,omitempty"`
+	// FellBack counts operations sent as sends because no coupon was there
+	// to act on.
+	FellBack int `json:"fell_back,omitempty"`
+	// Behind says how far the phase fell behind its schedule ("": it kept
+	// up).
+	Behind string `json:"behind,omitempty"`
+	// Capacity is the highest step rate that held (phases with hold:; nil:
+	// not measured).
+	Capacity *float64 `json:"capacity,omitempty"`
+	// Steps are the steps of a capacity search, in order.
+	Steps []LoadStep `json:"steps,omitempty"`
+}
+
+// CutOff reports whether the phase's bound (its time, or the end of its
+// platform day) stopped it before it sent what its schedule asked for, in a
+// run that was not interrupted and searched no capacity.
+func (p *LoadPhase) CutOff(interrupted bool) bool {
+	return p.Planned > 0 && p.Requests < p.Planned && !interrupted && p.Capacity == nil && len(p.Steps) == 0
+}
+
+// LoadOp is one operation's responses in a phase.
+type LoadOp struct {
+	Op       string         `json:"op"` // Op is the operation, e.g. send_v3 ("other" for unknown URLs).
+	Total    int            `json:"total"`
+	Codes    map[string]int `json:"codes"`
+	Replayed int            `json:"replayed,omitempty"` // Replayed counts sends answered with a coupon issued before (idempotent retries).
+}
+
+// LoadStep is one step of a capacity search (a steps profile with hold:).
+type LoadStep struct {
+	Rate     float64 `json:"rate"`   // Rate is the step's target rate.
+	Judged   bool    `json:"judged"` // Judged says the step ran to its end.
+	Held     bool    `json:"held"`
+	Observed string  `json:"observed,omitempty"`
+}
+
+// Issued returns the sends the platform accepted against a merchant's
+// quota in the run (the first quota row), and whether there is one.
+func (l *Load) Issued() (QuotaUse, bool) {
+	if len(l.Quota) == 0 {
+		return QuotaUse{}, false
+	}
+	return l.Quota[0], true
+}
+
+// Passed reports whether the run was not interrupted and every threshold
+// passed (a run without thresholds passes).
+func (l *Load) Passed() bool {
+	return !l.Interrupted && !slices.ContainsFunc(l.Thresholds, func(t Threshold) bool { return !t.Pass })
+}
+
+// EncodeLoad writes l as indented JSON, with the schema set to
+// LoadSchemaVersion when it is empty.
+func EncodeLoad(w io.Writer, l *Load) error {
+	if l == nil {
+		return errors.New("results: no load summary")
+	}
+	c := *l
+	if c.Schema == "" {
+		c.Schema = LoadSchemaVersion
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(&c); err != nil {
+		return fmt.Errorf("results: write load summary: %w", err)
+	}
+	return nil
+}
+
+// MaxLoadSummary bounds a load summary read back, in bytes.
+const MaxLoadSummary = 256 << 20
+
+// DecodeLoad reads a load summary written by EncodeLoad and checks its
+// schema.
+func DecodeLoad(r io.Reader) (*Load, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxLoadSummary+1))
+	if err != nil {
+		return nil, fmt.Errorf("results: read load summary: %w", err)
+	}
+	if len(data) > MaxLoadSummary {
+		return nil, fmt.Errorf("results: load summary larger than %d bytes", MaxLoadSummary)
+	}
+	var l Load
+	if err := json.Unmarshal(data, &l); err != nil {
+		return nil, fmt.Errorf("results: load summary: %w", err)
+	}
+	if l.Schema != LoadSchemaVersion {
+		return nil, fmt.Errorf("results: load summary has schema %q, want %q", l.Schema, LoadSchemaVersion)
+	}
+	return &l, nil
+}
+
+// WriteLoadFile writes l to LoadSummaryFile in dir, which must exist.
+func WriteLoadFile(dir string, l *Load) error {
+	f, err := os.Create(filepath.Join(dir, LoadSummaryFile))
+	if err != nil {
+		return err
+	}
+	err = EncodeLoad(f, l)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// ReadLoadFile reads a load summary; a directory stands for its
+// LoadSummaryFile.
+func ReadLoadFile(path string) (*Load, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, LoadSummaryFile)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return DecodeLoad(f)
 }
 
 // Rate is a request rate in requests per second.
@@ -162,6 +332,7 @@ func MergeLoad(loads ...*Load) (*Load, error) {
 	out.Seconds = mergeSeconds(in, out.Started)
 	out.Latency = mergeLatency(in)
 	out.Quota = mergeQuota(in)
+	mergeRun(out, in)
 	for _, l := range in {
 		for _, th := range l.Thresholds {
 			if th.Host == "" && len(l.Hosts) == 1 {
@@ -185,7 +356,136 @@ func (l *Load) clone() *Load {
 	c.Codes = maps.Clone(l.Codes)
 	c.Quota = slices.Clone(l.Quota)
 	c.Thresholds = slices.Clone(l.Thresholds)
+	c.Phases = slices.Clone(l.Phases)
+	for i := range c.Phases {
+		p := &c.Phases[i]
+		p.Ops = slices.Clone(p.Ops)
+		for j := range p.Ops {
+			p.Ops[j].Codes = maps.Clone(p.Ops[j].Codes)
+		}
+		p.Steps = slices.Clone(p.Steps)
+	}
+	if l.Total != nil {
+		t := *l.Total
+		c.Total = &t
+	}
 	return &c
+}
+
+// mergeRun merges what describes the runs as a whole: the seed and run tag
+// when every host shares them, the interrupt flag when any host was
+// interrupted, and the phases by name (see mergeStats; a capacity search
+// is per host and is not merged).
+func mergeRun(out *Load, in []*Load) {
+	out.Seed, out.RunTag = in[0].Seed, in[0].RunTag
+	var totals []LoadStats
+	for _, l := range in {
+		if l.Seed != out.Seed {
+			out.Seed = 0
+		}
+		if l.RunTag != out.RunTag {
+			out.RunTag = ""
+		}
+		out.Interrupted = out.Interrupted || l.Interrupted
+		if l.Total != nil {
+			totals = append(totals, *l.Total)
+		}
+	}
+	if len(totals) > 0 {
+		t := mergeStats(totals)
+		out.Total = &t
+	}
+	var names []string
+	byName := map[string][]LoadPhase{}
+	for _, l := range in {
+		for _, p := range l.Phases {
+			if _, ok := byName[p.Name]; !ok {
+				names = append(names, p.Name)
+			}
+			byName[p.Name] = append(byName[p.Name], p)
+		}
+	}
+	for _, n := range names {
+		ps := byName[n]
+		m := LoadPhase{Name: n, Started: ps[0].Started}
+		var st []LoadStats
+		var behind []string
+		ops := map[string]*LoadOp{}
+		var opOrder []string
+		for _, p := range ps {
+			if p.Started.Before(m.Started) {
+				m.Started = p.Started
+			}
+			st = append(st, p.LoadStats)
+			m.FellBack += p.FellBack
+			behind = appendUnique(behind, p.Behind)
+			for _, o := range p.Ops {
+				a := ops[o.Op]
+				if a == nil {
+					a = &LoadOp{Op: o.Op, Codes: map[string]int{}}
+					ops[o.Op] = a
+					opOrder = append(opOrder, o.Op)
+				}
+				a.Total += o.Total
+				a.Replayed += o.Replayed
+				for c, k := range o.Codes {
+					a.Codes[c] += k
+				}
+			}
+		}
+		m.LoadStats = mergeStats(st)
+		m.Behind = strings.Join(behind, "; ")
+		for _, o := range opOrder {
+			m.Ops = append(m.Ops, *ops[o])
+		}
+		out.Phases = append(out.Phases, m)
+	}
+}
+
+// mergeStats adds up the hosts' figures: requests and rates add, the
+// latency percentiles become their request-weighted mean (an
+// approximation, as for seconds), the maximum and the lag are the largest.
+func mergeStats(in []LoadStats) LoadStats {
+	var out LoadStats
+	sum := func(dst **float64, v *float64) {
+		if v != nil {
+			*dst = ptr(deref(*dst) + *v)
+		}
+	}
+	most := func(dst **float64, v *float64) {
+		if v != nil && (*dst == nil || *v > **dst) {
+			*dst = ptr(*v)
+		}
+	}
+	var w, w50, w90, w99 float64
+	for _, s := range in {
+		out.Requests += s.Requests
+		out.Planned += s.Planned
+		sum(&out.Achieved, s.Achieved)
+		sum(&out.Target, s.Target)
+		most(&out.Max, s.Max)
+		most(&out.LagP99, s.LagP99)
+		if s.P50 != nil && s.P90 != nil && s.P99 != nil {
+			n := float64(s.Requests)
+			w += n
+			w50 += n * *s.P50
+			w90 += n * *s.P90
+			w99 += n * *s.P99
+		}
+	}
+	if w > 0 {
+		out.P50, out.P90, out.P99 = ptr(w50/w), ptr(w90/w), ptr(w99/w)
+	}
+	return out
+}
+
+func ptr(v float64) *float64 { return &v }
+
+func deref(v *float64) float64 {
+	if v == nil {
+		return 0
+	}
+	return *v
 }
 
 func appendUnique(list []string, s string) []string {

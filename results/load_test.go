@@ -147,3 +147,59 @@ func quantile(t *testing.T, curve []LoadPercentile, q float64) float64 {
 	t.Fatalf("no point at quantile %v in %v", q, curve)
 	return 0
 }
+
+// TestLoadEncodeRoundTrip checks that a load result with phases, steps and
+// the interrupt flag reads back as written, and that a summary of another
+// schema is refused.
+func TestLoadEncodeRoundTrip(t *testing.T) {
+	p99, capacity := 12.5, 400.0
+	l := runOf("h1", time.Unix(1000, 0).UTC(), 3, 10, 1, 20)
+	l.Seed, l.RunTag, l.Interrupted = 7, "abc", true
+	l.Phases = []LoadPhase{{Name: "steps", Started: l.Started, LoadStats: LoadStats{Requests: 30, Planned: 60, P99: &p99},
+		Ops:      []LoadOp{{Op: "send_v3", Total: 30, Codes: map[string]int{CodeAccepted: 30}}},
+		Capacity: &capacity, Steps: []LoadStep{{Rate: 400, Judged: true, Held: true, Observed: "p99 12ms"}, {Rate: 800}}}}
+	l.Total = &l.Phases[0].LoadStats
+	dir := t.TempDir()
+	if err := WriteLoadFile(dir, l); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadLoadFile(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(l, back) {
+		t.Fatalf("round trip changed the load result:\n%+v\n%+v", l, back)
+	}
+	if back.Passed() || back.Phases[0].CutOff(false) {
+		t.Errorf("an interrupted run passed, or a capacity search counted as cut off")
+	}
+	if _, err := DecodeLoad(strings.NewReader(`{"schema": "giftsim/results/v1"}`)); err == nil {
+		t.Error("a simulation's schema was read as a load summary")
+	}
+}
+
+// TestMergeLoadPhases checks that merging hosts adds their phases by name:
+// requests and rates add up, latency percentiles are weighted by requests,
+// the maximum is the largest, codes add per operation, and an interrupted
+// host marks the merged run.
+func TestMergeLoadPhases(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	a := runOf("h1", time.Unix(1000, 0).UTC(), 2, 10, 1, 20)
+	b := runOf("h2", time.Unix(1000, 0).UTC(), 2, 10, 1, 20)
+	a.Phases = []LoadPhase{{Name: "main", LoadStats: LoadStats{Requests: 10, Achieved: f(5), P50: f(2), P90: f(4), P99: f(10), Max: f(11)},
+		Ops: []LoadOp{{Op: "send_v3", Total: 10, Codes: map[string]int{CodeAccepted: 10}}}}}
+	b.Phases = []LoadPhase{{Name: "main", LoadStats: LoadStats{Requests: 30, Achieved: f(15), P50: f(6), P90: f(8), P99: f(20), Max: f(30)},
+		Ops: []LoadOp{{Op: "send_v3", Total: 30, Codes: map[string]int{CodeAccepted: 20, "FREQUENCY_LIMITED": 10}}}}}
+	b.Interrupted = true
+	m, err := MergeLoad(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := m.Phases[0]
+	if len(m.Phases) != 1 || p.Requests != 40 || *p.Achieved != 20 || *p.P50 != 5 || *p.P99 != 17.5 || *p.Max != 30 || !m.Interrupted {
+		t.Fatalf("merged phase %+v (interrupted %v)", p, m.Interrupted)
+	}
+	if c := p.Ops[0].Codes; c[CodeAccepted] != 30 || c["FREQUENCY_LIMITED"] != 10 || p.Ops[0].Total != 40 {
+		t.Fatalf("merged ops %+v", p.Ops)
+	}
+}

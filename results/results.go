@@ -19,6 +19,11 @@ type Simulation struct {
 	Arms         []Arm    `json:"arms"`
 	// Sweep names the swept fields when the arms come from a sweep, else nil.
 	Sweep []string `json:"sweep,omitempty"`
+	// SweepUnits, parallel to Sweep, is the unit of each swept field's
+	// numbers (Arm.SweepNumbers): UnitSeconds, UnitMinuteOfDay, UnitCNY,
+	// UnitNumber, or "" for a field whose values are not numbers (a
+	// choice). Absent in results saved before there were numbers.
+	SweepUnits []string `json:"sweep_units,omitempty"`
 	// EnsembleSets is how many of the calibrated ensemble's parameter sets
 	// the replications ran with (0: the profile's central values only).
 	EnsembleSets int `json:"ensemble_sets,omitempty"`
@@ -27,6 +32,14 @@ type Simulation struct {
 	// nil when there is nothing to warn of.
 	Warnings []string `json:"warnings,omitempty"`
 }
+
+// The units of swept numbers (Simulation.SweepUnits).
+const (
+	UnitSeconds     = "seconds"       // a duration such as 1h30m: 5400
+	UnitMinuteOfDay = "minute of day" // a time of day such as "19:30": 1170
+	UnitCNY         = "CNY"           // an amount of money in yuan
+	UnitNumber      = "number"        // a count, share or other plain number
+)
 
 // Scenario echoes what was run.
 type Scenario struct {
@@ -61,6 +74,9 @@ type Arm struct {
 	Settings []Setting `json:"settings,omitempty"`
 	// SweepValues are the swept values of this arm, parallel to Simulation.Sweep.
 	SweepValues []string `json:"sweep_values,omitempty"`
+	// SweepNumbers are the same values as numbers in Simulation.SweepUnits
+	// (0 for a value that is not a number), so charts need not read the text.
+	SweepNumbers []float64 `json:"sweep_numbers,omitempty"`
 	// KPIs maps a KPI id to its estimate across replications.
 	KPIs map[string]Estimate `json:"kpis"`
 	// Diffs maps a KPI id to the paired difference arm − baseline (absent for
@@ -76,6 +92,25 @@ type Arm struct {
 	CascadeDepth []float64 `json:"cascade_depth"`
 	// Funnel is the lifecycle funnel: exposed, claimed, gifted on, redeemed.
 	Funnel []Stage `json:"funnel"`
+	// Quota is the arm's issuing day by day against its daily quota (R11)
+	// and budget; absent in results saved before there was one.
+	Quota []QuotaDay `json:"quota,omitempty"`
+}
+
+// QuotaDay is one day of an arm's issuing: the merchant's tier and daily
+// quota that day (R11, which a tier schedule changes), and the means over
+// replications of the sends that reached the platform's issue check, the
+// sends that issued coupons (a combo counts once), and the sends refused
+// because the day's quota was used or the budget spent.
+type QuotaDay struct {
+	Day           int      `json:"day"`
+	Date          string   `json:"date"` // YYYY-MM-DD
+	Tier          string   `json:"tier"`
+	Quota         int      `json:"quota"`
+	Attempted     Estimate `json:"attempted"`
+	Issued        Estimate `json:"issued"`
+	QuotaRefused  Estimate `json:"quota_refused"`
+	BudgetRefused Estimate `json:"budget_refused"`
 }
 
 // Stage is one step of the funnel with its mean count.
@@ -100,7 +135,18 @@ type Estimate struct {
 	// without an ensemble.
 	ModelSD float64 `json:"model_sd,omitempty"`
 	NoiseSD float64 `json:"noise_sd,omitempty"`
+	// Censored counts the replications that never reached the quantity's
+	// target by the horizon (a time to a target, e.g. days_to_holders; for
+	// a difference, the pairs where either arm never did). Each counts as
+	// the horizon, so when Censored > 0 the mean and interval are of the
+	// time restricted to the horizon, a lower bound of the time to the
+	// target: read them as "not reached in Censored of N replications".
+	Censored int `json:"censored,omitempty"`
 }
+
+// NotReached reports whether some replications never reached the target
+// of a time-to-target estimate by the horizon.
+func (e Estimate) NotReached() bool { return e.Censored > 0 }
 
 // Diff is a paired difference arm − baseline over common random numbers.
 type Diff struct {

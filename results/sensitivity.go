@@ -1,12 +1,13 @@
 package results
 
 // SensitivitySchema names the sensitivity.json format.
-const SensitivitySchema = "giftsim/sensitivity/v1"
+const SensitivitySchema = "giftsim/sensitivity/v2"
 
 // Sensitivity is the result of a sensitivity analysis of one scenario: how
 // much an objective KPI moves when each lever moves over its range, one at
-// a time (a tornado) and globally (Morris screening), every point run with
-// the same common random numbers and calibrated parameter sets.
+// a time (a tornado) and globally (Morris screening and Sobol indices),
+// every point run with the same common random numbers and calibrated
+// parameter sets.
 type Sensitivity struct {
 	Schema       string   `json:"schema"`
 	Scenario     Scenario `json:"scenario"`
@@ -19,12 +20,14 @@ type Sensitivity struct {
 	Objective KPI `json:"objective"`
 	// Base is the objective with every lever at the scenario's own value.
 	Base Estimate `json:"base"`
-	// Methods names what ran: "oat", "morris" or both.
+	// Methods names what ran: "oat", "morris", "sobol", in that order.
 	Methods []string `json:"methods"`
 	// Morris describes the screening design; nil when it did not run.
 	Morris *MorrisDesign `json:"morris,omitempty"`
-	// Sobol says why there are no Sobol indices.
-	Sobol string `json:"sobol"`
+	// Sobol describes the Sobol design; nil when it did not run.
+	Sobol *SobolDesign `json:"sobol,omitempty"`
+	// SobolNote says why there are no Sobol indices; "" when there are.
+	SobolNote string `json:"sobol_note,omitempty"`
 	// Levers are in rank order, the one that matters most first.
 	Levers []Lever `json:"levers"`
 	// Runs is how many arm-replications the analysis simulated.
@@ -62,6 +65,8 @@ type Lever struct {
 	OAT *OAT `json:"oat,omitempty"`
 	// Morris holds the lever's Morris indices; nil when screening did not run.
 	Morris *MorrisIndex `json:"morris,omitempty"`
+	// Sobol holds the lever's Sobol indices; nil when they were not computed.
+	Sobol *SobolIndex `json:"sobol,omitempty"`
 }
 
 // OAT is a lever's one-at-a-time effect, every other lever at its base.
@@ -86,4 +91,44 @@ type MorrisIndex struct {
 	SigmaLow   float64 `json:"sigma_low"`
 	SigmaHigh  float64 `json:"sigma_high"`
 	Effects    int     `json:"effects"` // Effects is the number of elementary effects, one per trajectory.
+}
+
+// SobolDesign describes how Sobol indices were estimated.
+type SobolDesign struct {
+	// Samples is the base sample size N: the rows of the matrices A and B.
+	Samples int `json:"samples"`
+	// Sequence names how A and B were drawn, e.g. "scrambled Halton (Owen)".
+	Sequence string `json:"sequence"`
+	// Estimator names the estimators of the first-order and total indices.
+	Estimator string `json:"estimator"`
+	// Points is how many distinct points were simulated, at most N(k + 2).
+	Points int `json:"points"`
+	// Bootstrap is the number of resamples of the N rows.
+	Bootstrap int `json:"bootstrap"`
+	// Variance is the variance of the objective over the levers' ranges,
+	// with the simulation noise taken out (in the objective's unit squared).
+	Variance float64 `json:"variance"`
+	// NoiseShare is the share of the variance of the replication-mean
+	// objective between two independent points that is simulation noise
+	// (0 for one replication, when it cannot be estimated: see NoiseKnown).
+	NoiseShare float64 `json:"noise_share"`
+	// NoiseKnown is true when the noise could be estimated and taken out
+	// (two or more replications).
+	NoiseKnown bool `json:"noise_known"`
+	// Note says what to make of the indices when the objective does not
+	// vary beyond noise; "" otherwise.
+	Note string `json:"note,omitempty"`
+}
+
+// SobolIndex is a lever's Sobol indices with their 95% bootstrap
+// intervals: shares of the objective's variance over the levers' ranges.
+type SobolIndex struct {
+	// First is S_i, the share of the variance the lever causes alone.
+	First     float64 `json:"first"`
+	FirstLow  float64 `json:"first_low"`
+	FirstHigh float64 `json:"first_high"`
+	// Total is S_Ti, the share it causes alone or with other levers.
+	Total     float64 `json:"total"`
+	TotalLow  float64 `json:"total_low"`
+	TotalHigh float64 `json:"total_high"`
 }

@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
-	"giftsim/platform"
 	"giftsim/sim"
 	"giftsim/sim/graph"
 )
@@ -34,178 +32,28 @@ func (is issue) error(file string) *Error {
 	return e
 }
 
-// check returns every problem with c: sim.Config.Validate's, the friend
-// graph's and the compliance rules' (R18–R20). dir is where a relative
-// edge-list file is looked up.
+// check returns every problem with c: the simulator's (sim.Config.Problems:
+// Validate's and the compliance rules', R18–R20) and the friend graph's.
+// dir is where a relative edge-list file is looked up. Each problem's fields
+// come from its type (*sim.FieldError), never from its text.
 func (t *table) check(c *config, dir string) []issue {
 	var out []issue
-	// A validity outside 1d–90d is reported once, not again per channel.
-	stockValidity := c.Coupon.Validity < platform.Day || c.Coupon.Validity > platform.MaxValidity
-	for _, err := range flatten(c.Validate()) {
-		if stockValidity && errors.Is(err, platform.ErrValidityRange) && entryRE.MatchString(err.Error()) {
-			continue
-		}
-		out = append(out, t.locate(err, c))
-	}
-	out = append(out, checkGraph(c, dir)...)
-	_, err := c.Compliance.Check()
-	for _, err := range flatten(err) {
-		is := t.locate(err, c)
-		switch is.rule {
-		case "R18":
-			is.paths = []string{"compliance.force_follow"}
-			if c.Compliance.ForgedMarks {
-				is.paths = []string{"compliance.forged_marks"}
-			} else if c.simulatePenalty {
-				is.warn = true
-				is.msg += " (simulated: compliance.simulate_penalty is on)"
-			}
-		case "R19":
-			is.paths = []string{"compliance.brand_label"}
-			if c.Compliance.BrandLabel != "" {
-				is.paths = []string{"compliance.label_font_pt", "compliance.brand_label"}
-			}
-		case "R20":
-			is.paths = []string{"compliance.cash_equivalent", "compliance.signed_commitment", "merchant.industry"}
+	for _, fe := range c.Problems() {
+		is := fieldIssue(fe)
+		if is.warn && c.simulatePenalty {
+			is.msg += " (simulated: compliance.simulate_penalty is on)"
+		} else {
+			is.warn = false
 		}
 		out = append(out, is)
 	}
-	return out
+	return append(out, checkGraph(c, dir)...)
 }
 
-// flatten splits errors.Join trees into their leaves.
-func flatten(err error) []error {
-	if err == nil {
-		return nil
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, e := range j.Unwrap() {
-			out = append(out, flatten(e)...)
-		}
-		return out
-	}
-	return []error{err}
-}
-
-var (
-	entryRE = regexp.MustCompile(`^(campaign\[[0-9]+\]): `)
-	ruleRE  = regexp.MustCompile(` \(([RC][0-9]+)\)`)
-	pathRE  = regexp.MustCompile(`[a-z_]+(?:\[[0-9]+\])?(?:\.[a-z_]+(?:\[[0-9]+\])?)*`)
-)
-
-// locate turns an error from the sim or platform packages into an issue:
-// the fields it concerns, its rule id and its message without the sentinel.
-func (t *table) locate(err error, c *config) issue {
-	text := err.Error()
-	entry := ""
-	if m := entryRE.FindStringSubmatch(text); m != nil {
-		entry, text = m[1], strings.TrimPrefix(text, m[0])
-	}
-	is := issue{err: err}
-	var fp interface{ FieldPath() string }
-	if errors.As(err, &fp) {
-		is.paths = []string{fp.FieldPath()}
-	}
-	var re *platform.RuleError
-	if errors.As(err, &re) {
-		is.rule, is.msg = re.Rule, re.Msg
-		if is.msg == "" {
-			is.msg = re.Err.Error()
-		}
-		if is.paths == nil {
-			is.paths = rulePaths(re, entry, c)
-		}
-	} else {
-		is.msg = strings.TrimPrefix(text, platform.ErrInvalid.Error()+": ")
-	}
-	if is.paths == nil {
-		is.paths = t.mentioned(is.msg)
-	}
-	if m := ruleRE.FindStringSubmatch(is.msg); m != nil && is.rule == "" {
-		is.rule, is.msg = m[1], strings.Replace(is.msg, m[0], "", 1)
-	}
-	if len(is.paths) > 0 {
-		if rest, ok := strings.CutPrefix(is.msg, is.paths[0]+" "); ok {
-			if !strings.HasPrefix(rest, "must ") {
-				rest = lastName(is.paths[0]) + " " + rest
-			}
-			is.msg = rest
-		}
-	}
-	return is
-}
-
-// rulePaths names the fields a platform rule error concerns; entry is the
-// campaign entry it came from, if any.
-func rulePaths(re *platform.RuleError, entry string, c *config) []string {
-	switch {
-	case errors.Is(re, platform.ErrValidityRange):
-		if entry != "" {
-			return []string{"coupon.validity", entry + ".channel"}
-		}
-		return []string{"coupon.validity"}
-	case re.Rule == "R12" && entry != "":
-		return []string{entry + ".push_at"}
-	case errors.Is(re, platform.ErrTierRequired) && entry != "":
-		return []string{entry + ".channel", "merchant.tier"}
-	case re.Rule == "R11" && errors.Is(re, platform.ErrQuotaExhausted):
-		var out []string
-		for i, p := range c.Campaign {
-			if p.Channel == platform.ChannelAPI && p.SendsPerDay > 0 {
-				out = append(out, fmt.Sprintf("campaign[%d].sends_per_day", i))
-			}
-		}
-		return append(out, "merchant.daily_quota", "merchant.tier")
-	case re.Rule == "R11":
-		return []string{"merchant.daily_quota", "merchant.tier"}
-	case errors.Is(re, platform.ErrValueLimit) && strings.Contains(re.Msg, "minimum spend"):
-		return []string{"coupon.min_spend", "coupon.kind"}
-	case errors.Is(re, platform.ErrValueLimit):
-		return []string{"coupon.face_value", "coupon.kind"}
-	case errors.Is(re, platform.ErrNotGiftable) && re.Rule == "R5":
-		return []string{"coupon.allow_transfer", "coupon.category"}
-	case errors.Is(re, platform.ErrNotGiftable):
-		return []string{"coupon.allow_transfer", "coupon.kind"}
-	case errors.Is(re, platform.ErrReviewRequired):
-		return []string{"coupon.reviewed", "coupon.category", "coupon.face_value"}
-	case re.Rule == "R4":
-		return []string{"coupon.sub_kinds", "coupon.kind"}
-	case re.Rule == "R16", re.Rule == "R17":
-		return []string{"risk"}
-	case strings.Contains(re.Msg, "face value"):
-		return []string{"coupon.face_value"}
-	}
-	return nil
-}
-
-// mentioned returns the first field or section named in msg, or an entry
-// of a list of mappings such as coupon.tiers[1].
-func (t *table) mentioned(msg string) []string {
-	for _, p := range pathRE.FindAllString(msg, -1) {
-		if t.known(p) || t.recordPath(p) {
-			return []string{p}
-		}
-	}
-	return nil
-}
-
-// recordRE matches an entry of a list field, or a field of the entry:
-// coupon.tiers[1], coupon.tiers[1].face_value.
-var recordRE = regexp.MustCompile(`^([a-z_.]+)\[([0-9]{1,4})\](?:\.([a-z_]+))?$`)
-
-// recordPath reports whether path names an entry of a list of mappings
-// (kindRecords) or one of its fields; the decoder records where each is.
-func (t *table) recordPath(path string) bool {
-	m := recordRE.FindStringSubmatch(path)
-	if m == nil {
-		return false
-	}
-	f := t.field(m[1])
-	if f == nil || f.kind != kindRecords {
-		return false
-	}
-	return m[3] == "" || slices.ContainsFunc(f.items, func(s spec) bool { return s.name == m[3] })
+// fieldIssue turns a problem the simulator found into an issue: the fields
+// it names, its rule and message.
+func fieldIssue(fe *sim.FieldError) issue {
+	return issue{paths: fe.Paths(), rule: fe.Rule, msg: fe.Msg, err: fe, warn: fe.Warn}
 }
 
 // known reports whether apply accepts path.

@@ -204,6 +204,10 @@ func (d *decoder) walk(path, what string, n *yaml.Node, allowed []string, fn fun
 				d.errs.dropped++ // skip the suggestion's cost once the list is full
 				continue
 			}
+			if msg, ok := movedFields[k.Value]; ok && (path == "" || what == "an arm") {
+				d.fail(k, full, "%s", msg)
+				continue
+			}
 			d.fail(k, full, "unknown field%s (%s has: %s)", suggest(k.Value, allowed), what, strings.Join(allowed, ", "))
 			continue
 		}
@@ -293,6 +297,10 @@ func (d *decoder) apply(path string, k, v *yaml.Node, c *config) {
 	}
 	if list, ok := d.tab.listOf(path); ok {
 		d.fail(v, path, "one entry of %s cannot be set on its own; set the whole list", list)
+		return
+	}
+	if msg, ok := movedFields[path]; ok {
+		d.fail(v, path, "%s", msg)
 		return
 	}
 	d.fail(v, path, "unknown field%s", suggest(path, d.tab.paths()))

@@ -6,12 +6,20 @@
 // (Schema), the canonical YAML (Scenario.Marshal) and the field reference in
 // docs/SCENARIOS.md. Every field defaults to sim.DefaultConfig.
 //
-// Arms, sweeps and --set overrides all work the same way: a path such as
-// coupon.validity and a YAML value applied through the table to a copy of the
-// base config. Each arm's config is then checked with sim.Config.Validate and
-// platform.Compliance.Check; every problem comes back at once as an Errors
-// list of *Error values that name file, line, column, field path and the
-// DOMAIN.md rule id.
+// Arms, sweeps and --set overrides (Scenario.Set) all work the same way: a
+// path such as coupon.validity and a YAML value applied through the table to
+// a copy of the base config. Each arm's config is then checked with
+// sim.Config.Validate and sim.Config.CheckCompliance, whose problems are
+// *sim.FieldError values naming their fields, so each is placed where the
+// file (or the --set flag) set one; every problem comes back at once as an
+// Errors list of *Error values that name file, line, column, field path and
+// the DOMAIN.md rule id.
+//
+// The study sections levers:, objective: and constraints: (Scenario.Study)
+// say what giftsim sensitivity and giftsim optimize vary and pursue; every
+// lever's ends or levels are checked on the first arm as an override would
+// be, and objectives and constraints are linear combinations of KPIs
+// (ParseExpr, ParseConstraint).
 //
 // Hostile input is refused in bounded time and memory: files over
 // MaxFileSize, text that is not UTF-8, YAML aliases (billion laughs) and

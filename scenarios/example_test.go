@@ -70,7 +70,7 @@ func ExampleApplySet() {
 	fmt.Println(err)
 	// Output:
 	// <nil> 2 2000
-	// --set: coupon.validity: C3: mini-program allows validity 7d to 15d, got 30d (arm 30-day)
+	// --set campaign[0].channel=mini-program: coupon.validity: C3: mini-program allows validity 7d to 15d, got 30d (arm 30-day)
 }
 
 func ExampleScenario_Marshal() {

@@ -53,6 +53,12 @@ const (
 	maxText     = 2000
 )
 
+// movedFields maps a field the format no longer has to where it went, for
+// a message that names the new field.
+var movedFields = map[string]string{
+	"budget": "budget has moved to coupon.budget (CNY of face value issued) or coupon.budget_coupons (a count of coupons)",
+}
+
 // section is an object of the format: a path whose fields follow.
 type section struct{ name, doc string }
 
@@ -140,6 +146,7 @@ func newTable() *table {
 		{"coupon", "The coupon stock the campaign issues (R1 to R7, R10)."},
 		{"recovery", "The merchant's policy for the recycle bin (R14)."},
 		{"risk", "Risk-control thresholds (R16, R17)."},
+		{"targets", "Counts to reach, whose time to reach the run reports (days_to_holders, days_to_new_customers); a run that never reaches one by the horizon is reported as not reached."},
 		{"behaviour", "The behavioural model: probabilities are 0 to 1, rates are per active hour (activity-weighted clock time)."},
 		{"behaviour.selection", "Per channel, how strongly claiming selects high-intent users (B7); 0 means no selection."},
 		{"behaviour.channel_claim", "Per channel, how much the attention its moment gets multiplies interest; 1 means none extra."},
@@ -152,8 +159,6 @@ func newTable() *table {
 			func(c *config) *time.Duration { return &cp(c).Horizon }),
 		boolField("referral_reward", "Issue a fresh coupon to every new customer acquired through a gift, so they can pass it on in turn (the seed's second-level sharing reward, section 5).",
 			func(c *config) *bool { return &cp(c).ReferralReward }),
-		moneyField("budget", "Cap on the face value the campaign issues, in CNY (0: no cap); once spent, sends are refused.", 0, platform.CNY(1e10),
-			func(c *config) *platform.Money { return &cp(c).Budget }),
 
 		intField("population.users", "Number of users.", 2, 50_000_000,
 			func(c *config) *int { return &pop(c).Users }),
@@ -195,8 +200,12 @@ func newTable() *table {
 			platform.IndustryNames(), platform.ParseIndustry, func(c *config) *platform.Industry { return &c.Merchant.Industry }),
 		enumField("merchant.tier", "Certification tier: new (500 a day), certified (5,000) or filed (50,000+) (R11); official-account needs certified, api needs filed.",
 			platform.TierNames(), platform.ParseTier, func(c *config) *platform.Tier { return &c.Merchant.Tier }),
-		intField("merchant.daily_quota", "Daily issuing quota; 0 means the tier's; only a filed merchant may go above 50,000 (R11).", 0, 100_000_000,
+		intField("merchant.daily_quota", "Daily issuing quota at the starting tier; 0 means the tier's; only a filed merchant may go above 50,000 (R11). A scheduled tier has its own default quota.", 0, 100_000_000,
 			func(c *config) *int { return &c.Merchant.DailyQuota }),
+		intField("merchant.certified_from_day", "Campaign day (from 0, as first_day) from which a new merchant is certified: 5,000 a day and the official account (R11, C2) from that day; 0: not scheduled.", 0, 3660,
+			func(c *config) *int { return &c.Merchant.CertifiedFrom }),
+		intField("merchant.filed_from_day", "Campaign day (from 0) from which the merchant is filed: 50,000 a day and API bulk sends (R11, C4); after certified_from_day; 0: not scheduled.", 0, 3660,
+			func(c *config) *int { return &c.Merchant.FiledFrom }),
 
 		enumField("coupon.kind", "Coupon kind: cash-red-packet (R1, not giftable, at most 200 CNY), discount (R2, min_spend at least 50 CNY), points-exchange (R3, at most 500 CNY), combo (R4, at most 1000 CNY).",
 			platform.KindNames(), platform.ParseKind, func(c *config) *platform.Kind { return &cou(c).Kind }),
@@ -221,6 +230,10 @@ func newTable() *table {
 		tiersField(),
 		durationField("coupon.reminder", "Remind holders this long before expiry (0: no reminder); it brings part of a forgotten coupon back to mind.", 0, 90*platform.Day,
 			func(c *config) *time.Duration { return &cou(c).Reminder }),
+		moneyField("coupon.budget", "Budget in CNY of face value issued (0: no cap): spent means issued, redeemed or not, as a platform stock counts it (coupons × face value), the most the discounts can cost; a send that would pass it is refused (budget_refused).", 0, platform.CNY(1e10),
+			func(c *config) *platform.Money { return &cou(c).Budget }),
+		intField("coupon.budget_coupons", "Budget as a count of coupons issued by the merchant (0: no cap; a combo counts once); with coupon.budget too, the tighter binds.", 0, 1_000_000_000,
+			func(c *config) *int { return &cou(c).BudgetCoupons }),
 
 		t.campaignField(),
 
@@ -237,6 +250,11 @@ func newTable() *table {
 			func(c *config) *int { return &c.Risk.IPClaims }),
 		durationField("risk.ip_window", "The window R17 counts claims over.", time.Second, 366*platform.Day,
 			func(c *config) *time.Duration { return &c.Risk.IPWindow }),
+
+		intField("targets.holders", "Holders to reach: users who have held at least one of the campaign's coupons, from the merchant or as a gift, counted once; days_to_holders is the days from the start until they reach it (0: no target).", 0, 50_000_000,
+			func(c *config) *int { return &c.Targets.Holders }),
+		intField("targets.new_customers", "New customers to reach (the new_customers KPI); days_to_new_customers is the days from the start until they reach it (0: no target).", 0, 50_000_000,
+			func(c *config) *int { return &c.Targets.NewCustomers }),
 	}
 	t.fields = append(t.fields, behaviourFields()...)
 	t.fields = append(t.fields,

@@ -70,6 +70,7 @@ func (s *Scenario) Marshal() ([]byte, error) {
 		}
 		put(root, "sweep", m)
 	}
+	marshalStudy(root, s.study)
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)

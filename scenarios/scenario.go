@@ -34,6 +34,7 @@ type Scenario struct {
 	arms      []arm
 	written   bool   // written: the arms come from arms:
 	sweep     []axis // sweep: the swept fields, if the arms come from sweep:
+	study     Study  // study holds levers:, objective: and constraints: (study.go)
 	warnings  Errors
 }
 
@@ -43,19 +44,22 @@ type arm struct {
 	cfg         config
 	settings    [][2]string // settings are the fields the arm sets, as path and value.
 	sweepValues []string
-	src         *decoder   // src records where the arm set its fields (parse only).
-	at          *yaml.Node // at is the arm in the file (parse only).
+	// sweepNumbers are sweepValues as numbers, in their axis's unit.
+	sweepNumbers []float64
+	src          *decoder   // src records where the arm set its fields (parse only).
+	at           *yaml.Node // at is the arm in the file (parse only).
 }
 
 // axis is one swept field and its values.
 type axis struct {
 	path   string
 	values []*yaml.Node
+	unit   string // unit is what the values' numbers are in; "" when they are not numbers.
 }
 
 // experimentKeys lists the experiment's own fields, beside the config's.
 func experimentKeys() []string {
-	return []string{"name", "question", "seed", "replications", "profile", "arms", "sweep"}
+	return append([]string{"name", "question", "seed", "replications", "profile", "arms", "sweep"}, studyKeys()...)
 }
 
 // kpiNames lists the KPI ids a precision target may name (replications.kpi):
@@ -100,6 +104,7 @@ func parse(file string, data []byte, prof *sim.Behaviour) (*Scenario, error) {
 		s.ensemble = shippedProfile().Members()
 	}
 	var armsNode, sweepKey, sweepNode *yaml.Node
+	var studyAt studyNodes
 	// The profile sets the behaviour's base, so it is read before the
 	// behaviour fields that override it, wherever it stands in the file.
 	for i := 0; root.Kind == yaml.MappingNode && i+1 < len(root.Content); i += 2 {
@@ -135,6 +140,12 @@ func parse(file string, data []byte, prof *sim.Behaviour) (*Scenario, error) {
 			armsNode = v
 		case "sweep":
 			sweepKey, sweepNode = k, v
+		case "levers":
+			studyAt.levers = v
+		case "objective":
+			studyAt.objective = v
+		case "constraints":
+			studyAt.constraints = v
 		default:
 			d.apply(key, k, v, &s.base)
 		}
@@ -152,6 +163,9 @@ func parse(file string, data []byte, prof *sim.Behaviour) (*Scenario, error) {
 		s.arms = []arm{{name: "base", cfg: s.base.clone(), src: d.sub()}}
 	}
 	warns := s.checkArms(d)
+	if errs.empty() {
+		s.study = d.study(studyAt, s)
+	}
 	if !errs.empty() {
 		return nil, errs.errors(file, len(s.arms))
 	}
@@ -375,9 +389,13 @@ func (d *decoder) sweepArms(key, n *yaml.Node, base *config) ([]axis, []arm) {
 			a.src.apply(ax.path, nil, orig[j][idx[j]], &a.cfg)
 		}
 		a.cfg.finish()
-		for _, ax := range axes {
+		for j := range axes {
+			ax := &axes[j]
 			t := d.tab.text(ax.path, &a.cfg)
+			x, unit, _ := d.tab.number(ax.path, &a.cfg)
 			a.sweepValues = append(a.sweepValues, t)
+			a.sweepNumbers = append(a.sweepNumbers, x)
+			ax.unit = unit
 			a.settings = append(a.settings, [2]string{ax.path, t})
 			names = append(names, lastName(ax.path)+"="+t)
 		}
@@ -430,6 +448,7 @@ func (s *Scenario) Experiment() *sim.Experiment {
 	}
 	for _, ax := range s.sweep {
 		exp.Sweep = append(exp.Sweep, ax.path)
+		exp.SweepUnits = append(exp.SweepUnits, ax.unit)
 	}
 	for _, w := range s.warnings {
 		exp.Setup = append(exp.Setup, [2]string{"warning", warningText(w)})
@@ -442,7 +461,7 @@ func (s *Scenario) Experiment() *sim.Experiment {
 		}
 		exp.Arms = append(exp.Arms, sim.Arm{
 			Name: a.name, Config: cfg.Config,
-			Settings: slices.Clone(a.settings), SweepValues: slices.Clone(a.sweepValues),
+			Settings: slices.Clone(a.settings), SweepValues: slices.Clone(a.sweepValues), SweepNumbers: slices.Clone(a.sweepNumbers),
 		})
 	}
 	return exp

@@ -98,7 +98,12 @@ func TestFieldValues(t *testing.T) {
 			}},
 		{"no tiers", "coupon: {tiers: []}", func(c sim.Config) bool { return c.Coupon.Tiers == nil }},
 		{"reminder", "coupon: {reminder: 2d}", func(c sim.Config) bool { return c.Coupon.Reminder == 2*platform.Day }},
-		{"budget", `budget: "5000.50 CNY"`, func(c sim.Config) bool { return c.Budget == 500050 }},
+		{"budget", `coupon: {budget: "5000.50 CNY"}`, func(c sim.Config) bool { return c.Coupon.Budget == 500050 }},
+		{"budget in coupons", `coupon: {budget_coupons: 5000}`, func(c sim.Config) bool { return c.Coupon.BudgetCoupons == 5000 }},
+		{"tier schedule", "merchant: {tier: new, certified_from_day: 15, filed_from_day: 25}\ncampaign: [{channel: official-account, first_day: 15}]",
+			func(c sim.Config) bool { return c.Merchant.CertifiedFrom == 15 && c.Merchant.FiledFrom == 25 }},
+		{"targets", "targets: {holders: 10000, new_customers: 500}",
+			func(c sim.Config) bool { return c.Targets == sim.Targets{Holders: 10000, NewCustomers: 500} }},
 		{"device", "campaign: [{channel: geo, device: harmonyos}]", func(c sim.Config) bool { return c.Campaign[0].Device == "harmonyos" }},
 		{"device any", "campaign: [{channel: geo, device: any}]", func(c sim.Config) bool { return c.Campaign[0].Device == "" }},
 		{"homophily and followers", "population: {homophily: 0.7, followers: 0.1}",
@@ -284,7 +289,7 @@ func TestLoadFileFallsBackToBundled(t *testing.T) {
 func TestExamples(t *testing.T) {
 	list := Examples()
 	want := []string{"channel-mix", "face-value-sweep", "industry-catering", "industry-finance", "industry-life-services", "industry-retail",
-		"label-24h", "levers", "live-stream", "push-time", "quota-binding", "scale-1m", "sends-sweep", "sensitivity-catering", "ticket-noon", "validity-7-vs-30", "validity-sweep"}
+		"label-24h", "levers", "live-stream", "new-merchant-quota", "optimize-retail-budget", "push-time", "quota-binding", "scale-1m", "sends-sweep", "sensitivity-catering", "ticket-noon", "validity-7-vs-30", "validity-sweep"}
 	var names []string
 	for _, e := range list {
 		names = append(names, e.Name)
@@ -407,36 +412,58 @@ arms:
 			}
 		}},
 		{name: "tier rule", sets: []string{"coupon.tiers=[{min_spend: 120, face_value: 15}]"},
-			err: "--set: coupon.tiers[0]: must have a larger min_spend and face_value than the tier before it"},
+			err: "--set coupon.tiers=[{min_spend: 120, face_value: 15}]: coupon.tiers[0]: must have a larger min_spend and face_value than the tier before it"},
 		{name: "tier field", sets: []string{"coupon.tiers=[{min_spend: 120, fase_value: 25}]"},
-			err: "--set: coupon.tiers[0].fase_value: unknown field; did you mean face_value? (a tier has: min_spend, face_value)"},
+			err: "--set coupon.tiers=[{min_spend: 120, fase_value: 25}]: coupon.tiers[0].fase_value: unknown field; did you mean face_value? (a tier has: min_spend, face_value)"},
 		{name: "one tier", sets: []string{"coupon.tiers[0].face_value=30"},
-			err: "--set: coupon.tiers[0].face_value: one entry of coupon.tiers cannot be set on its own; set the whole list"},
+			err: "--set coupon.tiers[0].face_value=30: coupon.tiers[0].face_value: one entry of coupon.tiers cannot be set on its own; set the whole list"},
 		{name: "rule", sets: []string{"campaign[0].channel=mini-program", "coupon.validity=30d"},
-			err: "--set: coupon.validity: C3: mini-program allows validity 7d to 15d, got 30d"},
-		{name: "type", sets: []string{"population.users=lots"}, err: `--set: population.users: want a whole number from 2 to 50,000,000, got "lots"`},
-		{name: "unknown", sets: []string{"coupon.valdity=7d"}, err: "--set: coupon.valdity: unknown field; did you mean coupon.validity?"},
-		{name: "no equals", sets: []string{"coupon.validity"}, err: `--set: "coupon.validity": want path=value, such as coupon.validity=7d`},
-		{name: "index out of range", sets: []string{"campaign[3].days=2"}, err: "--set: campaign[3].days: the campaign has 1 entry, so there is no campaign[3]"},
+			err: "--set coupon.validity=30d: coupon.validity: C3: mini-program allows validity 7d to 15d, got 30d"},
+		{name: "type", sets: []string{"population.users=lots"}, err: `--set population.users=lots: population.users: want a whole number from 2 to 50,000,000, got "lots"`},
+		{name: "unknown", sets: []string{"coupon.valdity=7d"}, err: "--set coupon.valdity=7d: coupon.valdity: unknown field; did you mean coupon.validity?"},
+		{name: "no equals", sets: []string{"coupon.validity"}, err: `--set coupon.validity: want path=value, such as coupon.validity=7d`},
+		{name: "section flag", sets: []string{"population.users=500", "coupon={validity: 90d}", "campaign=[{channel: mini-program}]"},
+			err: "--set coupon={validity: 90d}: coupon.validity: C3: mini-program allows validity 7d to 15d, got 90d"},
+		{name: "tier from the file", sets: []string{"merchant.tier=new"},
+			err: "--set merchant.tier=new: campaign[0].channel: C2: official-account needs a certified merchant, this one is new"},
+		{name: "arms", sets: []string{"arms=[]"}, err: "--set arms=[]: arms: cannot be set with --set; edit the scenario file"},
+		{name: "index out of range", sets: []string{"campaign[3].days=2"}, err: "--set campaign[3].days=2: campaign[3].days: the campaign has 1 entry, so there is no campaign[3]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			exp := mustLoad(t, "s.yaml", base)
 			before := cloneExperiment(exp)
 			err := ApplySet(exp, tt.sets)
+			sc, perr := Parse("s.yaml", []byte(base))
+			if perr != nil {
+				t.Fatal(perr)
+			}
+			scBefore := sc.Experiment()
+			serr := sc.Set(tt.sets)
 			if tt.err != "" {
 				if err == nil || err.Error() != tt.err {
 					t.Fatalf("ApplySet error = %v\nwant %s", err, tt.err)
 				}
+				if serr == nil || serr.Error() != tt.err {
+					t.Fatalf("Scenario.Set error = %v\nwant %s", serr, tt.err)
+				}
 				if !reflect.DeepEqual(*exp, before) {
 					t.Error("a failed ApplySet changed the experiment")
 				}
+				if !reflect.DeepEqual(sc.Experiment(), scBefore) {
+					t.Error("a failed Scenario.Set changed the scenario")
+				}
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
+			if err != nil || serr != nil {
+				t.Fatal(err, serr)
 			}
 			tt.check(t, exp)
+			got := sc.Experiment()
+			tt.check(t, got)
+			if !reflect.DeepEqual(got, exp) {
+				t.Errorf("Scenario.Set and ApplySet differ:\n%+v\n%+v", got, exp)
+			}
 		})
 	}
 	sw := mustLoad(t, "sw.yaml", "sweep: {coupon.validity: [7d, 14d]}\n")

@@ -33,6 +33,9 @@ func experimentSpecs() []spec {
 		{name: "profile", kind: kindText, hi: maxText, doc: "A behavioural profile file written by giftsim calibrate (relative to this file) to start the behaviour from, instead of the shipped scenarios/profiles/default.yaml; behaviour fields still override it."},
 		{name: "arms", doc: "A/B/n arms: a list of {name, <any config field>}; each arm is the base with its fields overridden. Without arms or sweep the base runs as the single arm \"base\"."},
 		{name: "sweep", doc: "One or two fields to vary, each with a list of values; every combination becomes an arm named field=value. Keys are paths such as coupon.validity or campaign[0].push_at."},
+		{name: "levers", doc: "Levers for giftsim sensitivity and giftsim optimize: paths --set accepts, each with a range low..high (numbers, durations such as 3d..30d, times of day such as 10:00..20:00) or a list of levels (categories). A lever may not vary a field an arm or the sweep sets."},
+		{name: "objective", doc: "What giftsim optimize pursues: {maximize: EXPR} or {minimize: EXPR}, EXPR a KPI id or a sum such as redeemed - 0.5*cost (a range lever's path counts its value: durations in days, times of day in hours); indifference: the smallest difference worth telling apart; second: {maximize|minimize: EXPR} for a Pareto front of two objectives."},
+		{name: "constraints", doc: "Bounds giftsim optimize must keep, each \"EXPR <= NUMBER\" or \"EXPR >= NUMBER\", such as \"cost <= 20000\"."},
 	}
 }
 
@@ -123,6 +126,31 @@ func experimentSchema(tab *table, sp spec) map[string]any {
 		}}
 	case "arms":
 		return map[string]any{"description": sp.doc, "type": "array", "minItems": 1, "maxItems": maxArms, "items": map[string]any{"$ref": "#/definitions/arm"}}
+	case "levers":
+		return map[string]any{"description": sp.doc, "type": "object", "minProperties": 1, "maxProperties": maxLevers,
+			"propertyNames":        map[string]any{"anyOf": []any{map[string]any{"enum": tab.paths()}, map[string]any{"pattern": sweepKeyPattern}}},
+			"additionalProperties": map[string]any{"oneOf": []any{map[string]any{"type": "string", "pattern": `^.+\.\..+$`}, map[string]any{"type": "array", "minItems": 2, "maxItems": maxLevels}}}}
+	case "objective":
+		one := func(second bool) map[string]any {
+			props := map[string]any{
+				"maximize":     map[string]any{"type": "string", "maxLength": maxExprLen},
+				"minimize":     map[string]any{"type": "string", "maxLength": maxExprLen},
+				"indifference": map[string]any{"type": "number", "exclusiveMinimum": 0},
+			}
+			o := map[string]any{"type": "object", "additionalProperties": false, "properties": props,
+				"oneOf": []any{map[string]any{"required": []string{"maximize"}}, map[string]any{"required": []string{"minimize"}}}}
+			if second {
+				props["second"] = map[string]any{"type": "object"}
+			}
+			return o
+		}
+		o := one(true)
+		o["description"] = sp.doc
+		o["properties"].(map[string]any)["second"] = one(false)
+		return o
+	case "constraints":
+		return map[string]any{"description": sp.doc, "type": "array", "maxItems": maxConstraints,
+			"items": map[string]any{"type": "string", "maxLength": maxExprLen, "pattern": "(<=|>=|≤|≥)"}}
 	case "sweep":
 		return map[string]any{"description": sp.doc, "type": "object", "minProperties": 1, "maxProperties": 2,
 			"propertyNames":        map[string]any{"anyOf": []any{map[string]any{"enum": tab.paths()}, map[string]any{"pattern": sweepKeyPattern}}},
@@ -320,6 +348,12 @@ func reference() string {
 			typ = fmt.Sprintf("list of at most %d arms", maxArms)
 		case "sweep":
 			typ = fmt.Sprintf("1 or 2 fields, each with at most %d values; at most %d arms", maxValues, maxArms)
+		case "levers":
+			typ = fmt.Sprintf("at most %d paths, each `low..high` or a list of 2 to %d levels", maxLevers, maxLevels)
+		case "objective":
+			typ = "`{maximize: EXPR}` or `{minimize: EXPR}`, optional `indifference`, `second`"
+		case "constraints":
+			typ = fmt.Sprintf("list of at most %d bounds `EXPR <= NUMBER` or `EXPR >= NUMBER`", maxConstraints)
 		}
 		row(sp.name, typ, experimentDefault(sp.name), sp.doc)
 	}

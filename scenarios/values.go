@@ -55,6 +55,25 @@ type field[T any] struct {
 	spec
 	decode func(d *decoder, path string, n *yaml.Node, t *T)
 	encode func(t *T) *yaml.Node
+	// number is the value as a number in the kind's unit (numberUnit); nil
+	// for a value that is not one, such as a choice.
+	number func(t *T) float64
+}
+
+// numberUnit is the unit field.number measures a kind in, as results
+// carry it beside a swept value's text; "" when the kind has no number.
+func numberUnit(k valueKind) string {
+	switch k {
+	case kindInt, kindFloat:
+		return results.UnitNumber
+	case kindDuration:
+		return results.UnitSeconds
+	case kindMoney:
+		return results.UnitCNY
+	case kindClock:
+		return results.UnitMinuteOfDay
+	}
+	return ""
 }
 
 // scalar returns a plain scalar node with the given tag.
@@ -216,7 +235,7 @@ func (d *decoder) readMoney(path string, n *yaml.Node, lo, hi platform.Money) (p
 // identical.
 func zone(offset int) *time.Location {
 	if offset == 8*3600 {
-		return time.FixedZone("CST", offset)
+		return platform.Beijing
 	}
 	return time.FixedZone("", offset)
 }
@@ -235,6 +254,10 @@ func (d *decoder) readTime(path string, n *yaml.Node) (time.Time, bool) {
 	_, off := t.Zone()
 	return t.In(zone(off)), true
 }
+
+// recordRE matches a path to an entry of a list field, or to a field of
+// the entry: coupon.tiers[1], coupon.tiers[1].face_value.
+var recordRE = regexp.MustCompile(`^([a-z_.]+)\[([0-9]{1,4})\](?:\.([a-z_]+))?$`)
 
 var clockRE = regexp.MustCompile(`^([01]?[0-9]|2[0-3]):([0-5][0-9])$`)
 
@@ -281,6 +304,7 @@ func intField[T any](name, doc string, lo, hi int, p func(*T) *int) field[T] {
 			}
 		},
 		encode: func(t *T) *yaml.Node { return scalar(strconv.Itoa(*p(t)), "!!int") },
+		number: func(t *T) float64 { return float64(*p(t)) },
 	}
 }
 
@@ -293,6 +317,7 @@ func floatField[T any](name, doc string, lo, hi float64, p func(*T) *float64) fi
 			}
 		},
 		encode: func(t *T) *yaml.Node { return number(*p(t)) },
+		number: func(t *T) float64 { return *p(t) },
 	}
 }
 
@@ -402,6 +427,7 @@ func durationField[T any](name, doc string, lo, hi time.Duration, p func(*T) *ti
 			}
 		},
 		encode: func(t *T) *yaml.Node { return scalar(platform.FormatDuration(*p(t)), "!!str") },
+		number: func(t *T) float64 { return (*p(t)).Seconds() },
 	}
 }
 
@@ -414,6 +440,7 @@ func moneyField[T any](name, doc string, lo, hi platform.Money, p func(*T) *plat
 			}
 		},
 		encode: func(t *T) *yaml.Node { return number((*p(t)).Yuan()) },
+		number: func(t *T) float64 { return (*p(t)).Yuan() },
 	}
 }
 
@@ -438,6 +465,7 @@ func clockField[T any](name, doc string, p func(*T) *time.Duration) field[T] {
 			}
 		},
 		encode: func(t *T) *yaml.Node { return scalar(clockText(*p(t)), "!!str") },
+		number: func(t *T) float64 { return (*p(t)).Minutes() },
 	}
 }
 
@@ -540,4 +568,26 @@ func readRecord[E any](d *decoder, path, what, example string, n *yaml.Node, ite
 		d.fail(n, path, "want %s, such as %s; missing %s", strings.Join(names, " and "), example, strings.Join(missing, " and "))
 	}
 	return d.failed == before
+}
+
+// number returns the value at path in c as a number in its unit
+// (numberUnit); ok is false for a value that is not a number, such as a
+// choice or a list.
+func (t *table) number(path string, c *config) (x float64, unit string, ok bool) {
+	if f := t.field(path); f != nil {
+		if f.number == nil {
+			return 0, "", false
+		}
+		return f.number(c), numberUnit(f.kind), true
+	}
+	m := indexRE.FindStringSubmatch(path)
+	if m == nil || m[1] != "campaign" || m[3] == "" {
+		return 0, "", false
+	}
+	i, _ := strconv.Atoi(m[2])
+	f := t.pushField(m[3])
+	if i >= len(c.Campaign) || f == nil || f.number == nil {
+		return 0, "", false
+	}
+	return f.number(&c.Campaign[i]), numberUnit(f.kind), true
 }

@@ -8,12 +8,15 @@
 // calibrated ensemble: every point shares the same common random numbers
 // and parameter sets, as the arms of giftsim run do.
 //
-// Two methods: a one-at-a-time tornado (each lever at its low and its high
-// end, the others at base, with the paired difference high − low and its
-// 95% interval), and Morris screening (Morris 1991) of elementary effects
+// Three methods: a one-at-a-time tornado (each lever at its low and its
+// high end, the others at base, with the paired difference high − low and
+// its 95% interval); Morris screening (Morris 1991) of elementary effects
 // over random one-at-a-time trajectories on a grid, summarised by μ*
-// (Campolongo, Cariboni and Saltelli 2007) and σ with bootstrap intervals.
-// The Morris core (Morris) takes any evaluator of points of the unit cube,
-// so it is tested on known functions without the simulator. Sobol indices
-// are not computed yet. docs/STRATEGY.md describes the method.
+// (Campolongo, Cariboni and Saltelli 2007) and σ with bootstrap intervals;
+// and Sobol indices, first-order S_i and total S_Ti, from N(k + 2) points
+// of a scrambled Halton design (Saltelli et al. 2010, Jansen 1999) with
+// bootstrap intervals and the simulation's noise taken out of S_Ti. The
+// cores (Morris, Sobol) take any evaluator of points of the unit cube, so
+// they are tested on functions with known indices without the simulator.
+// docs/STRATEGY.md describes the method.
 package sensitivity

@@ -24,9 +24,9 @@ type Config struct {
 	// second-level sharing reward (section 5), which turns gifting into a
 	// branching process.
 	ReferralReward bool
-	// Budget caps the face value the campaign issues (0: no cap): once the
-	// next coupon would pass it, the stock is exhausted.
-	Budget     platform.Money
+	// Targets are the counts whose time to reach the strategist asks for
+	// (the days_to_* KPIs).
+	Targets    Targets
 	Risk       platform.Risk
 	Behaviour  Behaviour
 	Compliance platform.Compliance
@@ -69,17 +69,48 @@ type GraphSpec struct {
 
 // Merchant is the issuing merchant.
 type Merchant struct {
-	Industry   platform.Industry
-	Tier       platform.Tier
-	DailyQuota int // DailyQuota is the R11 quota; 0 means the tier's default.
+	Industry platform.Industry
+	// Tier is the merchant's tier on the first day.
+	Tier platform.Tier
+	// DailyQuota is the R11 quota at Tier; 0 means the tier's default.
+	DailyQuota int
+	// CertifiedFrom and FiledFrom are the campaign days (from 0) on which
+	// the merchant becomes certified and filed, 0 when not scheduled: from
+	// then on it has that tier's quota and channels (R11, C2, C4).
+	CertifiedFrom, FiledFrom int
 }
 
-// Quota returns the merchant's effective daily quota (R11).
-func (m Merchant) Quota() int {
-	if m.DailyQuota > 0 {
-		return m.DailyQuota
+// Schedule returns the merchant's tier schedule over the campaign (R11).
+func (m Merchant) Schedule() platform.TierSchedule {
+	s := platform.TierSchedule{Start: m.Tier, Quota: m.DailyQuota}
+	if m.CertifiedFrom > 0 {
+		s.Changes = append(s.Changes, platform.TierChange{FromDay: m.CertifiedFrom, Tier: platform.TierCertified})
 	}
-	return m.Tier.DailyQuota()
+	if m.FiledFrom > 0 {
+		s.Changes = append(s.Changes, platform.TierChange{FromDay: m.FiledFrom, Tier: platform.TierFiled})
+	}
+	return s
+}
+
+// Scheduled reports whether the merchant's tier changes during the campaign.
+func (m Merchant) Scheduled() bool { return m.CertifiedFrom > 0 || m.FiledFrom > 0 }
+
+// Quota returns the merchant's daily quota on the first day (R11).
+func (m Merchant) Quota() int { return m.QuotaOn(0) }
+
+// QuotaOn returns the merchant's daily quota on campaign day day (R11).
+func (m Merchant) QuotaOn(day int) int { return m.Schedule().QuotaOn(day) }
+
+// TierOn returns the merchant's tier on campaign day day.
+func (m Merchant) TierOn(day int) platform.Tier { return m.Schedule().TierOn(day) }
+
+// Targets are counts a strategist wants to reach; 0 sets no target.
+type Targets struct {
+	// Holders is a number of holders: users who have held at least one of
+	// the campaign's coupons, from the merchant or as a gift, counted once.
+	Holders int
+	// NewCustomers is a number of new customers (the new_customers KPI).
+	NewCustomers int
 }
 
 // Coupon is the stock the campaign issues.
@@ -93,6 +124,30 @@ type Coupon struct {
 	// Reminder, if positive, is how long before expiry the merchant reminds
 	// holders that the coupon is about to lapse.
 	Reminder time.Duration
+	// Budget caps the face value the campaign issues (0: no cap): a send is
+	// refused once its face value would take the total issued past it.
+	// Spent means issued, redeemed or not, as a platform stock's budget
+	// counts (max coupons × face value): the most the discounts can cost.
+	Budget platform.Money
+	// BudgetCoupons caps the number of sends that issue coupons (0: no
+	// cap; a combo counts once). With Budget too, the tighter one binds.
+	BudgetCoupons int
+}
+
+// MaxSends returns how many sends the budget allows: 0 for no cap, -1
+// when not even one coupon fits in Budget.
+func (c Coupon) MaxSends() int {
+	n := 0
+	if c.Budget > 0 && c.Face > 0 {
+		n = int(c.Budget / c.Face)
+		if n == 0 {
+			return -1
+		}
+	}
+	if c.BudgetCoupons > 0 && (n == 0 || c.BudgetCoupons < n) {
+		n = c.BudgetCoupons
+	}
+	return n
 }
 
 // Tier is one step of a tiered discount.
@@ -247,7 +302,7 @@ type Behaviour struct {
 // days from Monday 2 March 2026 (Beijing time).
 func DefaultConfig() Config {
 	return Config{
-		Start:   time.Date(2026, 3, 2, 0, 0, 0, 0, time.FixedZone("CST", 8*3600)),
+		Start:   time.Date(2026, 3, 2, 0, 0, 0, 0, platform.Beijing),
 		Horizon: 30 * platform.Day,
 		Population: Population{
 			Users:             10000,
@@ -307,123 +362,223 @@ func DefaultBehaviour() Behaviour {
 	return b
 }
 
-// Validate returns every problem with c, joined; nil if c can run. Rule
-// violations carry their DOMAIN.md id (see platform.RuleOf).
-func (c *Config) Validate() error {
+// Validate returns every problem with c, joined; nil if c can run. Each
+// problem is a *FieldError naming the scenario field it concerns; rule
+// violations carry their DOMAIN.md id (see platform.RuleOf). The compliance
+// rules (R18–R20) are CheckCompliance's.
+func (c *Config) Validate() error { return errors.Join(c.validate()...) }
+
+// Problems returns every problem Validate and then CheckCompliance find,
+// one *FieldError each; a scenario checker places each by its fields and
+// may let one marked Warn through.
+func (c *Config) Problems() []*FieldError {
+	var out []*FieldError
+	for _, err := range append(c.validate(), c.compliance()...) {
+		out = append(out, err.(*FieldError))
+	}
+	return out
+}
+
+// validate is Validate's problems, each a *FieldError.
+func (c *Config) validate() []error {
 	var errs []error
-	bad := func(format string, a ...any) {
-		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{platform.ErrInvalid}, a...)...))
+	bad := func(path string, also []string, format string, a ...any) {
+		errs = append(errs, invalid(path, also, format, a...))
 	}
 	if c.Horizon < time.Hour || c.Horizon > 366*platform.Day {
-		bad("horizon must be 1h to 366d, got %s", platform.FormatDuration(c.Horizon))
+		bad("horizon", nil, "must be 1h to 366d, got %s", platform.FormatDuration(c.Horizon))
 	}
 	p := c.Population
 	if p.Users < 2 || p.Users > 50_000_000 {
-		bad("population.users must be 2 to 50,000,000, got %d", p.Users)
+		bad("population.users", nil, "must be 2 to 50,000,000, got %d", p.Users)
 	}
 	for _, s := range []struct {
 		name string
 		v    float64
 	}{{"existing_customers", p.ExistingCustomers}, {"members", p.Members}, {"bank_card", p.BankCard}, {"real_name", p.RealName}, {"abnormal_ip_share", p.AbnormalIPShare}} {
 		if !(s.v >= 0 && s.v <= 1) {
-			bad("population.%s must be 0 to 1, got %g", s.name, s.v)
+			bad("population."+s.name, nil, "must be 0 to 1, got %g", s.v)
 		}
 	}
 	if p.AbnormalIPShare > 0 && p.AbnormalIPGroups < 1 {
-		bad("population.abnormal_ip_groups must be at least 1 when abnormal_ip_share > 0")
+		bad("population.abnormal_ip_groups", []string{"population.abnormal_ip_share"}, "must be at least 1 when abnormal_ip_share > 0")
 	}
-	if err := c.Coupon.Stock.Validate(); err != nil {
-		errs = append(errs, err)
-	}
+	errs = append(errs, stockProblems(c.Coupon.Stock)...)
 	for i, t := range c.Coupon.Tiers {
 		prev := Tier{MinSpend: c.Coupon.MinSpend, Face: c.Coupon.Face}
 		if i > 0 {
 			prev = c.Coupon.Tiers[i-1]
 		}
 		if t.MinSpend <= prev.MinSpend || t.Face <= prev.Face {
-			bad("coupon.tiers[%d] must have a larger min_spend and face_value than the tier before it", i)
+			bad(fmt.Sprintf("coupon.tiers[%d]", i), nil, "must have a larger min_spend and face_value than the tier before it")
 		}
 		if t.Face >= t.MinSpend {
-			bad("coupon.tiers[%d].face_value must be below its min_spend", i)
+			bad(fmt.Sprintf("coupon.tiers[%d].face_value", i), nil, "must be below its min_spend")
 		}
 	}
 	if len(c.Coupon.Tiers) > 0 && c.Coupon.Kind != platform.KindDiscount {
-		bad("coupon.tiers apply to discount coupons only, this one is %s", c.Coupon.Kind)
+		bad("coupon.tiers", []string{"coupon.kind"}, "tiers apply to discount coupons only, this one is %s", c.Coupon.Kind)
 	}
 	if c.Coupon.Reminder < 0 || c.Coupon.Reminder >= c.Coupon.Validity && c.Coupon.Reminder > 0 {
-		bad("coupon.reminder must be shorter than the validity, got %s", platform.FormatDuration(c.Coupon.Reminder))
+		bad("coupon.reminder", []string{"coupon.validity"}, "must be shorter than the validity, got %s", platform.FormatDuration(c.Coupon.Reminder))
 	}
-	if c.Budget < 0 {
-		bad("budget must not be negative")
+	if c.Coupon.Budget < 0 {
+		bad("coupon.budget", nil, "must not be negative")
+	}
+	if c.Coupon.BudgetCoupons < 0 {
+		bad("coupon.budget_coupons", nil, "must not be negative")
+	}
+	if c.Coupon.Budget >= 0 && c.Coupon.BudgetCoupons >= 0 && c.Coupon.MaxSends() < 0 {
+		bad("coupon.budget", []string{"coupon.face_value"}, "budget of %s CNY is below one coupon's face value (%s CNY): nothing could be issued", c.Coupon.Budget, c.Coupon.Face)
+	}
+	if c.Targets.Holders < 0 {
+		bad("targets.holders", nil, "must not be negative")
+	}
+	if c.Targets.NewCustomers < 0 {
+		bad("targets.new_customers", nil, "must not be negative")
 	}
 	if !(p.Homophily >= 0 && p.Homophily <= 1) {
-		bad("population.homophily must be 0 to 1, got %g", p.Homophily)
+		bad("population.homophily", nil, "must be 0 to 1, got %g", p.Homophily)
 	}
 	if !(p.Followers >= 0 && p.Followers <= 1) {
-		bad("population.followers must be 0 to 1, got %g", p.Followers)
+		bad("population.followers", nil, "must be 0 to 1, got %g", p.Followers)
 	}
 	if c.Coupon.Label != "" && c.Coupon.Label != LabelLimited24h {
-		bad("coupon.label must be empty or %q, got %q", LabelLimited24h, c.Coupon.Label)
+		bad("coupon.label", nil, "must be empty or %q, got %q", LabelLimited24h, c.Coupon.Label)
 	}
 	if err := c.Merchant.Tier.CheckQuotaSetting(c.Merchant.Quota()); err != nil {
-		errs = append(errs, err)
+		errs = append(errs, fromRule("merchant.daily_quota", []string{"merchant.tier"}, err))
 	}
+	errs = append(errs, c.checkSchedule()...)
 	if len(c.Campaign) == 0 {
-		bad("campaign needs at least one push")
+		bad("campaign", nil, "campaign needs at least one push")
 	}
-	planned := 0
+	// A validity outside 1d–90d is reported once (stockProblems), not again
+	// per channel.
+	stockValidity := c.Coupon.Validity >= platform.Day && c.Coupon.Validity <= platform.MaxValidity
 	for i, push := range c.Campaign {
+		entry := fmt.Sprintf("campaign[%d]", i)
 		if push.SendsPerDay < 0 {
-			bad("campaign[%d].sends_per_day must not be negative", i)
+			bad(entry+".sends_per_day", nil, "must not be negative")
 		}
-		if err := push.Channel.CheckTier(c.Merchant.Tier); err != nil {
-			errs = append(errs, fmt.Errorf("campaign[%d]: %w", i, err))
+		if err := c.checkPushTier(i); err != nil {
+			errs = append(errs, fromRule(entry+".channel", []string{"merchant.tier"}, err))
 		}
-		if push.Channel != platform.ChannelChat {
+		if push.Channel != platform.ChannelChat && stockValidity {
 			if err := push.Channel.CheckValidity(c.Coupon.Validity); err != nil {
-				errs = append(errs, fmt.Errorf("campaign[%d]: %w", i, err))
+				errs = append(errs, fromRule("coupon.validity", []string{entry + ".channel"}, err))
 			}
 		}
 		if push.PushAt < 0 || push.PushAt >= platform.Day {
-			bad("campaign[%d].push_at must be within the day (00:00 to 23:59)", i)
+			bad(entry+".push_at", nil, "must be within the day (00:00 to 23:59)")
 		}
 		if push.Channel == platform.ChannelAPI {
 			if err := platform.CheckSlot(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Add(push.PushAt)); err != nil {
-				errs = append(errs, fmt.Errorf("campaign[%d]: %w", i, err))
+				errs = append(errs, fromRule(entry+".push_at", nil, err))
 			}
-			planned += push.SendsPerDay
 		}
 		if _, ok := deviceOf(push.Device); !ok {
-			bad("campaign[%d].device must be empty, iphone, android or harmonyos, got %q", i, push.Device)
+			bad(entry+".device", nil, "must be empty, iphone, android or harmonyos, got %q", push.Device)
 		}
 		switch push.Target {
 		case "", "all", "customers", "non-customers":
 		default:
-			bad("campaign[%d].target must be all, customers or non-customers, got %q", i, push.Target)
+			bad(entry+".target", nil, "must be all, customers or non-customers, got %q", push.Target)
 		}
 	}
-	if planned > c.Merchant.Quota() {
-		errs = append(errs, &platform.RuleError{Rule: "R11", Err: platform.ErrQuotaExhausted,
-			Msg: fmt.Sprintf("API sends of %d a day exceed the %s merchant's daily quota of %d", planned, c.Merchant.Tier, c.Merchant.Quota())})
+	if err := c.checkPlannedSends(); err != nil {
+		errs = append(errs, err)
 	}
 	if !(c.Recovery.Share >= 0 && c.Recovery.Share <= 1) {
-		bad("recovery.share must be 0 to 1, got %g", c.Recovery.Share)
+		bad("recovery.share", nil, "must be 0 to 1, got %g", c.Recovery.Share)
 	}
 	if c.Recovery.Share > 0 && (c.Recovery.After < 0 || c.Recovery.After >= platform.RecycleRetention) {
-		bad("recovery.after must be under %s (R14), got %s", platform.FormatDuration(platform.RecycleRetention), platform.FormatDuration(c.Recovery.After))
+		errs = append(errs, ruled("recovery.after", []string{"recovery.share"}, "R14", platform.ErrInvalid,
+			"must be under %s, got %s", platform.FormatDuration(platform.RecycleRetention), platform.FormatDuration(c.Recovery.After)))
 	}
 	if err := c.Risk.Validate(); err != nil {
-		errs = append(errs, err)
+		errs = append(errs, fromRule("risk", nil, err))
 	}
-	if err := c.Behaviour.Validate(); err != nil {
-		errs = append(errs, err)
+	return append(errs, c.Behaviour.problems()...)
+}
+
+// stockProblems places each rule the coupon's stock breaks (R1–R7, R10,
+// validity; platform.Stock.Validate) at the field to change first, by the
+// refusal's sentinel and rule, then the fields that also decide it.
+func stockProblems(s platform.Stock) []error {
+	kr := platform.RuleOfKind(s.Kind)
+	faceOver := kr.MaxFace > 0 && s.Face > kr.MaxFace // Validate's first value limit is then the face value's
+	var out []error
+	for _, err := range leaves(s.Validate()) {
+		var path string
+		var also []string
+		switch {
+		case errors.Is(err, platform.ErrValidityRange):
+			path = "coupon.validity"
+		case errors.Is(err, platform.ErrValueLimit) && faceOver:
+			path, also, faceOver = "coupon.face_value", []string{"coupon.kind"}, false
+		case errors.Is(err, platform.ErrValueLimit):
+			path, also = "coupon.min_spend", []string{"coupon.kind"}
+		case errors.Is(err, platform.ErrNotGiftable) && platform.RuleOf(err) == "R5":
+			path, also = "coupon.allow_transfer", []string{"coupon.category"}
+		case errors.Is(err, platform.ErrNotGiftable):
+			path, also = "coupon.allow_transfer", []string{"coupon.kind"}
+		case errors.Is(err, platform.ErrReviewRequired):
+			path, also = "coupon.reviewed", []string{"coupon.category", "coupon.face_value"}
+		case platform.RuleOf(err) == "R1-R4":
+			path = "coupon.kind"
+		case platform.RuleOf(err) == "R4":
+			path, also = "coupon.sub_kinds", []string{"coupon.kind"}
+		default: // the face value is not positive
+			path = "coupon.face_value"
+		}
+		out = append(out, fromRule(path, also, err))
 	}
-	return errors.Join(errs...)
+	return out
+}
+
+// CheckCompliance returns every compliance rule c breaks (R18–R20,
+// platform.Compliance.Check), joined, each a *FieldError. The simulator
+// runs a minor R18 violation (Warn) with its display penalty.
+func (c *Config) CheckCompliance() error { return errors.Join(c.compliance()...) }
+
+// compliance is CheckCompliance's problems, each a *FieldError.
+func (c *Config) compliance() []error {
+	_, err := c.Compliance.Check()
+	var errs []error
+	for _, err := range leaves(err) {
+		var e *FieldError
+		switch platform.RuleOf(err) {
+		case "R18":
+			if c.Compliance.ForgedMarks {
+				e = fromRule("compliance.forged_marks", nil, err)
+			} else {
+				e = fromRule("compliance.force_follow", nil, err)
+				e.Warn = true
+			}
+		case "R19":
+			if c.Compliance.BrandLabel != "" {
+				e = fromRule("compliance.label_font_pt", []string{"compliance.brand_label"}, err)
+			} else {
+				e = fromRule("compliance.brand_label", nil, err)
+			}
+		case "R20":
+			e = fromRule("compliance.cash_equivalent", []string{"compliance.signed_commitment", "merchant.industry"}, err)
+		default:
+			e = fromRule("compliance", nil, err)
+		}
+		errs = append(errs, e)
+	}
+	return errs
 }
 
 // Validate checks every parameter against its range in Parameters, that
-// accept_prob + refuse_prob is at most 1, and the activity profiles.
-func (b *Behaviour) Validate() error {
+// accept_prob + refuse_prob is at most 1, and the activity profiles; each
+// problem is a *FieldError.
+func (b *Behaviour) Validate() error { return errors.Join(b.problems()...) }
+
+// problems is Validate's problems, each a *FieldError.
+func (b *Behaviour) problems() []error {
 	var errs []error
 	for _, p := range Parameters() {
 		if err := p.check(p.Get(b)); err != nil {
@@ -431,7 +586,7 @@ func (b *Behaviour) Validate() error {
 		}
 	}
 	if b.AcceptProb+b.RefuseProb > 1 {
-		errs = append(errs, fmt.Errorf("%w: behaviour.accept_prob + refuse_prob must be at most 1", platform.ErrInvalid))
+		errs = append(errs, invalid("behaviour.accept_prob", []string{"behaviour.refuse_prob"}, "accept_prob + refuse_prob must be at most 1"))
 	}
 	for _, prof := range []struct {
 		name string
@@ -446,10 +601,10 @@ func (b *Behaviour) Validate() error {
 			sum += x
 		}
 		if sum <= 0 {
-			errs = append(errs, fmt.Errorf("%w: behaviour.%s needs 24 non-negative weights, some positive", platform.ErrInvalid, prof.name))
+			errs = append(errs, invalid("behaviour."+prof.name, nil, "%s needs 24 non-negative weights, some positive", prof.name))
 		}
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // Experiment is what a scenario file asks for: arms run with common random
@@ -464,8 +619,11 @@ type Experiment struct {
 	Replications int
 	Arms         []Arm
 	Sweep        []string // Sweep names the swept fields, if the arms come from a sweep.
-	Precision    *Precision
-	Setup        [][2]string // Setup echoes the base scenario as name/value rows.
+	// SweepUnits, parallel to Sweep, is the unit of each swept field's
+	// numbers (results.Simulation.SweepUnits); "" when its values are not numbers.
+	SweepUnits []string
+	Precision  *Precision
+	Setup      [][2]string // Setup echoes the base scenario as name/value rows.
 	// Ensemble is the calibrated profile's ensemble of parameter sets; each
 	// replication runs every arm with one of them (see Member). Nil runs
 	// the profile's central values only.
@@ -479,6 +637,8 @@ type Arm struct {
 	Config      Config
 	Settings    [][2]string
 	SweepValues []string
+	// SweepNumbers are SweepValues as numbers in Experiment.SweepUnits.
+	SweepNumbers []float64
 }
 
 // Precision asks for replications to be added until the 95% interval of a

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"giftsim/platform"
+	"giftsim/platform/fixture"
 	"giftsim/platform/mock"
-	"giftsim/platform/mock/fixture"
 	"giftsim/sim/engine"
 )
 
@@ -165,7 +165,7 @@ func newConfSim(t *testing.T, tc confCase) *confSim {
 	cfg.Merchant = Merchant{Industry: platform.IndustryRetail, Tier: platform.TierFiled, DailyQuota: tc.quota}
 	cfg.Coupon.Stock = platform.Stock{Kind: platform.KindDiscount, Category: platform.CategoryGeneral,
 		Face: platform.CNY(20), MinSpend: platform.CNY(60), Validity: 7 * platform.Day, AllowTransfer: true}
-	cfg.Budget = platform.Money(tc.budget) * cfg.Coupon.Face
+	cfg.Coupon.Budget = platform.Money(tc.budget) * cfg.Coupon.Face
 	cfg.Risk = tc.risk
 	w := starWorld(t, confUsers)
 	w.groups = 1
@@ -278,8 +278,9 @@ type confMock struct {
 func newConfMock(t *testing.T, tc confCase) *confMock {
 	t.Helper()
 	stock := func(id, ch string) fixture.Stock {
-		return fixture.Stock{StockID: id, MchID: confMch, Kind: "discount", Channel: ch, Face: 20, MinSpend: 60,
-			Validity: "7d", AllowTransfer: true, MaxCoupons: tc.budget, Started: true}
+		spec := platform.StockSpec{Kind: platform.KindDiscount, Validity: platform.Duration(7 * platform.Day), AllowTransfer: true}
+		_ = spec.Channel.UnmarshalText([]byte(ch))
+		return fixture.Stock{StockID: id, MchID: confMch, StockSpec: spec, Face: 20, MinSpend: 60, MaxCoupons: tc.budget, Started: true}
 	}
 	f := &fixture.Fixture{
 		Merchants: []fixture.Merchant{{MchID: confMch, Tier: "filed", Quota: tc.quota, AppIDs: []string{confApp},

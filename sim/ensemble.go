@@ -44,13 +44,25 @@ func (mb Member) apply(b Behaviour) Behaviour {
 	return b
 }
 
+// minSplitGroups is the fewest member groups whose spread the run splits
+// into model and noise: the split's prediction interval takes t(k−1), and
+// with fewer than 5 groups (t(3) = 3.18, t(1) = 12.7) an estimate of the
+// model's spread from so few sets swings too much to be worth its width.
+const minSplitGroups = 5
+
 // ensembleGroups is how many of the ensemble's members a run of reps
-// replications uses: each member at least twice, so the spread between
-// members (model uncertainty) can be told from the spread within them
-// (simulation noise); at most the whole ensemble.
+// replications uses, at most the whole ensemble. With 2·minSplitGroups
+// replications or more, each member runs at least twice, so the spread
+// between members (model uncertainty) can be told from the spread within
+// them (simulation noise); with fewer, each replication runs its own
+// member and the spread is not split (see runner.split). Under two
+// replications there is no spread to measure, and no ensemble is used.
 func ensembleGroups(members, reps int) int {
-	if members == 0 || reps < 4 {
+	switch {
+	case members == 0 || reps < 2:
 		return 0
+	case reps < 2*minSplitGroups:
+		return min(members, reps)
 	}
 	return min(members, reps/2)
 }

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 
 	"giftsim/platform"
@@ -37,7 +38,7 @@ func TestAgreementAndMembers(t *testing.T) {
 	if got := agreement([]float64{1, -2, 1, -2}, 2); got != 1 {
 		t.Errorf("agreement %d, want 1", got)
 	}
-	tests := []struct{ members, reps, groups int }{{0, 10, 0}, {20, 10, 5}, {3, 10, 3}, {20, 3, 0}, {20, 40, 20}}
+	tests := []struct{ members, reps, groups int }{{0, 10, 0}, {20, 10, 5}, {3, 10, 3}, {20, 3, 3}, {20, 1, 0}, {20, 4, 4}, {20, 9, 9}, {6, 9, 6}, {20, 40, 20}}
 	for _, tc := range tests {
 		if got := ensembleGroups(tc.members, tc.reps); got != tc.groups {
 			t.Errorf("ensembleGroups(%d, %d) = %d, want %d", tc.members, tc.reps, got, tc.groups)
@@ -97,5 +98,41 @@ func TestEnsembleKeepsArmsPaired(t *testing.T) {
 	c := central.Arms[0].KPIs["redemption_rate"]
 	if c.ModelSD != 0 || !(e.High-e.Low > 2*(c.High-c.Low)) {
 		t.Errorf("prediction interval [%g, %g] not clearly wider than the central run's [%g, %g]", e.Low, e.High, c.Low, c.High)
+	}
+}
+
+// TestEnsembleWithFewReplications runs four replications under an ensemble:
+// too few to split the spread, so each replication runs its own parameter
+// set, the level's interval is as wide as the whole spread's, mean ± t(3)·s
+// (moved inside the KPI's bounds), no split is claimed, and the run says why.
+func TestEnsembleWithFewReplications(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Population.Users = 2000
+	cfg.Horizon = 15 * platform.Day
+	exp := &Experiment{Seed: 7, Replications: 4, Arms: []Arm{{Name: "a", Config: cfg}},
+		Ensemble: []Member{{{Name: "redeem_prob", Times: 0.5}}, {{Name: "redeem_prob", Times: 1}}, {{Name: "redeem_prob", Times: 1.5}}, {{Name: "redeem_prob", Times: 0.8}}, {{Name: "redeem_prob", Times: 1.2}}}}
+	res, err := RunExperiment(context.Background(), exp, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.EnsembleSets != 4 {
+		t.Errorf("%d parameter sets used, want one per replication (4)", res.EnsembleSets)
+	}
+	e := res.Arms[0].KPIs["redemption_rate"]
+	if e.ModelSD != 0 || e.NoiseSD != 0 {
+		t.Errorf("a split (model %g, noise %g) claimed from one replication per set", e.ModelSD, e.NoiseSD)
+	}
+	h := tQuantile975(3) * e.SD
+	// Intervals are moved inside their bounds, which may shift them, so
+	// the width is what is checked.
+	if !(e.SD > 0) || e.High-e.Low < 0.95*2*h || e.Low < 0 || e.High > 100 {
+		t.Errorf("interval [%g, %g] narrower than mean %g ± t(3)·sd %g, or outside 0–100%%", e.Low, e.High, e.Mean, e.SD)
+	}
+	warned := false
+	for _, w := range res.Warnings {
+		warned = warned || strings.Contains(w, "too few to tell the model's uncertainty from simulation noise")
+	}
+	if !warned {
+		t.Errorf("no warning about the unsplit spread: %q", res.Warnings)
 	}
 }

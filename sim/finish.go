@@ -127,6 +127,7 @@ func (m *model) finish() error {
 		}
 	}
 	m.out.funnel = [4]float64{float64(exposed), float64(claimed), float64(gifted), k[kpiRedeemed]}
+	m.finishTargets()
 	return nil
 }
 

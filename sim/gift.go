@@ -100,6 +100,7 @@ func (m *model) accept(c int32) {
 	sender := m.holder[c]
 	m.move(c, platform.EventClaim)
 	m.holder[c], m.from[c], m.pending[c] = v, sender, -1
+	m.holds(v)
 	m.received[c] = int32(m.now())
 	m.transfers[c]++
 	if m.depth[c] < 255 {

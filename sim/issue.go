@@ -33,15 +33,13 @@ func (m *model) issueAt(u int32, ch platform.Channel, nearby bool) bool {
 	ord := m.issues[u]
 	m.issues[u]++
 	if d := m.clk.platformDay(t); d != m.quotaDay {
+		// R11: a new day's quota, at the tier of the campaign day.
 		m.quotaDay, m.quotaUsed = d, 0
+		m.quota = m.cfg.Merchant.QuotaOn(m.clk.day(t))
 	}
-	maxSends := 0
-	if m.cfg.Budget > 0 {
-		maxSends = max(int(m.cfg.Budget/m.cfg.Coupon.Face), 0)
-		if maxSends == 0 {
-			maxSends = -1 // not even one fits
-		}
-	}
+	day := m.clk.day(t)
+	m.out.series[day][seriesAttempts]++
+	maxSends := m.cfg.Coupon.MaxSends()
 	var once int
 	if m.uflags[u]&uMiniProg != 0 && ch == platform.ChannelMiniProgram {
 		once = 1
@@ -62,8 +60,10 @@ func (m *model) issueAt(u int32, ch platform.Channel, nearby bool) bool {
 		case errors.Is(err, platform.ErrStockExhausted):
 			m.refused["budget"]++
 			m.out.kpi[kpiBudgetRefused]++
+			m.out.series[day][seriesBudgetRefused]++
 		case rule == "R11":
 			m.refuse1(rule, kpiQuotaRefused)
+			m.out.series[day][seriesQuotaRefused]++
 		case rule == "R16" || rule == "R17":
 			m.refuse1(rule, kpiRiskBlocked)
 		default:
@@ -79,8 +79,8 @@ func (m *model) issueAt(u int32, ch platform.Channel, nearby bool) bool {
 	}
 	m.uflags[u] |= uClaimed
 	m.out.kpi[kpiClaims]++
-	day := m.clk.day(t)
 	m.out.series[day][seriesClaims]++
+	m.out.series[day][seriesSent]++
 	for i := range m.subKinds {
 		c := m.newCoupon(u, ch, uint8(i), couponKey(u, ord, uint8(i)))
 		if nearby {
@@ -119,6 +119,7 @@ func (m *model) newCoupon(u int32, ch platform.Channel, i uint8, key uint64) int
 	m.cue = append(m.cue, cue)
 	m.key = append(m.key, key)
 	m.counts[platform.StateIssued]++
+	m.holds(u)
 	m.issuedFace += m.subFaces[i]
 	m.out.kpi[kpiIssued]++
 	m.out.series[m.clk.day(t)][seriesIssued]++

@@ -36,6 +36,8 @@ const (
 	kpiGrossROI
 	kpiCascadeMean
 	kpiValidAtEnd
+	kpiDaysToHolders
+	kpiDaysToNewCustomers
 	numKPIs
 )
 
@@ -74,6 +76,8 @@ func KPIs() []results.KPI {
 		kpiGrossROI:           {ID: "gross_roi", Name: "Gross ROI (all sales with a coupon)", Unit: "ratio"},
 		kpiCascadeMean:        {ID: "cascade_depth", Name: "Mean cascade depth", Unit: "hops"},
 		kpiValidAtEnd:         {ID: "valid_at_end", Name: "Coupons still valid at the horizon", Unit: "coupons"},
+		kpiDaysToHolders:      {ID: "days_to_holders", Name: "Days to the holders target (targets.holders)", Unit: "days", Better: "lower"},
+		kpiDaysToNewCustomers: {ID: "days_to_new_customers", Name: "Days to the new-customers target (targets.new_customers)", Unit: "days", Better: "lower"},
 	}
 }
 
@@ -87,6 +91,13 @@ const (
 	seriesExpiries
 	seriesFloat
 	seriesDashboard
+	// The issue step's day (the quota-utilisation chart): sends that
+	// reached the issue check, sends that issued, and refusals by the
+	// day's quota (R11) and by the budget.
+	seriesAttempts
+	seriesSent
+	seriesQuotaRefused
+	seriesBudgetRefused
 	numSeries
 )
 
@@ -98,4 +109,7 @@ type outcome struct {
 	depth  []float64 // coupons by final cascade depth
 	funnel [4]float64
 	events uint64
+	// censored marks the targets not reached by the horizon (days_to_*),
+	// indexed like targetKPIs.
+	censored [numTargets]bool
 }

@@ -128,6 +128,9 @@ type model struct {
 	recvWin      *window  // R16: each user's receipts within the receive window
 	ipWin        *window  // R17: each abnormal IP group's claims within the IP window
 	issues       []uint32 // each user's attempts to be issued coupons, for couponKey
+	held         []uint64 // held marks, a bit per user, who has held a coupon of the campaign
+	holders      int      // holders counts them
+	reached      [numTargets]bool
 
 	counts     [platform.NumStates]int
 	moves      [16]int        // moves counts lifecycle transitions by event
@@ -184,6 +187,7 @@ func newModel(cfg *Config, w *World, seed uint64, rep int) *model {
 	m.chatDay = make([]int32, n)
 	m.chatCount = make([]uint8, n)
 	m.issues = make([]uint32, n)
+	m.held = make([]uint64, (n+63)/64)
 	m.recvWin = newWindow(n, m.risk.ReceiveWindow)
 	m.ipWin = newWindow(max(w.groups, 1), m.risk.IPWindow)
 	m.days = clk.day(m.horizon-1) + 1

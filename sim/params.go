@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"fmt"
 	"strconv"
 
 	"giftsim/platform"
@@ -59,7 +58,7 @@ func (p Parameter) check(v float64) error {
 	if v >= p.Lo && v <= p.Hi {
 		return nil
 	}
-	return fmt.Errorf("%w: behaviour.%s must be %s, got %g", platform.ErrInvalid, p.Name, p.rangeText(), v)
+	return invalid("behaviour."+p.Name, nil, "must be %s, got %g", p.rangeText(), v)
 }
 
 // LookupParameter returns the parameter named name in Parameters.

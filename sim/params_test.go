@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -98,7 +99,8 @@ func TestValidateReadsParameters(t *testing.T) {
 			b := DefaultBehaviour()
 			p.Set(&b, v)
 			err := b.Validate()
-			if err == nil || !strings.Contains(err.Error(), "behaviour."+p.Name+" must be") {
+			fe, ok := errors.AsType[*FieldError](err)
+			if !ok || fe.Path != "behaviour."+p.Name || !strings.HasPrefix(fe.Msg, "must be") || !errors.Is(err, platform.ErrInvalid) {
 				t.Errorf("%s = %g: Validate says %v", p.Name, v, err)
 			}
 		}

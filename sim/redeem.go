@@ -214,6 +214,7 @@ func (m *model) redeem(c int32) {
 	if !customer {
 		m.uflags[u] |= uCustomer
 		m.out.kpi[kpiNewCustomers]++
+		m.reach(targetNewCustomers, int(m.out.kpi[kpiNewCustomers]))
 		if m.from[c] >= 0 {
 			m.viaGift++
 			reward = m.cfg.ReferralReward

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"giftsim/internal/par"
 	"giftsim/platform"
 	"giftsim/results"
 )
@@ -33,18 +34,8 @@ type RunStats struct {
 // random numbers and returns the aggregated results. Replications run in
 // parallel; the output depends only on exp, never on the worker count.
 func RunExperiment(ctx context.Context, exp *Experiment, opts RunOptions) (*results.Simulation, error) {
-	if len(exp.Arms) == 0 {
-		return nil, fmt.Errorf("%w: the experiment has no arms", platform.ErrInvalid)
-	}
-	for i := range exp.Arms {
-		if err := exp.Arms[i].Config.Validate(); err != nil {
-			return nil, fmt.Errorf("arm %q: %w", exp.Arms[i].Name, err)
-		}
-	}
-	for i, mb := range exp.Ensemble {
-		if err := mb.Validate(); err != nil {
-			return nil, fmt.Errorf("ensemble member %d: %w", i+1, err)
-		}
+	if err := exp.check(); err != nil {
+		return nil, err
 	}
 	reps := max(exp.Replications, 1)
 	workers := opts.Workers
@@ -92,6 +83,24 @@ type runner struct {
 	mu       sync.Mutex
 }
 
+// check validates exp's arms and ensemble before a run.
+func (exp *Experiment) check() error {
+	if len(exp.Arms) == 0 {
+		return fmt.Errorf("%w: the experiment has no arms", platform.ErrInvalid)
+	}
+	for i := range exp.Arms {
+		if err := exp.Arms[i].Config.Validate(); err != nil {
+			return fmt.Errorf("arm %q: %w", exp.Arms[i].Name, err)
+		}
+	}
+	for i, mb := range exp.Ensemble {
+		if err := mb.Validate(); err != nil {
+			return fmt.Errorf("ensemble member %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
 // runUpTo runs replications until there are n per arm.
 func (r *runner) runUpTo(ctx context.Context, n int) error {
 	start := 0
@@ -104,39 +113,9 @@ func (r *runner) runUpTo(ctx context.Context, n int) error {
 	for a := range r.outcomes {
 		r.outcomes[a] = append(r.outcomes[a], make([]*outcome, n-start)...)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	jobs := make(chan int)
-	errc := make(chan error, r.workers)
-	var wg sync.WaitGroup
-	for range min(r.workers, n-start) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for rep := range jobs {
-				if err := r.replicate(ctx, rep); err != nil {
-					errc <- err
-					cancel()
-					return
-				}
-			}
-		}()
-	}
-feed:
-	for rep := start; rep < n; rep++ {
-		select {
-		case jobs <- rep:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	close(errc)
-	if err := <-errc; err != nil {
-		return err
-	}
-	return ctx.Err()
+	return par.ForEach(ctx, r.workers, n-start, func(ctx context.Context, i int) error {
+		return r.replicate(ctx, start+i)
+	})
 }
 
 // replicate runs every arm of one replication. Arms with the same
@@ -232,7 +211,7 @@ func (r *runner) aggregate() *results.Simulation {
 	clk := newClock(base.Start)
 	sim := &results.Simulation{
 		Schema: results.SchemaVersion, Seed: exp.Seed, Replications: len(r.outcomes[0]),
-		KPIs: KPIs(), Sweep: exp.Sweep, EnsembleSets: r.groups(),
+		KPIs: KPIs(), Sweep: exp.Sweep, SweepUnits: exp.SweepUnits, EnsembleSets: r.groups(),
 		Scenario: results.Scenario{Name: exp.Name, Question: exp.Question, File: exp.File,
 			Start: base.Start.Format(time.RFC3339), Horizon: platform.FormatDuration(base.Horizon),
 			Days: clk.day(int64(base.Horizon/time.Second)-1) + 1},
@@ -242,7 +221,7 @@ func (r *runner) aggregate() *results.Simulation {
 	}
 	kpis := KPIs()
 	for a, arm := range exp.Arms {
-		ra := results.Arm{Name: arm.Name, SweepValues: arm.SweepValues, KPIs: map[string]results.Estimate{}}
+		ra := results.Arm{Name: arm.Name, SweepValues: arm.SweepValues, SweepNumbers: arm.SweepNumbers, KPIs: map[string]results.Estimate{}}
 		for _, s := range arm.Settings {
 			ra.Settings = append(ra.Settings, results.Setting{Name: s[0], Value: s[1]})
 		}
@@ -304,6 +283,10 @@ func (r *runner) aggregate() *results.Simulation {
 			sim.Warnings = append(sim.Warnings, w)
 		}
 	}
+	if k := r.groups(); k > 0 && sim.Replications < 2*k {
+		sim.Warnings = append(sim.Warnings, fmt.Sprintf("with %d replications each ran its own parameter set of the model's ensemble, too few to tell the model's uncertainty from simulation noise: level intervals hold both and err wide; %d or more replications split them", sim.Replications, 2*minSplitGroups))
+	}
+	r.planning(sim) // budget and quota planning: censored targets, quota days (sim/target.go)
 	adjustDiffs(sim.Arms, kpis)
 	return sim
 }
@@ -373,15 +356,24 @@ func (r *runner) groups() int { return ensembleGroups(len(r.exp.Ensemble), r.exp
 // moved inside the KPI's bounds as every interval is (see interval).
 // The level a strategist will see depends on which parameter set is true,
 // so its interval must hold the model's spread, not only the noise of the
-// mean. Paired differences keep their paired intervals.
+// mean. When each replication ran its own set (too few replications to
+// split, see ensembleGroups), the whole spread counts as the model's:
+// mean ± t(n−1)·s, which holds model² + noise² ≥ model² + noise²/n, so it
+// errs wide, with n−1 degrees of freedom instead of a split's k−1.
+// Paired differences keep their paired intervals.
 func (r *runner) split(kpis map[string]results.Estimate, id string, xs []float64, b bounds) {
 	k := r.groups()
 	if k == 0 {
 		return
 	}
 	e := kpis[id]
-	e.ModelSD, e.NoiseSD = splitVariance(xs, k)
-	h := tQuantile975(k-1) * math.Sqrt(e.ModelSD*e.ModelSD+e.NoiseSD*e.NoiseSD/float64(len(xs)))
+	var h float64
+	if len(xs) >= 2*k {
+		e.ModelSD, e.NoiseSD = splitVariance(xs, k)
+		h = tQuantile975(k-1) * math.Sqrt(e.ModelSD*e.ModelSD+e.NoiseSD*e.NoiseSD/float64(len(xs)))
+	} else {
+		h = tQuantile975(len(xs)-1) * e.SD
+	}
 	lo, hi := interval(e.Mean, h, b)
 	e.Low, e.High = min(e.Low, lo), max(e.High, hi)
 	kpis[id] = e

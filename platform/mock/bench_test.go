@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"giftsim/platform/mock/fixture"
+	"giftsim/platform/fixture"
 	"giftsim/platform/sign"
 )
 

@@ -15,7 +15,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"giftsim/platform/mock/fixture"
+	"giftsim/platform/fixture"
 )
 
 // FileStoreName is the database file OpenFileStore keeps in its directory.

@@ -22,9 +22,6 @@ const (
 // AuthModes lists the modes in the order help shows them.
 func AuthModes() []AuthMode { return []AuthMode{AuthSign, AuthRSA, AuthHMAC, AuthNone} }
 
-// MaxBody is the largest request body the platform reads.
-const MaxBody = 64 << 10
-
 // Config configures a Server.
 type Config struct {
 	// Day is how long a platform day lasts in wall time: 24h runs the
@@ -74,11 +71,11 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Clock is the platform's clock: it may run faster than the wall clock.
+// Clock is the platform's clock: it may run faster than the wall clock
+// (platform.FastClock).
 type Clock struct {
-	anchor Anchor
-	scale  float64
-	now    func() time.Time
+	fast platform.FastClock
+	now  func() time.Time
 }
 
 // NewClock returns a clock on which a platform day lasts day of wall time,
@@ -87,16 +84,14 @@ func NewClock(a Anchor, day time.Duration, now func() time.Time) *Clock {
 	if now == nil {
 		now = time.Now
 	}
-	return &Clock{anchor: a, scale: float64(platform.Day) / float64(day), now: now}
+	return &Clock{fast: platform.FastClock{Start: a.Start, Wall: a.Wall, Day: day}, now: now}
 }
 
 // Now returns the platform time.
 func (c *Clock) Now() time.Time { return c.At(c.now()) }
 
-// At returns the platform time at wall time w.
-func (c *Clock) At(w time.Time) time.Time {
-	return c.anchor.Start.Add(time.Duration(float64(w.Sub(c.anchor.Wall)) * c.scale)).In(CST)
-}
+// At returns the platform time at wall time w, in Beijing time.
+func (c *Clock) At(w time.Time) time.Time { return c.fast.At(w).In(platform.Beijing) }
 
 // Wall returns the wall clock.
 func (c *Clock) Wall() time.Time { return c.now() }
@@ -107,8 +102,7 @@ func (c Config) defaultAnchor(w time.Time) Anchor {
 	if start.IsZero() {
 		start = w
 		if c.Day != platform.Day {
-			t := w.In(CST)
-			start = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, CST)
+			start = platform.DayStart(w)
 		}
 	}
 	return Anchor{Start: start, Wall: w}

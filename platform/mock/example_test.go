@@ -9,8 +9,9 @@ import (
 	"net/http/httptest"
 	"time"
 
+	"giftsim/platform"
+	"giftsim/platform/fixture"
 	"giftsim/platform/mock"
-	"giftsim/platform/mock/fixture"
 )
 
 // ExampleNew serves a one-merchant fixture from memory and sends a coupon
@@ -19,13 +20,14 @@ func ExampleNew() {
 	f := &fixture.Fixture{
 		Merchants: []fixture.Merchant{{MchID: "1900000001", Tier: "filed", AppIDs: []string{"wx1"},
 			Keys: []fixture.Key{{Serial: "H1", HMAC: "secret"}}}},
-		Stocks: []fixture.Stock{{StockID: "9856000", MchID: "1900000001", Kind: "discount", Channel: "api",
-			Face: 5, MinSpend: 50, Validity: "30d", Started: true}},
+		Stocks: []fixture.Stock{{StockID: "9856000", MchID: "1900000001",
+			StockSpec: platform.StockSpec{Kind: platform.KindDiscount, Channel: platform.ChannelAPI, Validity: platform.Duration(30 * platform.Day)},
+			Face:      5, MinSpend: 50, Started: true}},
 		Users: []fixture.User{{OpenID: "o1", AppID: "wx1"}},
 	}
 	st, _ := mock.NewMemoryStore(f)
 	defer st.Close(context.Background())
-	now := func() time.Time { return time.Date(2026, 3, 2, 10, 0, 0, 0, mock.CST) }
+	now := func() time.Time { return time.Date(2026, 3, 2, 10, 0, 0, 0, platform.Beijing) }
 	cfg := mock.DefaultConfig()
 	cfg.Now = now
 	srv, err := mock.New(context.Background(), cfg, f, st)

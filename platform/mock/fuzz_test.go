@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"giftsim/platform/api"
 )
 
 // FuzzHandlers sends arbitrary methods, paths and bodies to every route,
@@ -57,7 +59,7 @@ func FuzzHandlers(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, method, path string, body []byte) {
 		u, err := url.Parse("http://127.0.0.1" + path)
-		if err != nil || !strings.HasPrefix(path, "/") || len(body) > 2*MaxBody {
+		if err != nil || !strings.HasPrefix(path, "/") || len(body) > 2*api.MaxBody {
 			return
 		}
 		if method == "" || strings.ContainsAny(method, " \t\r\n()<>@,;:\\\"/[]?={}") {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"giftsim/platform"
+	"giftsim/platform/api"
 )
 
 // decode reads the JSON body into v; unknown fields are ignored, as the
@@ -19,6 +20,9 @@ func decode(c *call, v any) error {
 	if err := json.Unmarshal(c.body, v); err != nil {
 		if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
 			return fmt.Errorf("%w: %s: want %s, got %s", platform.ErrInvalid, te.Field, te.Type, te.Value)
+		}
+		if errors.Is(err, platform.ErrInvalid) { // an enum or duration the platform does not know
+			return fmt.Errorf("body: %w", err)
 		}
 		return fmt.Errorf("%w: body is not valid JSON: %v", platform.ErrInvalid, err)
 	}
@@ -71,38 +75,7 @@ func timeText(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(CST).Format(time.RFC3339)
-}
-
-// couponView is a coupon as the API answers it: the v3 fields plus
-// giftsim's lifecycle detail.
-type couponView struct {
-	StockCreatorMchID string `json:"stock_creator_mchid"`
-	StockID           string `json:"stock_id"`
-	CouponID          string `json:"coupon_id"`
-	AppID             string `json:"appid"`
-	OpenID            string `json:"openid"`
-	Status            string `json:"status"` // SENDED, USED or EXPIRED.
-	CouponType        string `json:"coupon_type"`
-	NormalCoupon      struct {
-		CouponAmount       int64 `json:"coupon_amount"`
-		TransactionMinimum int64 `json:"transaction_minimum"`
-	} `json:"normal_coupon_information"`
-	CreateTime         string `json:"create_time"`
-	AvailableBeginTime string `json:"available_begin_time"`
-	AvailableEndTime   string `json:"available_end_time"`
-	ConsumeTime        string `json:"consume_time,omitempty"`
-
-	State       string `json:"state"` // State is the lifecycle state (issued, offered, …).
-	Kind        string `json:"kind"`
-	Owner       string `json:"owner_openid"`
-	OfferedTo   string `json:"offered_to,omitempty"`
-	OfferTime   string `json:"offer_time,omitempty"`
-	ClaimTime   string `json:"claim_time,omitempty"`
-	RecycleTime string `json:"recycle_time,omitempty"`
-	RecoverTime string `json:"recover_time,omitempty"`
-	RecoveryFee int64  `json:"recovery_fee,omitempty"` // RecoveryFee is in fen (R14).
-	Transfers   int    `json:"transfers"`
+	return t.In(platform.Beijing).Format(time.RFC3339)
 }
 
 // statusOf maps a lifecycle state to the v3 status.
@@ -116,12 +89,13 @@ func statusOf(st platform.State) string {
 	return "SENDED"
 }
 
-func viewOf(c Coupon, minSpend platform.Money) couponView {
-	v := couponView{
+// viewOf is c as the API answers it.
+func viewOf(c Coupon, minSpend platform.Money) api.Coupon {
+	v := api.Coupon{
 		StockCreatorMchID: c.MchID, StockID: c.StockID, CouponID: c.ID, AppID: c.AppID, OpenID: c.Holder,
 		Status: statusOf(c.State), CouponType: "NORMAL",
-		CreateTime: timeText(c.IssuedAt), AvailableBeginTime: timeText(c.IssuedAt), AvailableEndTime: timeText(c.ExpiresAt),
-		ConsumeTime: timeText(c.UsedAt), State: c.State.String(), Kind: c.Kind.String(), Owner: c.Owner,
+		CreateTime: timeText(c.IssuedAt), AvailableBegin: timeText(c.IssuedAt), AvailableEnd: timeText(c.ExpiresAt),
+		ConsumeTime: timeText(c.UsedAt), State: c.State, Kind: c.Kind, Owner: c.Owner,
 		OfferedTo: c.Recipient, ClaimTime: timeText(c.ClaimedAt),
 		RecycleTime: timeText(c.RecycledAt), RecoverTime: timeText(c.RecoveredAt), RecoveryFee: int64(c.Fee), Transfers: c.Transfers,
 	}
@@ -134,7 +108,7 @@ func viewOf(c Coupon, minSpend platform.Money) couponView {
 }
 
 // view renders c, reading the stock's minimum spend.
-func (s *Server) view(c *call, cp Coupon) couponView {
+func (s *Server) view(c *call, cp Coupon) api.Coupon {
 	var min platform.Money
 	if st, err := s.store.Stock(c.ctx, StockOp{MchID: cp.MchID, StockID: cp.StockID}); err == nil {
 		min = st.Rule.MinSpend
@@ -142,23 +116,8 @@ func (s *Server) view(c *call, cp Coupon) couponView {
 	return viewOf(cp, min)
 }
 
-// sendReply is the answer to a send.
-type sendReply struct {
-	CouponID string `json:"coupon_id"`
-}
-
-// v3SendReq is the body of POST /v3/marketing/favor/users/{openid}/coupons.
-type v3SendReq struct {
-	StockID           string `json:"stock_id"`
-	OutRequestNo      string `json:"out_request_no"`
-	AppID             string `json:"appid"`
-	StockCreatorMchID string `json:"stock_creator_mchid"`
-	CouponValue       int64  `json:"coupon_value"`
-	CouponMinimum     int64  `json:"coupon_minimum"`
-}
-
 func (s *Server) v3Send(c *call) (any, error) {
-	var req v3SendReq
+	var req api.V3SendRequest
 	if err := decode(c, &req); err != nil {
 		return nil, err
 	}
@@ -175,20 +134,11 @@ func (s *Server) v3Send(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sendReply{CouponID: cp.ID}, nil
-}
-
-// cardGiftReq is the body of POST /card/gift (the seed's send).
-type cardGiftReq struct {
-	MchID        string `json:"mch_id"`
-	AppID        string `json:"appid"`
-	OpenID       string `json:"openid"`
-	CardID       string `json:"card_id"`
-	OutRequestNo string `json:"out_request_no"`
+	return api.SendReply{CouponID: cp.ID}, nil
 }
 
 func (s *Server) cardGift(c *call) (any, error) {
-	var req cardGiftReq
+	var req api.CardGiftRequest
 	if err := decode(c, &req); err != nil {
 		return nil, err
 	}
@@ -204,7 +154,7 @@ func (s *Server) cardGift(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sendReply{CouponID: cp.ID}, nil
+	return api.SendReply{CouponID: cp.ID}, nil
 }
 
 func (s *Server) v3Coupon(c *call) (any, error) {
@@ -223,17 +173,6 @@ func (s *Server) v3Coupon(c *call) (any, error) {
 	return s.view(c, cp), nil
 }
 
-// listReply is the answer to a coupon list.
-type listReply struct {
-	Data       []couponView `json:"data"`
-	TotalCount int          `json:"total_count"`
-	Offset     int          `json:"offset"`
-	Limit      int          `json:"limit"`
-}
-
-// MaxListLimit is the largest page a coupon list returns.
-const MaxListLimit = 100
-
 func (s *Server) v3List(c *call) (any, error) {
 	q := c.r.URL.Query()
 	openid, app := c.r.PathValue("openid"), q.Get("appid")
@@ -245,7 +184,7 @@ func (s *Server) v3List(c *call) (any, error) {
 		name     string
 		dst      *int
 		min, max int
-	}{{"offset", &offset, 0, 1 << 30}, {"limit", &limit, 1, MaxListLimit}} {
+	}{{"offset", &offset, 0, 1 << 30}, {"limit", &limit, 1, api.MaxListLimit}} {
 		if v := q.Get(p.name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < p.min || n > p.max {
@@ -262,30 +201,17 @@ func (s *Server) v3List(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := listReply{Data: make([]couponView, 0, len(cs)), TotalCount: total, Offset: offset, Limit: limit}
+	out := api.CouponList{Data: make([]api.Coupon, 0, len(cs)), TotalCount: total, Offset: offset, Limit: limit}
 	for _, cp := range cs {
 		out.Data = append(out.Data, s.view(c, cp))
 	}
 	return out, nil
 }
 
-// couponReq is the body of the seed's coupon calls (offer, claim, refuse,
-// consume, recover). Code is accepted as the coupon id, as
-// /card/code/consume names it.
-type couponReq struct {
-	MchID    string `json:"mch_id"`
-	AppID    string `json:"appid"`
-	OpenID   string `json:"openid"`
-	CouponID string `json:"coupon_id"`
-	Code     string `json:"code"`
-	CardID   string `json:"card_id"`
-	ToOpenID string `json:"to_openid"`
-}
-
 // couponCall decodes and checks a coupon call; needUser says whether
 // appid and openid are required.
-func (s *Server) couponCall(c *call, needUser bool) (couponReq, CouponOp, error) {
-	var req couponReq
+func (s *Server) couponCall(c *call, needUser bool) (api.CouponRequest, CouponOp, error) {
+	var req api.CouponRequest
 	if err := decode(c, &req); err != nil {
 		return req, CouponOp{}, err
 	}
@@ -372,64 +298,21 @@ func (s *Server) cardRecover(c *call) (any, error) {
 	return s.view(c, cp), nil
 }
 
-// createStockReq is the body of POST /v3/marketing/favor/coupon-stocks:
-// the v3 fields giftsim uses plus its own rule fields.
-type createStockReq struct {
-	StockName      string `json:"stock_name"`
-	BelongMerchant string `json:"belong_merchant"`
-	OutRequestNo   string `json:"out_request_no"`
-	StockType      string `json:"stock_type"`
-	StockUseRule   struct {
-		MaxCoupons int `json:"max_coupons"`
-	} `json:"stock_use_rule"`
-	CouponUseRule struct {
-		FixedNormalCoupon struct {
-			CouponAmount       int64 `json:"coupon_amount"`
-			TransactionMinimum int64 `json:"transaction_minimum"`
-		} `json:"fixed_normal_coupon"`
-	} `json:"coupon_use_rule"`
-	Kind          string   `json:"kind"`
-	Category      string   `json:"category"`
-	Channel       string   `json:"channel"`
-	Validity      string   `json:"validity"`
-	AllowTransfer bool     `json:"allow_transfer"`
-	Reviewed      bool     `json:"reviewed"`
-	SubKinds      []string `json:"sub_kinds"`
-}
-
-// stockReply is the answer to stock calls.
-type stockReply struct {
-	StockID       string `json:"stock_id"`
-	StockCreator  string `json:"stock_creator_mchid"`
-	StockName     string `json:"stock_name,omitempty"`
-	Status        string `json:"status"` // unactivated or running.
-	CreateTime    string `json:"create_time,omitempty"`
-	StartTime     string `json:"start_time,omitempty"`
-	Kind          string `json:"kind"`
-	Category      string `json:"category"`
-	Channel       string `json:"channel"`
-	CouponAmount  int64  `json:"coupon_amount"`
-	MinSpend      int64  `json:"transaction_minimum"`
-	Validity      string `json:"validity"`
-	AllowTransfer bool   `json:"allow_transfer"`
-	MaxCoupons    int    `json:"max_coupons"`
-	Distributed   int    `json:"distributed_coupons"`
-}
-
-func stockView(st Stock) stockReply {
+// stockView is st as the API answers it.
+func stockView(st Stock) api.Stock {
 	status := "unactivated"
 	if st.Started {
 		status = "running"
 	}
-	return stockReply{StockID: st.ID, StockCreator: st.MchID, StockName: st.Name, Status: status,
-		CreateTime: timeText(st.CreatedAt), StartTime: timeText(st.StartedAt), Kind: st.Rule.Kind.String(),
-		Category: st.Rule.Category.String(), Channel: st.Channel.String(), CouponAmount: int64(st.Rule.Face),
-		MinSpend: int64(st.Rule.MinSpend), Validity: platform.FormatDuration(st.Rule.Validity),
+	return api.Stock{StockID: st.ID, StockCreator: st.MchID, StockName: st.Name, Status: status,
+		CreateTime: timeText(st.CreatedAt), StartTime: timeText(st.StartedAt), Kind: st.Rule.Kind,
+		Category: st.Rule.Category, Channel: st.Channel, CouponAmount: int64(st.Rule.Face),
+		MinSpend: int64(st.Rule.MinSpend), Validity: platform.Duration(st.Rule.Validity),
 		AllowTransfer: st.Rule.AllowTransfer, MaxCoupons: st.MaxCoupons, Distributed: st.Issued}
 }
 
 func (s *Server) v3CreateStock(c *call) (any, error) {
-	var req createStockReq
+	var req api.CreateStockRequest
 	if err := decode(c, &req); err != nil {
 		return nil, err
 	}
@@ -440,34 +323,8 @@ func (s *Server) v3CreateStock(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var errs []error
-	parse := func(name, v, def string, f func(string) error) {
-		if v == "" {
-			v = def
-		}
-		if err := f(v); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
-		}
-	}
-	var rule platform.Stock
-	var ch platform.Channel
-	parse("kind", req.Kind, "discount", func(v string) (err error) { rule.Kind, err = platform.ParseKind(v); return })
-	parse("category", req.Category, "general", func(v string) (err error) { rule.Category, err = platform.ParseCategory(v); return })
-	parse("channel", req.Channel, "api", func(v string) (err error) { ch, err = platform.ParseChannel(v); return })
-	parse("validity", req.Validity, "30d", func(v string) (err error) { rule.Validity, err = platform.ParseDuration(v); return })
-	for _, k := range req.SubKinds {
-		parse("sub_kinds", k, "", func(v string) error {
-			sk, err := platform.ParseKind(v)
-			rule.SubKinds = append(rule.SubKinds, sk)
-			return err
-		})
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	rule.Face = platform.Money(req.CouponUseRule.FixedNormalCoupon.CouponAmount)
-	rule.MinSpend = platform.Money(req.CouponUseRule.FixedNormalCoupon.TransactionMinimum)
-	rule.AllowTransfer, rule.Reviewed = req.AllowTransfer, req.Reviewed
+	fixed := req.CouponUseRule.FixedNormalCoupon
+	rule, ch := req.Stock(platform.Money(fixed.CouponAmount), platform.Money(fixed.TransactionMinimum))
 	st, err := s.store.CreateStock(c.ctx, StockOp{MchID: mch, OutRequestNo: req.OutRequestNo, Name: req.StockName,
 		Rule: rule, Channel: ch, MaxCoupons: req.StockUseRule.MaxCoupons, Now: c.now})
 	if err != nil {
@@ -476,13 +333,8 @@ func (s *Server) v3CreateStock(c *call) (any, error) {
 	return stockView(st), nil
 }
 
-// stockCreatorReq is the body of the start call.
-type stockCreatorReq struct {
-	StockCreatorMchID string `json:"stock_creator_mchid"`
-}
-
 func (s *Server) v3StartStock(c *call) (any, error) {
-	var req stockCreatorReq
+	var req api.StartStockRequest
 	if err := decode(c, &req); err != nil {
 		return nil, err
 	}
@@ -517,15 +369,7 @@ func (s *Server) v3Stock(c *call) (any, error) {
 	return stockView(st), nil
 }
 
-// healthReply is the answer of /healthz.
-type healthReply struct {
-	Status       string `json:"status"`
-	PlatformTime string `json:"platform_time"` // PlatformTime is RFC 3339 with nanoseconds.
-	Day          string `json:"day"`           // Day is the wall length of a platform day.
-	Auth         string `json:"auth"`
-}
-
 func (s *Server) healthz(c *call) (any, error) {
-	return healthReply{Status: "ok", PlatformTime: c.now.In(CST).Format(time.RFC3339Nano),
+	return api.Health{Status: "ok", PlatformTime: c.now.In(platform.Beijing).Format(time.RFC3339Nano),
 		Day: platform.FormatDuration(s.cfg.Day), Auth: string(s.cfg.Auth)}, nil
 }

@@ -16,8 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"giftsim/platform"
-	"giftsim/platform/mock/fixture"
+	"giftsim/platform/fixture"
 	"giftsim/platform/sign"
 )
 
@@ -66,15 +68,15 @@ func testFixture(t testing.TB, users, filedQuota int) *fixture.Fixture {
 			{MchID: mchCert, Tier: "certified", AppIDs: []string{appCert}, Keys: []fixture.Key{{Serial: "H3", HMAC: "cert-secret"}}},
 		},
 		Stocks: []fixture.Stock{
-			{StockID: "api", MchID: mchFiled, Kind: "discount", Channel: "api", Face: 20, MinSpend: 60, Validity: "7d", AllowTransfer: true, Started: true},
-			{StockID: "mini", MchID: mchFiled, Kind: "discount", Channel: "mini-program", Face: 10, MinSpend: 50, Validity: "7d", AllowTransfer: true, Started: true},
-			{StockID: "points", MchID: mchFiled, Kind: "points-exchange", Channel: "api", Face: 30, Validity: "30d", AllowTransfer: true, Started: true},
-			{StockID: "edu", MchID: mchFiled, Kind: "discount", Category: "education", Channel: "api", Face: 20, MinSpend: 50, Validity: "30d", AllowTransfer: true, Started: true},
-			{StockID: "cash", MchID: mchFiled, Kind: "cash-red-packet", Channel: "api", Face: 5, Validity: "30d", Started: true},
-			{StockID: "idle", MchID: mchFiled, Kind: "discount", Channel: "api", Face: 20, MinSpend: 60, Validity: "30d"},
-			{StockID: "budget", MchID: mchFiled, Kind: "discount", Channel: "api", Face: 20, MinSpend: 60, Validity: "30d", MaxCoupons: 2, Started: true},
-			{StockID: "newstock", MchID: mchNew, Kind: "discount", Channel: "payment-popup", Face: 20, MinSpend: 60, Validity: "7d", Started: true},
-			{StockID: "certstock", MchID: mchCert, Kind: "discount", Channel: "official-account", Face: 20, MinSpend: 60, Validity: "30d", Started: true},
+			{StockID: "api", MchID: mchFiled, StockSpec: spec("kind: discount, channel: api, validity: 7d, allow_transfer: true"), Face: 20, MinSpend: 60, Started: true},
+			{StockID: "mini", MchID: mchFiled, StockSpec: spec("kind: discount, channel: mini-program, validity: 7d, allow_transfer: true"), Face: 10, MinSpend: 50, Started: true},
+			{StockID: "points", MchID: mchFiled, StockSpec: spec("kind: points-exchange, channel: api, validity: 30d, allow_transfer: true"), Face: 30, Started: true},
+			{StockID: "edu", MchID: mchFiled, StockSpec: spec("kind: discount, category: education, channel: api, validity: 30d, allow_transfer: true"), Face: 20, MinSpend: 50, Started: true},
+			{StockID: "cash", MchID: mchFiled, StockSpec: spec("kind: cash-red-packet, channel: api, validity: 30d"), Face: 5, Started: true},
+			{StockID: "idle", MchID: mchFiled, StockSpec: spec("kind: discount, channel: api, validity: 30d"), Face: 20, MinSpend: 60},
+			{StockID: "budget", MchID: mchFiled, StockSpec: spec("kind: discount, channel: api, validity: 30d"), Face: 20, MinSpend: 60, MaxCoupons: 2, Started: true},
+			{StockID: "newstock", MchID: mchNew, StockSpec: spec("kind: discount, channel: payment-popup, validity: 7d"), Face: 20, MinSpend: 60, Started: true},
+			{StockID: "certstock", MchID: mchCert, StockSpec: spec("kind: discount, channel: official-account, validity: 30d"), Face: 20, MinSpend: 60, Started: true},
 		},
 		AbnormalIPs: []string{"203.0.113.0/24"},
 	}
@@ -120,7 +122,7 @@ type fakeClock struct{ ns atomic.Int64 }
 
 func newFakeClock() *fakeClock {
 	c := &fakeClock{}
-	c.ns.Store(time.Date(2026, 3, 2, 10, 0, 0, 0, CST).UnixNano())
+	c.ns.Store(time.Date(2026, 3, 2, 10, 0, 0, 0, platform.Beijing).UnixNano())
 	return c
 }
 
@@ -266,14 +268,21 @@ const platformStateRefused = platform.StateRefused
 // CodeOf is platform.CodeOf as a string.
 func CodeOf(err error) string { return string(platform.CodeOf(err)) }
 
+// spec reads a stock spec written as a fixture writes it, e.g.
+// "kind: discount, channel: api".
+func spec(y string) platform.StockSpec {
+	var s platform.StockSpec
+	if err := yaml.Unmarshal([]byte("{"+y+"}"), &s); err != nil {
+		panic(err)
+	}
+	return s
+}
+
 // stockRule returns the platform rule of the fixture's stock id.
 func stockRule(t testing.TB, f *fixture.Fixture, id string) platform.Stock {
 	for _, s := range f.Stocks {
 		if s.StockID == id {
-			r, _, err := s.Platform()
-			if err != nil {
-				t.Fatal(err)
-			}
+			r, _ := s.Platform()
 			return r
 		}
 	}

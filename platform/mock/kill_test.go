@@ -19,7 +19,8 @@ import (
 	"time"
 
 	"giftsim/platform"
-	"giftsim/platform/mock/fixture"
+	"giftsim/platform/api"
+	"giftsim/platform/fixture"
 )
 
 // childEnv makes the test binary run a mock server instead of the tests:
@@ -119,7 +120,7 @@ func TestFileStoreSurvivesSIGKILL(t *testing.T) {
 		if resp.StatusCode != 200 {
 			return "", fmt.Errorf("status %d: %s", resp.StatusCode, raw)
 		}
-		var r sendReply
+		var r api.SendReply
 		if err := json.Unmarshal(raw, &r); err != nil || r.CouponID == "" {
 			return "", fmt.Errorf("bad answer %s", raw)
 		}
@@ -217,7 +218,7 @@ func TestFileStoreRestoresState(t *testing.T) {
 	dir := t.TempDir()
 	f := testFixture(t, 10, 0)
 	ctx := context.Background()
-	now := time.Date(2026, 3, 2, 10, 0, 0, 0, CST)
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, platform.Beijing)
 	st, err := OpenFileStore(ctx, dir, f)
 	if err != nil {
 		t.Fatal(err)

@@ -7,19 +7,9 @@ import (
 	"giftsim/platform"
 )
 
-// CST is China Standard Time, the platform's zone: its days (quotas, C1)
-// start at midnight in Beijing.
-var CST = time.FixedZone("CST", 8*3600)
-
-// dayOf numbers the platform day holding t (days since 1970-01-01 CST).
-func dayOf(t time.Time) int32 {
-	s := t.Unix() + 8*3600
-	d := s / 86400
-	if s < 0 && s%86400 != 0 {
-		d--
-	}
-	return int32(d)
-}
+// dayOf numbers the platform day holding t (days since 1970-01-01 in
+// Beijing, platform.PlatformDay).
+func dayOf(t time.Time) int32 { return int32(platform.PlatformDay(t.Unix())) }
 
 // Coupon is one coupon as the platform records it. Times are platform time.
 type Coupon struct {

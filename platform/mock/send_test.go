@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"giftsim/platform/api"
 )
 
 // TestQuotaUnderConcurrencyR11 sends more valid requests than the quota
@@ -197,7 +199,7 @@ func TestErrorAnswers(t *testing.T) {
 		{"stock not started", "POST", sendURI, body("stock_id", "idle"), true, 403, "RULE_LIMIT", "not started"},
 		{"unknown route", "GET", "/v3/nothing", nil, true, 404, "RESOURCE_NOT_EXISTS", ""},
 		{"wrong method", "DELETE", sendURI, nil, true, 405, "METHOD_NOT_ALLOWED", ""},
-		{"body over 64 KiB", "POST", sendURI, strings.Repeat("x", MaxBody+1), true, 413, "REQUEST_ENTITY_TOO_LARGE", ""},
+		{"body over 64 KiB", "POST", sendURI, strings.Repeat("x", api.MaxBody+1), true, 413, "REQUEST_ENTITY_TOO_LARGE", ""},
 		{"bad list limit", "GET", sendURI + "?appid=" + appFiled + "&limit=1000", nil, true, 400, "PARAM_ERROR", "limit"},
 		{"coupon of nobody", "GET", sendURI + "/123?appid=" + appFiled, nil, true, 404, "RESOURCE_NOT_EXISTS", ""},
 	}

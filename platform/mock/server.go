@@ -21,7 +21,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"giftsim/platform"
-	"giftsim/platform/mock/fixture"
+	"giftsim/platform/api"
+	"giftsim/platform/fixture"
 	"giftsim/platform/sign"
 )
 
@@ -181,31 +182,31 @@ type endpoint struct {
 func (s *Server) routes() {
 	s.mux = http.NewServeMux()
 	add := func(pattern string, eps map[string]endpoint) { s.mux.Handle(pattern, s.route(eps)) }
-	add("/v3/marketing/favor/users/{openid}/coupons", map[string]endpoint{
+	add(api.PathUserCoupons, map[string]endpoint{
 		http.MethodPost: {"v3_send", true, (*Server).v3Send},
 		http.MethodGet:  {"v3_list", true, (*Server).v3List},
 	})
-	add("/v3/marketing/favor/users/{openid}/coupons/{coupon_id}", map[string]endpoint{
+	add(api.PathUserCoupon, map[string]endpoint{
 		http.MethodGet: {"v3_coupon", true, (*Server).v3Coupon},
 	})
-	add("/v3/marketing/favor/coupon-stocks", map[string]endpoint{
+	add(api.PathStocks, map[string]endpoint{
 		http.MethodPost: {"v3_create_stock", true, (*Server).v3CreateStock},
 	})
-	add("/v3/marketing/favor/stocks/{stock_id}", map[string]endpoint{
+	add(api.PathStock, map[string]endpoint{
 		http.MethodGet: {"v3_stock", true, (*Server).v3Stock},
 	})
-	add("/v3/marketing/favor/stocks/{stock_id}/start", map[string]endpoint{
+	add(api.PathStartStock, map[string]endpoint{
 		http.MethodPost: {"v3_start_stock", true, (*Server).v3StartStock},
 	})
-	add("/card/gift", map[string]endpoint{http.MethodPost: {"card_gift", true, (*Server).cardGift}})
-	add("/card/gift/offer", map[string]endpoint{http.MethodPost: {"card_offer", true, (*Server).cardOffer}})
-	add("/card/gift/claim", map[string]endpoint{http.MethodPost: {"card_claim", true, (*Server).cardClaim}})
-	add("/card/gift/refuse", map[string]endpoint{http.MethodPost: {"card_refuse", true, (*Server).cardRefuse}})
-	add("/card/code/consume", map[string]endpoint{http.MethodPost: {"card_consume", true, (*Server).cardConsume}})
-	add("/card/recover", map[string]endpoint{http.MethodPost: {"card_recover", true, (*Server).cardRecover}})
-	add("/healthz", map[string]endpoint{http.MethodGet: {"healthz", false, (*Server).healthz}})
+	add(api.PathCardGift, map[string]endpoint{http.MethodPost: {"card_gift", true, (*Server).cardGift}})
+	add(api.PathOffer, map[string]endpoint{http.MethodPost: {"card_offer", true, (*Server).cardOffer}})
+	add(api.PathClaim, map[string]endpoint{http.MethodPost: {"card_claim", true, (*Server).cardClaim}})
+	add(api.PathRefuse, map[string]endpoint{http.MethodPost: {"card_refuse", true, (*Server).cardRefuse}})
+	add(api.PathConsume, map[string]endpoint{http.MethodPost: {"card_consume", true, (*Server).cardConsume}})
+	add(api.PathRecover, map[string]endpoint{http.MethodPost: {"card_recover", true, (*Server).cardRecover}})
+	add(api.PathHealth, map[string]endpoint{http.MethodGet: {"healthz", false, (*Server).healthz}})
 	metrics := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg})
-	s.mux.Handle("/metrics", s.plain("metrics", metrics))
+	s.mux.Handle(api.PathMetrics, s.plain("metrics", metrics))
 	s.mux.Handle("/", s.route(map[string]endpoint{}))
 }
 
@@ -255,13 +256,13 @@ func (s *Server) route(eps map[string]endpoint) http.Handler {
 		}()
 		buf := s.getBuf()
 		defer s.bufs.Put(buf)
-		if r.ContentLength > MaxBody {
-			s.fail(w, ep.name, start, fmt.Errorf("%w: body is %d bytes, at most %d", platform.ErrBodyTooLarge, r.ContentLength, MaxBody), "")
+		if r.ContentLength > api.MaxBody {
+			s.fail(w, ep.name, start, fmt.Errorf("%w: body is %d bytes, at most %d", platform.ErrBodyTooLarge, r.ContentLength, api.MaxBody), "")
 			return
 		}
-		if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBody)); err != nil {
+		if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, api.MaxBody)); err != nil {
 			if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
-				err = fmt.Errorf("%w: body over %d bytes", platform.ErrBodyTooLarge, MaxBody)
+				err = fmt.Errorf("%w: body over %d bytes", platform.ErrBodyTooLarge, api.MaxBody)
 			} else {
 				err = fmt.Errorf("%w: body: %v", platform.ErrInvalid, err)
 			}
@@ -317,13 +318,7 @@ func (s *Server) clientIP(r *http.Request) netip.Addr {
 	return netip.Addr{}
 }
 
-// errorBody is the platform's error shape.
-type errorBody struct {
-	Code    platform.Code `json:"code"`
-	Message string        `json:"message"`
-}
-
-// fail answers err with its code (platform.CodeOf) and status.
+// fail answers err with its code (platform.CodeOf) and status (api.Status).
 func (s *Server) fail(w http.ResponseWriter, route string, start time.Time, err error, allow string) {
 	code := platform.CodeOf(err)
 	msg := err.Error()
@@ -334,7 +329,7 @@ func (s *Server) fail(w http.ResponseWriter, route string, start time.Time, err 
 	if allow != "" {
 		w.Header().Set("Allow", allow)
 	}
-	s.write(w, code.HTTPStatus(), errorBody{Code: code, Message: msg})
+	s.write(w, api.Status(code), api.Error{Code: code, Message: msg})
 	s.observe(route, code, start)
 }
 

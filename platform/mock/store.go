@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"giftsim/platform"
-	"giftsim/platform/mock/fixture"
+	"giftsim/platform/fixture"
 )
 
 // Store holds the platform's mutable state (quota counters, stocks,
@@ -248,11 +248,7 @@ func newEngine(f *fixture.Fixture) (*engine, error) {
 	}
 	for _, m := range f.Merchants {
 		t, _ := platform.ParseTier(m.Tier)
-		q := m.Quota
-		if q == 0 {
-			q = t.DailyQuota()
-		}
-		mm := &merchant{id: m.MchID, tier: t, quota: q}
+		mm := &merchant{id: m.MchID, tier: t, quota: t.Quota(m.Quota)}
 		e.merchants[m.MchID] = mm
 		e.order = append(e.order, mm)
 		for _, a := range m.AppIDs {
@@ -267,7 +263,7 @@ func newEngine(f *fixture.Fixture) (*engine, error) {
 		e.abnormal = append(e.abnormal, p)
 	}
 	for _, s := range f.Stocks {
-		rule, ch, _ := s.Platform()
+		rule, ch := s.Platform()
 		e.stocks[s.StockID] = &Stock{ID: s.StockID, MchID: s.MchID, Name: s.Name, Rule: rule, Channel: ch, MaxCoupons: s.MaxCoupons, Started: s.Started}
 	}
 	return e, nil

@@ -1,0 +1,10 @@
+// Package strictyaml is the kit every strict YAML input of giftsim is read
+// with: a size limit applied while reading (so /dev/zero or a huge file
+// costs no more than the limit), a guarded parse (UTF-8 text only, the
+// parser's panics become errors, no anchors or aliases, bounded nesting,
+// one document only) and one positioned error type, Error, that names the
+// file, line, column and field of a problem and what is allowed.
+//
+// Load plans (package loadgen) and fixtures (package platform/fixture) use
+// it; scenario files will adopt it next.
+package strictyaml
