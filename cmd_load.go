@@ -60,6 +60,7 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var thresholds multiFlag
 	fs.Var(&thresholds, "threshold", "pass/fail check, repeatable, e.g. 'latency.p99 < 50ms' (flag-built plan)")
 
+	rf := addReportFlags(fs)
 	var pos []string
 	for rest := args; ; {
 		if err := parse(fs, rest); err != nil {
@@ -72,8 +73,11 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		pos, rest = append(pos, rest[0]), rest[1:]
 	}
 
+	ropts, err := rf.options()
+	if err != nil {
+		return &exitError{code: exitBadInput, err: err}
+	}
 	var plan *loadgen.Plan
-	var err error
 	switch {
 	case len(pos) > 0:
 		var planFlags []string
@@ -129,7 +133,7 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return badInput(err)
 		}
 		sum.Judge(plan)
-		if err := finish(ctx, sum, *out, stdout); err != nil {
+		if err := finish(ctx, sum, *out, stdout, ropts); err != nil {
 			return badInput(err)
 		}
 		return verdict(sum)
@@ -197,7 +201,7 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	// What ran is written even when a signal ended the run: the report
 	// must not die with the context that stopped the driver.
-	if ferr := finish(context.WithoutCancel(ctx), sum, *out, stdout); ferr != nil {
+	if ferr := finish(context.WithoutCancel(ctx), sum, *out, stdout, ropts); ferr != nil {
 		return badInput(ferr)
 	}
 	if err != nil {
@@ -223,9 +227,9 @@ func verdict(sum *loadgen.Summary) error {
 
 // finish prints the summary and, with an output directory, writes
 // summary.json beside the raw results and the report.
-func finish(ctx context.Context, sum *loadgen.Summary, dir string, stdout io.Writer) error {
+func finish(ctx context.Context, sum *loadgen.Summary, dir string, stdout io.Writer, opts []reports.Option) error {
 	l := sum.Load()
-	if err := reports.WriteLoadText(stdout, l); err != nil {
+	if err := reports.WriteLoadText(stdout, l, opts...); err != nil {
 		return err
 	}
 	if dir == "" {
@@ -234,7 +238,7 @@ func finish(ctx context.Context, sum *loadgen.Summary, dir string, stdout io.Wri
 	if err := results.WriteLoadFile(dir, l); err != nil {
 		return err
 	}
-	if err := reports.WriteLoad(ctx, dir, l); err != nil {
+	if err := reports.WriteLoad(ctx, dir, l, opts...); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(dir, "report.html"))

@@ -31,8 +31,13 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlags("report", reportUsage, "giftsim report out/results.json --out out/report", stderr)
 	out := fs.String("out", "", "write the report into `DIR` (default: the directory of the first PATH)")
 	pdf := fs.Bool("pdf", false, "also print the report to report.pdf with headless Chromium (which must be installed)")
+	rf := addReportFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	opts, oerr := rf.options()
+	if oerr != nil {
+		return &exitError{code: exitBadInput, err: oerr}
 	}
 	paths := fs.Args()
 	if len(paths) == 0 {
@@ -86,11 +91,11 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	var err error
 	if len(sims) == 1 {
-		err = reports.WriteSimulation(ctx, dir, sims[0])
+		err = reports.WriteSimulation(ctx, dir, sims[0], opts...)
 	} else {
 		var merged *results.Load
 		if merged, err = results.MergeLoad(loads...); err == nil {
-			err = reports.WriteLoad(ctx, dir, merged)
+			err = reports.WriteLoad(ctx, dir, merged, opts...)
 		}
 	}
 	if err != nil {

@@ -38,8 +38,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	central := fs.Bool("central", false, "run the profile's central parameter values only, not its calibrated ensemble (intervals then show simulation noise alone)")
 	var sets stringList
 	fs.Var(&sets, "set", "override a field in every arm, e.g. --set coupon.validity=7d (repeatable)")
+	rf := addReportFlags(fs)
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
+	}
+	opts, err := rf.options()
+	if err != nil {
+		report(stderr, "run", err)
+		return exitBadInput
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintln(stderr, "giftsim run: want exactly one scenario file (see giftsim examples)")
@@ -88,7 +94,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitThresholds
 	}
 	wall := time.Since(began)
-	if err := reports.WriteText(stdout, res); err != nil {
+	if err := reports.WriteText(stdout, res, opts...); err != nil {
 		fmt.Fprintf(stderr, "giftsim run: %v\n", err)
 		return exitThresholds
 	}
@@ -99,7 +105,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
 	if *out != "" {
-		if err := writeSimulation(ctx, *out, res); err != nil {
+		if err := writeSimulation(ctx, *out, res, opts...); err != nil {
 			fmt.Fprintf(stderr, "giftsim run: %v\n", err)
 			return exitBadInput
 		}
@@ -136,7 +142,7 @@ func replicationsFlag(sc *scenarios.Scenario, v string) error {
 }
 
 // writeSimulation writes every output file of a simulation into dir.
-func writeSimulation(ctx context.Context, dir string, res *results.Simulation) error {
+func writeSimulation(ctx context.Context, dir string, res *results.Simulation, opts ...reports.Option) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -151,5 +157,5 @@ func writeSimulation(ctx context.Context, dir string, res *results.Simulation) e
 	if err != nil {
 		return err
 	}
-	return reports.WriteSimulation(ctx, dir, res)
+	return reports.WriteSimulation(ctx, dir, res, opts...)
 }

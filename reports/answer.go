@@ -197,24 +197,25 @@ type card struct {
 	Tie   bool
 }
 
-// kpiHints are the words by which a question names a KPI, by KPI id; a
+// kpiHints are the words, English and Chinese, by which a question names a
+// KPI, by KPI id; a
 // hint found in no KPI's id is looked up in the KPIs' names.
 var kpiHints = []struct {
 	ID    string
 	Words []string
 }{
-	{"redemption_rate", []string{"redemption", "redeem", "k2"}},
-	{"new_customers", []string{"new customer", "acquisition", "acquire"}},
-	{"fund_float", []string{"float", "k4"}},
-	{"incremental_profit", []string{"profit"}},
+	{"redemption_rate", []string{"redemption", "redeem", "k2", "核销"}},
+	{"new_customers", []string{"new customer", "acquisition", "acquire", "新客", "拉新"}},
+	{"fund_float", []string{"float", "k4", "沉淀"}},
+	{"incremental_profit", []string{"profit", "利润"}},
 	{"roi", []string{"roi", "return on"}},
-	{"claim_conversion", []string{"claim", "k1"}},
-	{"viral_coefficient", []string{"viral", "k3"}},
-	{"cost", []string{"cost"}},
-	{"incremental_revenue", []string{"sales", "revenue"}},
-	{"retained_customers", []string{"retention", "retain", "stay"}},
-	{"inquiries", []string{"inquir", "complain", "customer service", "customer-service"}},
-	{"unfollowed", []string{"unfollow", "fatigue"}},
+	{"claim_conversion", []string{"claim", "k1", "领取"}},
+	{"viral_coefficient", []string{"viral", "k3", "裂变"}},
+	{"cost", []string{"cost", "成本"}},
+	{"incremental_revenue", []string{"sales", "revenue", "销售额"}},
+	{"retained_customers", []string{"retention", "retain", "stay", "留存"}},
+	{"inquiries", []string{"inquir", "complain", "customer service", "customer-service", "客诉", "咨询"}},
+	{"unfollowed", []string{"unfollow", "fatigue", "取关", "疲劳"}},
 	{"lapsed_customers", []string{"over-marketing", "lapse"}},
 	{"risk_blocked", []string{"risk"}},
 	{"quota_refused", []string{"quota"}},

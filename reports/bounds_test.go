@@ -323,6 +323,9 @@ func (bc boundsChecker) checkCharts(sim *results.Simulation) {
 		c.trace = func(it traceItem) { items = append(items, it) }
 		f.draw(c)
 		for _, it := range items {
+			if it.Kind == traceText {
+				continue
+			}
 			b := x
 			if it.Axis == 'y' {
 				b = y

@@ -22,10 +22,10 @@ const (
 // writes the whole style on every path and text.
 type canvas struct {
 	r    chart.Renderer
-	font *truetype.Font
+	font *fontSet
 	// faces measures text for SVG as go-chart's SVG renderer does, one face
-	// per size, instead of a new face per measurement; nil for PNG.
-	faces map[float64]font.Face
+	// per font and size, instead of a new face per measurement; nil for PNG.
+	faces map[faceKey]font.Face
 	// trace, when set, is told what the charts draw in data units (see
 	// traceItem); tests set it.
 	trace func(traceItem)
@@ -36,6 +36,12 @@ func (c *canvas) record(it traceItem) {
 	if c.trace != nil {
 		c.trace(it)
 	}
+}
+
+// faceKey names a font face: a font at a size.
+type faceKey struct {
+	font *truetype.Font
+	size float64
 }
 
 // pt is a point in pixels.
@@ -55,20 +61,31 @@ func (c *canvas) px(size float64) float64 { return size * c.r.GetDPI() / 72 }
 
 func iround(v float64) int { return int(math.Round(v)) }
 
-// textWidth returns the width in pixels of s at size.
+// textWidth returns the width in pixels of s at size, each run measured in
+// the font that draws it.
 func (c *canvas) textWidth(s string, size float64) float64 {
+	w := 0.0
+	for _, run := range c.font.runs(s) {
+		w += c.runWidth(run, size)
+	}
+	return w
+}
+
+// runWidth returns the width in pixels of one run at size.
+func (c *canvas) runWidth(run textRun, size float64) float64 {
 	if c.faces != nil {
-		f, ok := c.faces[size]
+		k := faceKey{run.font, size}
+		f, ok := c.faces[k]
 		if !ok {
-			f = truetype.NewFace(c.font, &truetype.Options{DPI: c.r.GetDPI(), Size: size})
-			c.faces[size] = f
+			f = truetype.NewFace(run.font, &truetype.Options{DPI: c.r.GetDPI(), Size: size})
+			c.faces[k] = f
 		}
-		return float64(font.MeasureString(f, s).Ceil())
+		return float64(font.MeasureString(f, run.s).Ceil())
 	}
 	c.r.ResetStyle()
-	c.r.SetFont(c.font)
+	c.r.SetFont(run.font)
 	c.r.SetFontSize(size)
-	return float64(c.r.MeasureText(s).Width())
+	return float64(c.r.MeasureText(run.s).Width())
 }
 
 // text draws s at size with its vertical middle at y, aligned on x.
@@ -82,11 +99,15 @@ func (c *canvas) text(s string, x, y, size float64, col drawing.Color, a align) 
 	case alignRight:
 		x -= c.textWidth(s, size)
 	}
-	c.r.ResetStyle()
-	c.r.SetFont(c.font)
-	c.r.SetFontSize(size)
-	c.r.SetFontColor(col)
-	c.r.Text(s, iround(x), iround(y+c.px(size)*0.35))
+	c.record(traceItem{Kind: traceText, Text: s})
+	for _, run := range c.font.runs(s) {
+		c.r.ResetStyle()
+		c.r.SetFont(run.font)
+		c.r.SetFontSize(size)
+		c.r.SetFontColor(col)
+		c.r.Text(run.s, iround(x), iround(y+c.px(size)*0.35))
+		x += c.runWidth(run, size)
+	}
 }
 
 // textUp draws s turned a quarter left (reading upwards), centred on (x, y).
@@ -94,14 +115,18 @@ func (c *canvas) textUp(s string, x, y, size float64, col drawing.Color) {
 	if s == "" {
 		return
 	}
-	w := c.textWidth(s, size)
-	c.r.ResetStyle()
-	c.r.SetFont(c.font)
-	c.r.SetFontSize(size)
-	c.r.SetFontColor(col)
-	c.r.SetTextRotation(-math.Pi / 2)
-	c.r.Text(s, iround(x+c.px(size)*0.35), iround(y+w/2))
-	c.r.ClearTextRotation()
+	y += c.textWidth(s, size) / 2
+	c.record(traceItem{Kind: traceText, Text: s})
+	for _, run := range c.font.runs(s) {
+		c.r.ResetStyle()
+		c.r.SetFont(run.font)
+		c.r.SetFontSize(size)
+		c.r.SetFontColor(col)
+		c.r.SetTextRotation(-math.Pi / 2)
+		c.r.Text(run.s, iround(x+c.px(size)*0.35), iround(y))
+		c.r.ClearTextRotation()
+		y -= c.runWidth(run, size)
+	}
 }
 
 // fitText shortens s with an ellipsis until it is at most w pixels wide.

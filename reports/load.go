@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"giftsim/results"
@@ -21,7 +20,8 @@ import (
 // WriteLoad writes the report of a load run into dir: report.html, the
 // charts as SVG and PNG under charts/ and seconds.csv. Merge the summaries
 // of several hosts with results.MergeLoad first.
-func WriteLoad(ctx context.Context, dir string, l *results.Load) error {
+func WriteLoad(ctx context.Context, dir string, l *results.Load, opts ...Option) error {
+	o := optionsOf(opts)
 	if l == nil {
 		return errors.New("reports: no load summary")
 	}
@@ -42,8 +42,8 @@ func WriteLoad(ctx context.Context, dir string, l *results.Load) error {
 		return err
 	}
 	return writeReport(dir, page.Figures, []outFile{
-		{"seconds.csv", seconds.Bytes()},
-		{"report.html", html.Bytes()},
+		{"seconds.csv", withBOM(seconds.Bytes(), o.csvBOM)},
+		{"report.html", withCJKFace(html.Bytes(), font)},
 	})
 }
 
@@ -231,17 +231,18 @@ func WriteLoadCSV(w io.Writer, l *results.Load) error {
 // off, the capacity search, the quota used, whether the run was
 // interrupted, and the thresholds as judged. It renders the same
 // results.Load as the HTML page.
-func WriteLoadText(w io.Writer, l *results.Load) error {
+func WriteLoadText(w io.Writer, l *results.Load, opts ...Option) error {
 	if l == nil {
 		return errors.New("reports: no load summary")
 	}
-	fmt.Fprintf(w, "plan %s  target %s  seed %d  run %s", l.Plan, l.Target, l.Seed, l.RunTag)
+	lang := optionsOf(opts).lang
+	fmt.Fprint(w, lang.T("plan %s  target %s  seed %d  run %s", l.Plan, l.Target, l.Seed, l.RunTag))
 	if l.Shards > 1 {
-		fmt.Fprintf(w, "  shard %d/%d", l.Shard, l.Shards)
+		fmt.Fprint(w, lang.T("  shard %d/%d", l.Shard, l.Shards))
 	}
 	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "phase\trequests\trate/s\ttarget/s\tp50\tp90\tp99\tmax\tlag p99\t")
+	tw := newTextTable(w, 0, 2, true)
+	fmt.Fprintln(tw, lang.T("phase\trequests\trate/s\ttarget/s\tp50\tp90\tp99\tmax\tlag p99\t"))
 	row := func(name string, st results.LoadStats) {
 		rate := func(v *float64) string {
 			if v == nil {
@@ -256,7 +257,7 @@ func WriteLoadText(w io.Writer, l *results.Load) error {
 		row(p.Name, p.LoadStats)
 	}
 	if len(l.Phases) > 1 && l.Total != nil {
-		row("total", *l.Total)
+		row(lang.T("total"), *l.Total)
 	}
 	tw.Flush()
 
@@ -299,21 +300,21 @@ func WriteLoadText(w io.Writer, l *results.Load) error {
 		}
 	}
 	for _, q := range l.Quota {
-		fmt.Fprintf(w, "quota  merchant %s issued %d of %d a day\n", q.Merchant, q.Used, q.Quota)
+		fmt.Fprintln(w, lang.T("quota  merchant %s issued %d of %d a day", q.Merchant, q.Used, q.Quota))
 	}
 	if l.Interrupted {
-		fmt.Fprintln(w, "the run was interrupted before its schedule ended")
+		fmt.Fprintln(w, lang.T("the run was interrupted before its schedule ended"))
 	}
 	if len(l.Thresholds) > 0 {
-		fmt.Fprintln(w, "\nthresholds")
+		fmt.Fprintln(w, "\n"+lang.T("thresholds"))
 		for _, t := range l.Thresholds {
-			s := "FAIL"
+			s := lang.T("FAIL")
 			if t.Pass {
-				s = "PASS"
+				s = lang.T("PASS")
 			}
 			on := ""
 			if t.Host != "" {
-				on = " on " + t.Host
+				on = lang.T(" on %s", t.Host)
 			}
 			fmt.Fprintf(w, "  %s  %s  (%s)%s\n", s, t.Expr, t.Observed, on)
 		}

@@ -12,7 +12,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/wcharczuk/go-chart/v2/drawing"
 
@@ -61,7 +60,7 @@ func WriteOptimization(ctx context.Context, dir string, r *results.Optimization)
 	return writeReport(dir, page.figures(), []outFile{
 		{"optimize.csv", table.Bytes()},
 		{"optimize.json", js.Bytes()},
-		{"report.html", html.Bytes()},
+		{"report.html", withCJKFace(html.Bytes(), font)},
 	})
 }
 
@@ -169,7 +168,7 @@ func optRows(r *results.Optimization, cs []results.OptCandidate) []optRow {
 // WriteOptimizationText writes the answer, the best with its runners-up
 // (or the Pareto front) and what the procedure spent.
 func WriteOptimizationText(w io.Writer, r *results.Optimization) error {
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	tw := newTextTable(w, 2, 2, false)
 	title := r.Scenario.Name
 	if r.Scenario.Question != "" {
 		title += ": " + r.Scenario.Question

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/base64"
 	"fmt"
@@ -22,6 +23,18 @@ var pageTemplate string
 type head struct {
 	Title    string
 	FontFace template.CSS
+	Lang     Lang // Lang is the page's language ("" for English).
+}
+
+// T returns the message id in the page's language (see catalogue).
+func (h head) T(id string) string { return h.Lang.T(id) }
+
+// HTMLLang is the page's html lang attribute: en or zh-CN.
+func (h head) HTMLLang() string {
+	if h.Lang == Chinese {
+		return "zh-CN"
+	}
+	return "en"
 }
 
 // Basis returns the width a figure takes in a row of figures before it
@@ -36,23 +49,41 @@ func (f *figure) Inline() template.HTML { return template.HTML(f.svg) }
 // measurer returns a canvas that measures text for sizing charts before
 // they are drawn. It measures as the PNG renderer does, whose text runs
 // about a tenth wider than the SVG's, so that what fits one fits both.
-func measurer(font *truetype.Font) *canvas {
+func measurer(font *fontSet) *canvas {
 	r, _ := chart.PNG(1, 1) // chart.PNG fails only for an unknown font
 	r.SetDPI(dpi)
 	return &canvas{r: r, font: font}
 }
 
-// fontFace declares the charts' font for the page, inlined so that the
-// inline SVG text is set in the font it was measured with, offline too.
-func fontFace(font *truetype.Font) template.CSS {
+// fontFace declares the charts' Latin font for the page, inlined so that
+// the inline SVG text is set in the font it was measured with, offline too.
+// withCJKFace adds the CJK font when the page needs it.
+func fontFace(font *fontSet) template.CSS {
+	return template.CSS(faceRule(font.latin, roboto.Roboto))
+}
+
+// withCJKFace adds Droid Sans Fallback's @font-face rule (about 4.6 MB as
+// base64) after the Latin one of fontFace when the page html holds text that
+// only the CJK font draws (Chinese scenario or arm names, a zh report), so
+// that the page draws it offline on a machine without a CJK font.
+func withCJKFace(html []byte, font *fontSet) []byte {
+	if !font.needsCJK(string(html)) {
+		return html
+	}
+	latin := []byte(faceRule(font.latin, roboto.Roboto))
+	return bytes.Replace(html, latin, append(latin, faceRule(font.cjk, droidSansFallback)...), 1)
+}
+
+// faceRule is one @font-face rule for f, whose file is data.
+func faceRule(f *truetype.Font, data []byte) string {
 	family := strings.Map(func(r rune) rune {
 		if r == ' ' || r == '-' || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9') {
 			return r
 		}
 		return -1
-	}, font.Name(truetype.NameIDFontFamily))
-	return template.CSS(fmt.Sprintf("@font-face{font-family:'%s';src:url(data:font/ttf;base64,%s) format('truetype')}",
-		family, base64.StdEncoding.EncodeToString(roboto.Roboto)))
+	}, f.Name(truetype.NameIDFontFamily))
+	return fmt.Sprintf("@font-face{font-family:'%s';src:url(data:font/ttf;base64,%s) format('truetype')}",
+		family, base64.StdEncoding.EncodeToString(data))
 }
 
 // executePage renders the named page template.

@@ -590,6 +590,7 @@ type traceItem struct {
 	Kind        traceKind
 	Axis        byte // Axis is 'x' or 'y', the axis the values lie on.
 	Lo, Mid, Hi float64
+	Text        string // Text is what a traceText drew.
 }
 
 // traceKind is what a traceItem records.
@@ -598,6 +599,7 @@ type traceKind int
 const (
 	traceAxis     traceKind = iota // an axis's range, Lo–Hi
 	traceInterval                  // an interval Lo–Hi around Mid
+	traceText                      // a text, Text
 )
 
 // whisker draws an error bar from a to b with caps of half-width w.

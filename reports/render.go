@@ -11,9 +11,7 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/golang/freetype/truetype"
 	chart "github.com/wcharczuk/go-chart/v2"
-	"github.com/wcharczuk/go-chart/v2/roboto"
 	xfont "golang.org/x/image/font"
 )
 
@@ -41,18 +39,8 @@ func (s svgText) Text(body string, x, y int) {
 	s.Renderer.Text(html.EscapeString(body), x, y)
 }
 
-// loadFont parses go-chart's bundled Roboto. Each report parses its own
-// copy rather than share go-chart's lazily set global.
-func loadFont() (*truetype.Font, error) {
-	f, err := truetype.Parse(roboto.Roboto)
-	if err != nil {
-		return nil, fmt.Errorf("reports: parse font: %w", err)
-	}
-	return f, nil
-}
-
 // newCanvas returns a canvas on a new SVG or PNG renderer w×h pixels.
-func newCanvas(svg bool, w, h int, font *truetype.Font) (*canvas, error) {
+func newCanvas(svg bool, w, h int, font *fontSet) (*canvas, error) {
 	if !svg {
 		r, err := chart.PNG(w, h)
 		if err != nil {
@@ -66,11 +54,11 @@ func newCanvas(svg bool, w, h int, font *truetype.Font) (*canvas, error) {
 		return nil, err
 	}
 	r.SetDPI(dpi)
-	return &canvas{r: svgText{r}, font: font, faces: map[float64]xfont.Face{}}, nil
+	return &canvas{r: svgText{r}, font: font, faces: map[faceKey]xfont.Face{}}, nil
 }
 
 // render draws f as SVG and as PNG.
-func (f *figure) render(font *truetype.Font) error {
+func (f *figure) render(font *fontSet) error {
 	if err := f.renderSVG(font); err != nil {
 		return err
 	}
@@ -78,7 +66,7 @@ func (f *figure) render(font *truetype.Font) error {
 }
 
 // renderSVG draws f as SVG.
-func (f *figure) renderSVG(font *truetype.Font) error {
+func (f *figure) renderSVG(font *fontSet) error {
 	c, err := newCanvas(true, f.W, f.H, font)
 	if err != nil {
 		return fmt.Errorf("chart %s: %w", f.Name, err)
@@ -88,13 +76,13 @@ func (f *figure) renderSVG(font *truetype.Font) error {
 	if err := c.r.Save(&buf); err != nil {
 		return fmt.Errorf("chart %s: %w", f.Name, err)
 	}
-	f.svg = sizeSVG(buf.Bytes(), f.W, f.H, f.Title)
+	f.svg = sizeSVG(svgFontFamilies(buf.Bytes()), f.W, f.H, f.Title)
 	return nil
 }
 
 // renderPNG draws f as PNG, compressed for speed: charts are mostly flat
 // colour, so the files stay small.
-func (f *figure) renderPNG(font *truetype.Font) error {
+func (f *figure) renderPNG(font *fontSet) error {
 	c, err := newCanvas(false, f.W, f.H, font)
 	if err != nil {
 		return fmt.Errorf("chart %s: %w", f.Name, err)
@@ -135,7 +123,7 @@ func sizeSVG(b []byte, w, h int, title string) []byte {
 }
 
 // renderAll renders every figure, on as many goroutines as there are CPUs.
-func renderAll(ctx context.Context, font *truetype.Font, figs []*figure) error {
+func renderAll(ctx context.Context, font *fontSet, figs []*figure) error {
 	next := make(chan *figure)
 	errs := make(chan error, len(figs))
 	var wg sync.WaitGroup

@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang/freetype/truetype"
-
 	"giftsim/results"
 )
 
@@ -216,7 +214,7 @@ func TestWriteLoad(t *testing.T) {
 	}
 }
 
-func mustFont(t *testing.T) *truetype.Font {
+func mustFont(t *testing.T) *fontSet {
 	t.Helper()
 	f, err := loadFont()
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/wcharczuk/go-chart/v2/drawing"
 
@@ -47,7 +46,7 @@ func WriteSensitivity(ctx context.Context, dir string, s *results.Sensitivity) e
 	return writeReport(dir, page.figures(), []outFile{
 		{"sensitivity.csv", table.Bytes()},
 		{"sensitivity.json", js.Bytes()},
-		{"report.html", html.Bytes()},
+		{"report.html", withCJKFace(html.Bytes(), font)},
 	})
 }
 
@@ -162,7 +161,7 @@ func sensRows(s *results.Sensitivity) []sensRow {
 
 // WriteSensitivityText writes the sentence and the ranked table.
 func WriteSensitivityText(w io.Writer, s *results.Sensitivity) error {
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	tw := newTextTable(w, 2, 2, false)
 	title := s.Scenario.Name
 	if s.Scenario.Question != "" {
 		title += ": " + s.Scenario.Question

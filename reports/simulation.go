@@ -19,17 +19,31 @@ import (
 // summary.png (the first screen as one image, for chat). The
 // page inlines its charts and font, so it opens offline on its own. The
 // first arm is the baseline. Every interval shown, written or drawn lies
-// within its quantity's bounds (see boundedSim).
-func WriteSimulation(ctx context.Context, dir string, sim *results.Simulation) error {
+// within its quantity's bounds (see boundedSim). WithLang(Chinese) writes
+// the page, its charts and summary.png in Chinese (KPI names, units,
+// headings, the answer; the CSV headers stay English); WithCSVBOM starts
+// kpis.csv and timeseries.csv with a UTF-8 byte-order mark.
+func WriteSimulation(ctx context.Context, dir string, sim *results.Simulation, opts ...Option) error {
 	if err := checkSimulation(sim); err != nil {
 		return err
 	}
+	o := optionsOf(opts)
 	sim = boundedSim(sim)
 	font, err := loadFont()
 	if err != nil {
 		return err
 	}
-	page := newSimPage(measurer(font), sim)
+	page := newSimPage(measurer(font), localized(sim, o.lang))
+	if o.lang == Chinese {
+		page.Answer = answerIn(o.lang, sim)
+		if sim.Scenario.Name == "" {
+			page.Head.Title = o.lang.T("Simulation report")
+		}
+	}
+	page.Head.Lang = o.lang
+	for i := range page.Nav {
+		page.Nav[i].Title = o.lang.T(page.Nav[i].Title)
+	}
 	if err := renderAll(ctx, font, page.figures()); err != nil {
 		return fmt.Errorf("reports: %w", err)
 	}
@@ -49,10 +63,10 @@ func WriteSimulation(ctx context.Context, dir string, sim *results.Simulation) e
 		return err
 	}
 	return writeReport(dir, page.figures(), []outFile{
-		{"kpis.csv", kpis.Bytes()},
-		{"timeseries.csv", series.Bytes()},
+		{"kpis.csv", withBOM(kpis.Bytes(), o.csvBOM)},
+		{"timeseries.csv", withBOM(series.Bytes(), o.csvBOM)},
 		{"summary.png", summary},
-		{"report.html", html.Bytes()},
+		{"report.html", withCJKFace(html.Bytes(), font)},
 	})
 }
 

@@ -7,7 +7,6 @@ import (
 	"image/draw"
 	"image/png"
 
-	"github.com/golang/freetype/truetype"
 	"github.com/wcharczuk/go-chart/v2/drawing"
 )
 
@@ -22,7 +21,7 @@ const (
 // chat: the title, the question, the answer and the KPI cards on the left,
 // the lead chart (already rendered as PNG) on the right. It is drawn with
 // the charts' renderer and font, so it needs no browser.
-func summaryPNG(font *truetype.Font, p *simPage) ([]byte, error) {
+func summaryPNG(font *fontSet, p *simPage) ([]byte, error) {
 	mc := measurer(font)
 	lineH := func(size float64) float64 { return mc.px(size) * 1.45 }
 	type textLine struct {
@@ -42,7 +41,7 @@ func summaryPNG(font *truetype.Font, p *simPage) ([]byte, error) {
 	}
 	add(p.Head.Title, sizeTitle+3, rgb(hexText), summaryPad, summaryText)
 	if p.Question != "" {
-		add("Question: "+p.Question, sizeLabel+1, rgb(hexMuted), summaryPad, summaryText)
+		add(p.Head.T("Question: ")+p.Question, sizeLabel+1, rgb(hexMuted), summaryPad, summaryText)
 	}
 	y += 6
 	answerTop := y

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"giftsim/results"
 )
@@ -15,24 +14,29 @@ import (
 // baseline (the first arm) and the ratio of the means, each with its 95%
 // confidence interval, starred when significant after the adjustment for
 // many comparisons that the header names; it ends with the report's
-// answer. Every interval lies within its quantity's bounds.
-func WriteText(w io.Writer, sim *results.Simulation) error {
-	sim = boundedSim(sim)
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+// answer. Every interval lies within its quantity's bounds. WithLang(Chinese)
+// writes it in Chinese: KPI names in the seed's terms, units 元, 人, 张,
+// counts from ten thousand on in 万, dates as 2026年3月2日, and the answer
+// of zhAnswer. Columns stay aligned with wide characters (textTable).
+func WriteText(w io.Writer, sim *results.Simulation, opts ...Option) error {
+	l := optionsOf(opts).lang
+	raw := boundedSim(sim)
+	sim = localized(raw, l)
+	tw := newTextTable(w, 2, 2, false)
 	title := sim.Scenario.Name
 	if sim.Scenario.Question != "" {
 		title += ": " + sim.Scenario.Question
 	}
 	fmt.Fprintf(tw, "%s\n", title)
-	fmt.Fprintf(tw, "seed %d, %d replications, %s from %s; mean [%s]\n", sim.Seed, sim.Replications, sim.Scenario.Horizon, sim.Scenario.Start, kindsOf(sim).Level())
+	fmt.Fprintln(tw, l.T("seed %d, %d replications, %s from %s; mean [%s]", sim.Seed, sim.Replications, sim.Scenario.Horizon, formatDateIn(l, sim.Scenario.Start), l.T(kindsOf(sim).Level())))
 	switch n := ensembleSets(sim); {
 	case n > 0:
-		fmt.Fprintf(tw, "levels: prediction intervals over %d of the model's calibrated parameter sets (model uncertainty and simulation noise; --central for noise alone)\n", n)
+		fmt.Fprintln(tw, l.T("levels: prediction intervals over %d of the model's calibrated parameter sets (model uncertainty and simulation noise; --central for noise alone)", n))
 	case kindsOf(sim).Prediction:
-		fmt.Fprintln(tw, "levels: prediction intervals over the model's calibrated parameter sets (model uncertainty and simulation noise)")
+		fmt.Fprintln(tw, l.T("levels: prediction intervals over the model's calibrated parameter sets (model uncertainty and simulation noise)"))
 	}
 	fmt.Fprintln(tw)
-	row := []string{"KPI"}
+	row := []string{l.T("KPI")}
 	for _, a := range sim.Arms {
 		row = append(row, a.Name)
 	}
@@ -43,25 +47,25 @@ func WriteText(w io.Writer, sim *results.Simulation) error {
 			e, ok := a.KPIs[k.ID]
 			switch {
 			case !ok:
-				row = append(row, "n/a")
+				row = append(row, l.T("n/a"))
 			case e.NotReached():
-				row = append(row, notReached(e))
+				row = append(row, notReachedIn(l, e))
 			default:
-				row = append(row, fmt.Sprintf("%s [%s, %s]", formatNumber(e.Mean), formatNumber(e.Low), formatNumber(e.High)))
+				row = append(row, fmt.Sprintf("%s [%s, %s]", formatNumberIn(l, e.Mean), formatNumberIn(l, e.Low), formatNumberIn(l, e.High)))
 			}
 		}
 		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
 	}
 	if len(sim.Arms) > 1 {
-		sig := "* = significant at 95%"
+		sig := l.T("* = significant at 95%")
 		if adj := simAdjustment(sim); adj != "" {
-			sig += " " + adj + "; the intervals are each 95%"
+			sig += " " + zhAdjusted(l, sim, adj) + l.T("; the intervals are each 95%")
 		}
 		if n := ensembleSets(sim); n > 0 {
-			sig += fmt.Sprintf("; ! = not robust: the %d parameter sets disagree on its direction", n)
+			sig += l.T("; ! = not robust: the %d parameter sets disagree on its direction", n)
 		}
-		fmt.Fprintf(tw, "\nPaired difference against %s (arm − baseline [95%% CI] ×ratio of means [95%% CI], common random numbers; %s)\n", sim.Arms[0].Name, sig)
-		row = []string{"KPI"}
+		fmt.Fprintln(tw, "\n"+l.T("Paired difference against %s (arm − baseline [95%% CI] ×ratio of means [95%% CI], common random numbers; %s)", sim.Arms[0].Name, sig))
+		row = []string{l.T("KPI")}
 		for _, a := range sim.Arms[1:] {
 			row = append(row, a.Name)
 		}
@@ -71,7 +75,7 @@ func WriteText(w io.Writer, sim *results.Simulation) error {
 			for _, a := range sim.Arms[1:] {
 				d, ok := a.Diffs[k.ID]
 				if !ok {
-					row = append(row, "n/a")
+					row = append(row, l.T("n/a"))
 					continue
 				}
 				star := ""
@@ -83,15 +87,15 @@ func WriteText(w io.Writer, sim *results.Simulation) error {
 				}
 				ratio := ""
 				if d.HasRatio() {
-					ratio = " ×" + formatNumber(d.Ratio)
+					ratio = " ×" + formatNumberIn(l, d.Ratio)
 					if ci := ratioInterval(d); ci != "" {
 						ratio += " " + ci
 					}
 				}
 				if d.NotReached() {
-					star += fmt.Sprintf(" (target not reached in %d of %d pairs: restricted to the horizon)", d.Censored, d.N)
+					star += l.T(" (target not reached in %d of %d pairs: restricted to the horizon)", d.Censored, d.N)
 				}
-				row = append(row, fmt.Sprintf("%s [%s, %s]%s%s", signed(d.Mean), signed(d.Low), signed(d.High), ratio, star))
+				row = append(row, fmt.Sprintf("%s [%s, %s]%s%s", signedIn(l, d.Mean), signedIn(l, d.Low), signedIn(l, d.High), ratio, star))
 			}
 			fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
 		}
@@ -99,9 +103,9 @@ func WriteText(w io.Writer, sim *results.Simulation) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	writeQuotaText(w, sim)
+	writeQuotaText(w, raw)
 	// The report's answer closes the summary, as it opens the page.
-	if _, err := fmt.Fprintf(w, "\nAnswer: %s\n", answer(sim, kpiList(sim))); err != nil {
+	if _, err := fmt.Fprintf(w, "\n%s\n", l.T("Answer: %s", answerIn(l, raw))); err != nil {
 		return err
 	}
 	return nil
@@ -116,4 +120,40 @@ func label(k results.KPI) string {
 		return k.Name
 	}
 	return k.Name + " (" + k.Unit + ")"
+}
+
+// signedIn formats v with its sign for readers of l (formatNumberIn).
+func signedIn(l Lang, v float64) string {
+	if v > 0 {
+		return "+" + formatNumberIn(l, v)
+	}
+	return formatNumberIn(l, v)
+}
+
+// notReachedIn is notReached in l.
+func notReachedIn(l Lang, e results.Estimate) string {
+	if !e.NotReached() {
+		return ""
+	}
+	return l.T("not reached in %d of %d (≥ %s)", e.Censored, e.N, formatNumberIn(l, e.Mean))
+}
+
+// zhAdjusted words the adjustment simAdjustment names for readers of l:
+// adj itself in English, "经 Holm 法校正（62 次比较）" in Chinese.
+func zhAdjusted(l Lang, sim *results.Simulation, adj string) string {
+	if l != Chinese {
+		return adj
+	}
+	for _, a := range sim.Arms {
+		for _, d := range a.Diffs {
+			if d.Adjustment != "" {
+				name := d.Adjustment
+				if name == "holm" {
+					name = "Holm"
+				}
+				return fmt.Sprintf("经 %s 法校正（%d 次比较）", name, d.Comparisons)
+			}
+		}
+	}
+	return adj
 }

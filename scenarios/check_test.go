@@ -221,3 +221,18 @@ func TestSetKeepsWarnings(t *testing.T) {
 		t.Errorf("forged marks: %v", err)
 	}
 }
+
+// TestSetFindsEdgeListBesideTheFile checks that Scenario.Set looks up a
+// relative edge-list file beside the scenario file, as Parse does.
+func TestSetFindsEdgeListBesideTheFile(t *testing.T) {
+	s, err := ParseFile(filepath.Join("testdata", "valid", "edge-list.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set([]string{"seed=3"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set([]string{"population.graph.file=missing.csv"}); err == nil || !strings.Contains(err.Error(), "--set population.graph.file=missing.csv: population.graph.file: cannot read") {
+		t.Errorf("a missing edge list: %v", err)
+	}
+}

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -96,9 +97,10 @@ type armRef struct {
 // each arm as a scenario file's arms are checked. Each problem names the
 // override that set one of the fields it concerns (the last such), or
 // every override when none did: before them the arms were valid. Errors go
-// to errs; warnings (an opted-in R18 penalty) to warn, or keep(e) when no
-// override set their fields. It returns the fields the overrides set.
-func overrideArms(ovs []override, arms []armRef, tab *table, errs *collector, warn func(e *Error, arm string, set bool)) []string {
+// to errs, warnings (an opted-in R18 penalty) to warn with whether an
+// override set one of their fields. dir is where a relative edge-list file
+// is looked up. It returns the fields the overrides set.
+func overrideArms(ovs []override, arms []armRef, tab *table, dir string, errs *collector, warn func(e *Error, arm string, set bool)) []string {
 	var touched []string
 	for _, a := range arms {
 		bad := map[string]bool{}
@@ -114,7 +116,7 @@ func overrideArms(ovs []override, arms []armRef, tab *table, errs *collector, wa
 			}
 		}
 		a.cfg.finish()
-		for _, is := range tab.check(a.cfg, "") {
+		for _, is := range tab.check(a.cfg, dir) {
 			flag, set := blame(ovs, sets, is.paths)
 			e := is.error(flag)
 			if bad[e.Path] {
@@ -192,7 +194,7 @@ func (s *Scenario) Set(sets []string) error {
 		refs[i] = armRef{a.name, &a.cfg, &a.settings}
 	}
 	warns := &collector{}
-	overrideArms(ovs, refs, tab, errs, func(e *Error, arm string, set bool) {
+	overrideArms(ovs, refs, tab, filepath.Dir(s.file), errs, func(e *Error, arm string, set bool) {
 		// A warning no override brought keeps its place in the file.
 		if i := slices.IndexFunc(s.warnings, func(w *Error) bool { return w.Path == e.Path && w.Msg == e.Msg }); i >= 0 && !set {
 			w := *s.warnings[i]
@@ -250,7 +252,7 @@ func ApplySet(exp *sim.Experiment, sets []string) error {
 		cfgs[i] = cfgs[i].clone()
 		refs[i] = armRef{a.Name, &cfgs[i], &a.Settings}
 	}
-	touched := overrideArms(ovs, refs, tab, errs, func(e *Error, _ string, _ bool) {
+	touched := overrideArms(ovs, refs, tab, "", errs, func(e *Error, _ string, _ bool) {
 		addRow(&next.Setup, [2]string{"warning", warningText(e)})
 	})
 	if !errs.empty() {
