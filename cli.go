@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"golang.org/x/term"
+
+	"giftsim/platform"
 )
 
 // Exit codes shared by every command.
@@ -51,20 +53,22 @@ func failed(err error) error { return &exitError{exitThresholds, err} }
 // had (exit 130).
 var errInterrupted = errors.New("interrupted")
 
-// withCode adapts a command that prints its own errors and returns an exit
-// code to the command table, whose commands return errors.
-func withCode(run func(ctx context.Context, args []string, stdout, stderr io.Writer) int) func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-		if code := run(ctx, args, stdout, stderr); code != exitOK {
-			return &exitError{code: code}
-		}
-		return nil
+// runFailed maps the error of a simulation that began: an invalid
+// experiment is bad input, a stop by signal an interruption, anything else
+// a failed run (exit 1).
+func runFailed(err error) error {
+	switch {
+	case errors.Is(err, platform.ErrInvalid):
+		return badInput(err)
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("%w: %w", errInterrupted, err)
 	}
+	return failed(err)
 }
 
 // exitCode is the one place an error becomes an exit code: nil and -h are
-// 0, an exitError carries its own, an interruption is 130, and any other
-// error is bad input.
+// 0, an exitError carries its own, an interruption (errInterrupted, or the
+// context a signal canceled) is 130, and any other error is bad input.
 func exitCode(err error) int {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return exitOK
@@ -72,7 +76,7 @@ func exitCode(err error) int {
 	if e, ok := errors.AsType[*exitError](err); ok {
 		return e.code
 	}
-	if errors.Is(err, errInterrupted) {
+	if errors.Is(err, errInterrupted) || errors.Is(err, context.Canceled) {
 		return exitInterrupted
 	}
 	return exitBadInput
@@ -90,16 +94,33 @@ func report(stderr io.Writer, name string, err error) {
 	fmt.Fprintf(stderr, "giftsim %s: %s\n", name, strings.ReplaceAll(err.Error(), "\n", "\n  "))
 }
 
-// parse parses args as parseFlags does and returns flag.ErrHelp after -h
-// and a quiet bad-input error after a flag error (the flag package has
-// printed it).
+// parse parses args, flags before or after the positional arguments, and
+// returns flag.ErrHelp after -h and a quiet bad-input error after a flag
+// error (the flag package has printed it).
 func parse(fs *flag.FlagSet, args []string) error {
-	switch parseFlags(fs, args) {
-	case exitOK:
-		return flag.ErrHelp
-	case exitBadInput:
+	if err := fs.Parse(flagsFirst(fs, args)); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return flag.ErrHelp
+		}
 		return &exitError{code: exitBadInput}
 	}
+	return nil
+}
+
+// present prints a result with text and a footer line, then, when dir is
+// not "", writes its files with write and names the report it wrote.
+func present(ctx context.Context, stdout io.Writer, dir string, text func(io.Writer) error, footer string, write func(context.Context, string) error) error {
+	if err := text(stdout); err != nil {
+		return failed(err)
+	}
+	fmt.Fprintf(stdout, "\n%s\n", footer)
+	if dir == "" {
+		return nil
+	}
+	if err := write(ctx, dir); err != nil {
+		return badInput(err)
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(dir, "report.html"))
 	return nil
 }
 
@@ -151,21 +172,6 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// outOK runs checkOut (dir) or checkOutFile for a command that prints its
-// own errors: it prints the problem as "giftsim CMD: ..." and reports
-// whether to go on.
-func outOK(stderr io.Writer, cmd, path string, dir bool) bool {
-	check := checkOutFile
-	if dir {
-		check = checkOut
-	}
-	if err := check(path); err != nil {
-		report(stderr, cmd, err)
-		return false
-	}
-	return true
-}
-
 // newFlags makes a flag set for a subcommand whose -h prints the usage line,
 // an example and the flags.
 func newFlags(name, usage, example string, stderr io.Writer) *flag.FlagSet {
@@ -176,18 +182,6 @@ func newFlags(name, usage, example string, stderr io.Writer) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	return fs
-}
-
-// parseFlags parses args, flags before or after the positional arguments,
-// and returns the exit code to stop with, or -1 to go on.
-func parseFlags(fs *flag.FlagSet, args []string) int {
-	if err := fs.Parse(flagsFirst(fs, args)); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitBadInput
-	}
-	return -1
 }
 
 // isTerminal reports whether w is a terminal, so progress lines show only there.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -13,7 +14,7 @@ import (
 // cmdBacktest fits a merchant's levels on one campaign's data and predicts
 // another campaign's, with prediction intervals; it fails (exit 1) when an
 // observed figure falls outside its interval, so it can gate a pipeline.
-func cmdBacktest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func cmdBacktest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("backtest", "--scenario MERCHANT.yaml --fit A.csv --predict B.csv [flags]",
 		"giftsim backtest --scenario scenarios/data/merchant.yaml --fit scenarios/data/campaign-a.csv --predict scenarios/data/campaign-b.csv", stderr)
 	merchant := fs.String("scenario", "", "the merchant scenario both campaigns' sends are replayed in (docs/DATA.md)")
@@ -29,37 +30,33 @@ func cmdBacktest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	ensemble := fs.Int("ensemble", 10, "parameter sets to draw around the fit, so the intervals hold its uncertainty (0: the fit alone)")
 	predictReps := fs.Int("predict-replications", 40, "replications of the prediction")
 	seed := fs.Uint64("seed", 1, "seed of the common random numbers")
-	if code := parseFlags(fs, args); code >= 0 {
-		return code
-	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "giftsim backtest: "+format+"\n", a...)
-		return exitBadInput
+	if err := parse(fs, args); err != nil {
+		return err
 	}
 	switch {
 	case fs.NArg() > 0:
 		fs.Usage()
-		return fail("unexpected argument %q; name the files with --scenario, --fit and --predict", fs.Arg(0))
+		return badInput(fmt.Errorf("unexpected argument %q; name the files with --scenario, --fit and --predict", fs.Arg(0)))
 	case *merchant == "" || *fitFile == "" || *predictFile == "":
 		fs.Usage()
-		return fail("want --scenario, --fit and --predict")
+		return badInput(errors.New("want --scenario, --fit and --predict"))
 	case *predictReps < 2:
-		return fail("--predict-replications must be at least 2, got %d", *predictReps)
+		return badInput(fmt.Errorf("--predict-replications must be at least 2, got %d", *predictReps))
 	}
 	if *predictScenario == "" {
 		*predictScenario = *merchant
 	}
 	start, err := startProfile(*profile, *fromDefaults)
 	if err != nil {
-		return fail("%v", err)
+		return badInput(err)
 	}
 	a, err := calibrate.ReadDataFile(*fitFile)
 	if err != nil {
-		return fail("%v", err)
+		return badInput(err)
 	}
 	b, err := calibrate.ReadDataFile(*predictFile)
 	if err != nil {
-		return fail("%v", err)
+		return badInput(err)
 	}
 	opts := calibrate.BacktestOptions{
 		DataOptions: calibrate.DataOptions{
@@ -73,7 +70,7 @@ func cmdBacktest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	res, err := calibrate.Backtest(ctx, start, *merchant, a, *predictScenario, b, opts)
 	if err != nil {
-		return fail("%v", err)
+		return badInput(err)
 	}
 	fmt.Fprintf(stdout, "fitting %s in %s\n\n", describeData(a), *merchant)
 	printLevels(stdout, res.Fit)
@@ -101,8 +98,8 @@ func cmdBacktest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	tw.Flush()
 	if !res.Pass() {
 		fmt.Fprintln(stdout, "\nFAIL: an observed figure lies outside its prediction interval")
-		return exitThresholds
+		return &exitError{code: exitThresholds}
 	}
 	fmt.Fprintln(stdout, "\nok: every observed figure lies inside its prediction interval")
-	return exitOK
+	return nil
 }

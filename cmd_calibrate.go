@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -18,7 +19,7 @@ import (
 
 // cmdCalibrate fits the behavioural parameters to measured effects and
 // writes the fitted profile.
-func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("calibrate", "[TARGETS.csv] [flags]",
 		"giftsim calibrate --from-defaults --out scenarios/profiles/default.yaml", stderr)
 	out := fs.String("out", "", "write the fitted profile (a scenario behaviour section) to this file")
@@ -37,47 +38,42 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	noPanel := fs.Bool("no-panel", false, "evaluate each target in its scenario as written, at its own size, instead of as the mean over its panel of contexts (faster, and fitted to one context only)")
 	identify := fs.Bool("identify", false, "instead of fitting, report the targets' sensitivities and the parameters' standard errors and correlations around the profile")
 	ensembleSize := fs.Int("ensemble", 20, "parameter sets to draw around the fit for the profile's ensemble (0: none)")
+	ensembleSweeps := fs.Int("ensemble-sweeps", 0, "sweeps of each of the ensemble's ten chains over the parameter groups, a quarter of them tuning (0: 4 per kept set per chain, 8 for 20 sets)")
 	ensembleOnly := fs.Bool("ensemble-only", false, "do not fit: keep the profile's parameters (--profile, or the shipped one) and draw its ensemble anew; needs --out")
 	data := fs.String("data", "", "fit a merchant's absolute levels to its own export (docs/DATA.md) instead of measured effects; needs --scenario")
 	merchant := fs.String("scenario", "", "with --data: the merchant scenario the data's sends are replayed in")
-	if code := parseFlags(fs, args); code >= 0 {
-		return code
+	if err := parse(fs, args); err != nil {
+		return err
 	}
-	if !outOK(stderr, "calibrate", *out, false) {
-		return exitBadInput
+	if err := checkOutFile(*out); err != nil {
+		return badInput(err)
 	}
 	if *data != "" || *merchant != "" {
 		return calibrateData(ctx, fs, args, stdout, stderr)
 	}
 	targets := calibrate.DefaultTargets()
 	if fs.NArg() > 1 {
-		fmt.Fprintln(stderr, "giftsim calibrate: at most one targets file")
-		return exitBadInput
+		return badInput(errors.New("at most one targets file"))
 	}
 	if fs.NArg() == 1 {
 		f, err := os.Open(fs.Arg(0))
 		if err != nil {
-			fmt.Fprintf(stderr, "giftsim calibrate: %v\n", err)
-			return exitBadInput
+			return badInput(err)
 		}
 		targets, err = calibrate.ReadTargets(f, fs.Arg(0))
 		f.Close()
 		if err != nil {
-			fmt.Fprintf(stderr, "giftsim calibrate: %v\n", err)
-			return exitBadInput
+			return badInput(err)
 		}
 	}
 	start, err := scenarios.LoadProfile(*profile)
 	if err != nil {
-		fmt.Fprintf(stderr, "giftsim calibrate: %v\n", err)
-		return exitBadInput
+		return badInput(err)
 	}
 	if *fromDefaults {
 		start = sim.DefaultBehaviour()
 	}
-	load := func(name string, b sim.Behaviour) (*sim.Experiment, error) {
-		return scenarios.LoadFileWithProfile(exampleOrPath(name), b)
-	}
+	load := calibrate.ScenarioLoader(exampleOrPath)
 	var progress io.Writer
 	if isTerminal(stderr) {
 		progress = stderr
@@ -87,22 +83,19 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return runValidation(ctx, v, start, targets, load, opts, stdout, stderr)
 	}
 	if *ensembleOnly && (*out == "" || *ensembleSize <= 0 || *fromDefaults) {
-		fmt.Fprintln(stderr, "giftsim calibrate: --ensemble-only needs --out and --ensemble above 0, and starts from a profile, not --from-defaults")
-		return exitBadInput
+		return badInput(errors.New("--ensemble-only needs --out and --ensemble above 0, and starts from a profile, not --from-defaults"))
 	}
 	var res *calibrate.Result
 	if *ensembleOnly {
 		res = &calibrate.Result{Behaviour: start, Params: calibrate.DefaultParams()}
 	} else if res, err = calibrate.Fit(ctx, start, calibrate.DefaultParams(), targets, load, opts); err != nil {
-		fmt.Fprintf(stderr, "giftsim calibrate: %v\n", err)
-		return exitBadInput
+		return badInput(err)
 	}
 	fitted := res.Fitted
 	if *check > 0 || *ensembleOnly {
 		fitted, err = calibrate.Evaluate(ctx, res.Behaviour, targets, load, calibrate.Options{Replications: max(*check, 1), Seed: *seed, NoPanel: *noPanel, ContextUsers: *contextUsers})
 		if err != nil {
-			fmt.Fprintf(stderr, "giftsim calibrate: %v\n", err)
-			return exitBadInput
+			return badInput(err)
 		}
 	}
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
@@ -125,10 +118,9 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	prof := scenarios.Profile{Behaviour: res.Behaviour}
 	if *ensembleSize > 0 && *out != "" {
-		ens, err := calibrate.Ensemble(ctx, res.Behaviour, calibrate.DefaultParams(), targets, load, opts, calibrate.EnsembleOptions{Size: *ensembleSize})
+		ens, err := calibrate.Ensemble(ctx, res.Behaviour, calibrate.DefaultParams(), targets, load, opts, calibrate.EnsembleOptions{Size: *ensembleSize, Steps: 10 * max(*ensembleSweeps, 0)})
 		if err != nil {
-			fmt.Fprintf(stderr, "giftsim calibrate: %v\n", err)
-			return exitBadInput
+			return badInput(err)
 		}
 		prof.Ensemble = ens.Members
 		fmt.Fprintf(stdout, "ensemble: %d parameter sets (%d of %d proposals accepted; %d outside the bounds, %d turned down by the prior's ratio, %s)\n", len(ens.Members), ens.Accepted, ens.Proposed, ens.Outside, ens.Unlikely, missedText(ens.Missed))
@@ -142,15 +134,14 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			}
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "giftsim calibrate: %v\n", err)
-			return exitBadInput
+			return badInput(err)
 		}
 		fmt.Fprintf(stdout, "wrote %s\n", *out)
 	}
 	if !pass {
-		return exitThresholds
+		return &exitError{code: exitThresholds} // the table says which target missed
 	}
-	return exitOK
+	return nil
 }
 
 // exampleOrPath maps a bundled example's name to its path; anything else is

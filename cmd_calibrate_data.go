@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -27,11 +28,7 @@ var dataFlags = []string{"data", "scenario", "out", "scale", "replications", "ma
 // (docs/DATA.md), prints observed against fitted levels and writes the
 // profile. fs holds calibrate's parsed flags; args are its arguments, for
 // the profile's header.
-func calibrateData(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "giftsim calibrate: "+format+"\n", a...)
-		return exitBadInput
-	}
+func calibrateData(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	var wrong []string
 	fs.Visit(func(f *flag.Flag) {
 		if !slices.Contains(dataFlags, f.Name) {
@@ -40,22 +37,22 @@ func calibrateData(ctx context.Context, fs *flag.FlagSet, args []string, stdout,
 	})
 	switch {
 	case len(wrong) > 0:
-		return fail("%s do not apply with --data", strings.Join(wrong, ", "))
+		return badInput(fmt.Errorf("%s do not apply with --data", strings.Join(wrong, ", ")))
 	case fs.NArg() > 0:
-		return fail("with --data, no targets file (the data are the targets)")
+		return badInput(errors.New("with --data, no targets file (the data are the targets)"))
 	}
 	get := func(name string) any { return fs.Lookup(name).Value.(flag.Getter).Get() }
 	dataFile, merchant := get("data").(string), get("scenario").(string)
 	if dataFile == "" || merchant == "" {
-		return fail("--data FILE.csv and --scenario MERCHANT.yaml go together (docs/DATA.md)")
+		return badInput(errors.New("--data FILE.csv and --scenario MERCHANT.yaml go together (docs/DATA.md)"))
 	}
 	start, err := startProfile(get("profile").(string), get("from-defaults").(bool))
 	if err != nil {
-		return fail("%v", err)
+		return badInput(err)
 	}
 	d, err := calibrate.ReadDataFile(dataFile)
 	if err != nil {
-		return fail("%v", err)
+		return badInput(err)
 	}
 	opts := calibrate.DataOptions{
 		Options: calibrate.Options{Scale: get("scale").(float64), Replications: get("replications").(int), Seed: get("seed").(uint64),
@@ -71,7 +68,7 @@ func calibrateData(ctx context.Context, fs *flag.FlagSet, args []string, stdout,
 	}
 	fit, err := calibrate.FitData(ctx, start, merchant, d, opts)
 	if err != nil {
-		return fail("%v", err)
+		return badInput(err)
 	}
 	fmt.Fprintf(stdout, "replaying %s in %s\n\n", describeData(d), merchant)
 	printLevels(stdout, fit)
@@ -90,14 +87,14 @@ func calibrateData(ctx context.Context, fs *flag.FlagSet, args []string, stdout,
 			}
 		}
 		if err != nil {
-			return fail("%v", err)
+			return badInput(err)
 		}
 		fmt.Fprintf(stdout, "wrote %s (use it with profile: %s in a scenario)\n", out, out)
 	}
 	if !fit.Pass() {
-		return exitThresholds
+		return &exitError{code: exitThresholds} // the table says which level missed
 	}
-	return exitOK
+	return nil
 }
 
 // startProfile is the profile a data fit starts from: the file at path, the

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -36,7 +37,7 @@ func (v validation) requested() bool {
 // the profile the command would fit from; a hold-out starts from the priors
 // instead unless --profile was given (without --from-defaults), because the shipped profile was
 // fitted to every target, the held-out one included.
-func runValidation(ctx context.Context, v validation, start sim.Behaviour, targets []calibrate.Target, load calibrate.Loader, opts calibrate.Options, stdout, stderr io.Writer) int {
+func runValidation(ctx context.Context, v validation, start sim.Behaviour, targets []calibrate.Target, load calibrate.Loader, opts calibrate.Options, stdout, stderr io.Writer) error {
 	n := 0
 	for _, on := range []bool{v.identify, v.contexts, v.holdOut != "", v.leaveOneOut} {
 		if on {
@@ -44,12 +45,10 @@ func runValidation(ctx context.Context, v validation, start sim.Behaviour, targe
 		}
 	}
 	if n > 1 {
-		fmt.Fprintln(stderr, "giftsim calibrate: use one of --identify, --contexts, --hold-out and --leave-one-out")
-		return exitBadInput
+		return badInput(errors.New("use one of --identify, --contexts, --hold-out and --leave-one-out"))
 	}
 	if v.out != "" {
-		fmt.Fprintln(stderr, "giftsim calibrate: --identify, --contexts, --hold-out and --leave-one-out write no profile; drop --out")
-		return exitBadInput
+		return badInput(errors.New("--identify, --contexts, --hold-out and --leave-one-out write no profile; drop --out"))
 	}
 	var err error
 	switch {
@@ -68,10 +67,9 @@ func runValidation(ctx context.Context, v validation, start sim.Behaviour, targe
 		err = printHoldOuts(ctx, v, from, start, targets, load, opts, stdout)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "giftsim calibrate: %v\n", err)
-		return exitBadInput
+		return badInput(err)
 	}
-	return exitOK
+	return nil
 }
 
 // printHoldOuts fits without the held-out target (or each in turn), checks

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"strings"
 	"testing"
 )
@@ -21,7 +20,7 @@ func TestCalibrateChecksRejectBadFlags(t *testing.T) {
 	}
 	for _, tc := range tests {
 		var stdout, stderr bytes.Buffer
-		code := cmdCalibrate(context.Background(), tc.args, &stdout, &stderr)
+		code := runCommand(t, cmdCalibrate, "calibrate", tc.args, &stdout, &stderr)
 		if code != exitBadInput || !strings.Contains(stderr.String(), tc.err) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, stderr.String(), exitBadInput, tc.err)
 		}

@@ -100,7 +100,7 @@ func TestServeFixtureLimit(t *testing.T) {
 func TestLoadPlanSecondDocument(t *testing.T) {
 	plan := writeFile(t, t.TempDir(), "two.yaml", "name: a\nphases: [{requests: 1}]\n---\nname: b\n")
 	code, _, stderr := dispatchArgs(context.Background(), "load", plan)
-	if code != exitBadInput || !strings.Contains(stderr, "two.yaml:3:1: a second YAML document starts here") {
+	if code != exitBadInput || !strings.Contains(stderr, "two.yaml:3: YAML syntax error: a second document starts here") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // cmdExamples lists the bundled example scenarios, or prints one.
-func cmdExamples(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func cmdExamples(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("examples", "[NAME]", "giftsim examples validity-7-vs-30 > my.yaml", stderr)
 	usage := fs.Usage
 	fs.Usage = func() {
@@ -18,8 +18,8 @@ func cmdExamples(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintln(stderr, "\nWithout NAME it lists the examples and their questions; with NAME it prints the file.")
 		fmt.Fprintln(stderr, "Exit status: 0 ok, 2 for an unknown name.")
 	}
-	if code := parseFlags(fs, args); code >= 0 {
-		return code
+	if err := parse(fs, args); err != nil {
+		return err
 	}
 	switch fs.NArg() {
 	case 0:
@@ -27,18 +27,16 @@ func cmdExamples(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		for _, e := range scenarios.Examples() {
 			fmt.Fprintf(tw, "%s\t%s\n", e.Name, e.Question)
 		}
-		tw.Flush()
-		return exitOK
+		return tw.Flush()
 	case 1:
 		data, err := scenarios.ExampleFile(fs.Arg(0))
 		if err != nil {
-			fmt.Fprintf(stderr, "giftsim examples: %v\n", err)
-			return exitBadInput
+			return badInput(err)
 		}
-		stdout.Write(data)
-		return exitOK
+		_, err = stdout.Write(data)
+		return err
 	default:
 		fs.Usage()
-		return exitBadInput
+		return badInput(fmt.Errorf("want at most one example name, got %d", fs.NArg()))
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
 	"giftsim/optimize"
@@ -53,20 +52,16 @@ func cmdOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return badInput(err)
 	}
-	exp := s.Experiment()
-	if *central {
-		exp.Ensemble = nil
-	}
-	o := optimize.Options{Seed: *seed, Users: *users, Budget: *budget, Candidates: *candidates, Screen: *screen,
+	o := optimize.Options{Seed: *seed, Users: *users, Central: *central, Budget: *budget, Candidates: *candidates, Screen: *screen,
 		FirstStage: *first, Survivors: *survivors, Alpha: *alpha, Delta: *delta, Workers: *workers, State: *state}
-	if err := optimize.Check(exp, p, o); err != nil {
+	if err := optimize.Check(s, p, o); err != nil {
 		return badInput(err)
 	}
 	if !*quiet && isTerminal(stderr) {
 		o.Progress = stderr
 	}
 	began := time.Now()
-	res, err := optimize.Optimize(ctx, exp, p, o)
+	res, err := optimize.Optimize(ctx, s, p, o)
 	if err != nil {
 		if errors.Is(err, platform.ErrInvalid) || errors.Is(err, optimize.ErrPosed) || errors.Is(err, optimize.ErrState) {
 			return badInput(err)
@@ -79,16 +74,7 @@ func cmdOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		return failed(err)
 	}
-	wall := time.Since(began)
-	if err := reports.WriteOptimizationText(stdout, res); err != nil {
-		return failed(err)
-	}
-	fmt.Fprintf(stdout, "\n%d candidate-replications in %.2fs, seed %d\n", res.Evaluations, wall.Seconds(), res.Seed)
-	if *out != "" {
-		if err := reports.WriteOptimization(ctx, *out, res); err != nil {
-			return badInput(err)
-		}
-		fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(*out, "report.html"))
-	}
-	return nil
+	footer := fmt.Sprintf("%d candidate-replications in %.2fs, seed %d", res.Evaluations, time.Since(began).Seconds(), res.Seed)
+	return present(ctx, stdout, *out, func(w io.Writer) error { return reports.WriteOptimizationText(w, res) }, footer,
+		func(ctx context.Context, dir string) error { return reports.WriteOptimization(ctx, dir, res) })
 }

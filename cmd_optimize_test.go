@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,30 +14,10 @@ import (
 func TestOptimizeCommand(t *testing.T) {
 	file := filepath.Join("scenarios", "examples", "optimize-retail-budget.yaml")
 	state := filepath.Join(t.TempDir(), "state.json")
-	var outs [2]string
-	for i := range outs {
-		dir := t.TempDir()
-		var stdout, stderr bytes.Buffer
-		code := dispatch(context.Background(), []string{"optimize", file, "--users", "400", "--budget-evals", "400",
-			"--candidates", "16", "--state", state, "--out", dir}, &stdout, &stderr)
-		if code != exitOK {
-			t.Fatalf("exit %d: %s", code, stderr.String())
-		}
-		if !strings.Contains(stdout.String(), "Best strategy: coupon.face_value=") || !strings.Contains(stdout.String(), "best and runners-up:") {
-			t.Errorf("stdout:\n%s", stdout.String())
-		}
-		for _, f := range []string{"report.html", "optimize.csv", "optimize.json", "charts/candidates.svg", "charts/candidates.png"} {
-			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
-				t.Error(err)
-			}
-		}
-		js, err := os.ReadFile(filepath.Join(dir, "optimize.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		outs[i] = string(js)
-	}
-	if outs[0] != outs[1] {
+	first, second := reportTwice(t, []string{"optimize", file, "--users", "400", "--budget-evals", "400", "--candidates", "16", "--state", state},
+		[]string{"Best strategy: coupon.face_value=", "best and runners-up:"},
+		[]string{"report.html", "optimize.csv", "optimize.json", "charts/candidates.svg", "charts/candidates.png"})
+	if first != second {
 		t.Error("the rerun on the state file gave a different optimize.json")
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"giftsim/platform"
 	"giftsim/reports"
 	"giftsim/results"
 	"giftsim/scenarios"
@@ -28,7 +27,7 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 // with 95% intervals and paired differences, starred when significant after
 // Holm's adjustment over all of them (reports.WriteText names it), and files
 // under --out.
-func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", "FILE [flags]", "giftsim run scenarios/examples/validity-7-vs-30.yaml --out out/validity", stderr)
 	out := fs.String("out", "", "write results.json, kpis.csv, timeseries.csv, report.html and charts/ to this directory")
 	seed := fs.Uint64("seed", 0, "override the scenario's seed (0: keep)")
@@ -39,39 +38,34 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var sets stringList
 	fs.Var(&sets, "set", "override a field in every arm, e.g. --set coupon.validity=7d (repeatable)")
 	rf := addReportFlags(fs)
-	if code := parseFlags(fs, args); code >= 0 {
-		return code
+	if err := parse(fs, args); err != nil {
+		return err
 	}
 	opts, err := rf.options()
 	if err != nil {
-		report(stderr, "run", err)
-		return exitBadInput
+		return badInput(err)
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "giftsim run: want exactly one scenario file (see giftsim examples)")
 		fs.Usage()
-		return exitBadInput
+		return badInput(errors.New("want exactly one scenario file (see giftsim examples)"))
 	}
 	workers, err := workersFlag(*workersText)
 	if err != nil {
-		report(stderr, "run", err)
-		return exitBadInput
+		return badInput(err)
 	}
 	sc, err := scenarios.ParseFile(fs.Arg(0))
 	if err == nil {
 		err = sc.Set(sets) // --set works on the scenario, checked as the file is
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitBadInput
+		return badInput(err)
 	}
 	if err := replicationsFlag(sc, *reps); err != nil {
-		report(stderr, "run", err)
-		return exitBadInput
+		return badInput(err)
 	}
 	exp := sc.Experiment()
-	if !outOK(stderr, "run", *out, true) {
-		return exitBadInput
+	if err := checkOut(*out); err != nil {
+		return badInput(err)
 	}
 	if *seed != 0 {
 		exp.Seed = *seed
@@ -87,16 +81,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	began := time.Now()
 	res, err := sim.RunExperiment(ctx, exp, sim.RunOptions{Workers: workers, Progress: progress, Stats: &st})
 	if err != nil {
-		fmt.Fprintf(stderr, "giftsim run: %v\n", err)
-		if errors.Is(err, platform.ErrInvalid) {
-			return exitBadInput
-		}
-		return exitThresholds
+		return runFailed(err)
 	}
 	wall := time.Since(began)
 	if err := reports.WriteText(stdout, res, opts...); err != nil {
-		fmt.Fprintf(stderr, "giftsim run: %v\n", err)
-		return exitThresholds
+		return failed(err)
 	}
 	fmt.Fprintf(stdout, "\n%d arm-replications, %d coupons, %d events in %.2fs (%.0f events/s), seed %d\n",
 		st.Runs, st.Coupons, st.Events, wall.Seconds(), float64(st.Events)/wall.Seconds(), exp.Seed)
@@ -106,12 +95,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *out != "" {
 		if err := writeSimulation(ctx, *out, res, opts...); err != nil {
-			fmt.Fprintf(stderr, "giftsim run: %v\n", err)
-			return exitBadInput
+			return badInput(err)
 		}
 		fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(*out, "report.html"))
 	}
-	return exitOK
+	return nil
 }
 
 // maxWorkers bounds --workers: as many as the most replications a scenario

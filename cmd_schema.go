@@ -9,7 +9,7 @@ import (
 )
 
 // cmdSchema prints the JSON Schema of scenario files, for editors.
-func cmdSchema(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func cmdSchema(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("schema", "", "giftsim schema > scenario.schema.json", stderr)
 	usage := fs.Usage
 	fs.Usage = func() {
@@ -17,16 +17,13 @@ func cmdSchema(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "\nPrints the JSON Schema (draft-07) of scenario files; docs/SCENARIOS.md shows how to use it in VS Code.")
 		fmt.Fprintln(stderr, "Exit status: 0 ok, 2 for bad flags or arguments.")
 	}
-	if code := parseFlags(fs, args); code >= 0 {
-		return code
+	if err := parse(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
-		return exitBadInput
+		return badInput(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
 	}
-	if _, err := stdout.Write(scenarios.Schema()); err != nil {
-		fmt.Fprintf(stderr, "giftsim schema: %v\n", err)
-		return exitBadInput
-	}
-	return exitOK
+	_, err := stdout.Write(scenarios.Schema())
+	return err
 }

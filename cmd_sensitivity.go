@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
-	"giftsim/platform"
 	"giftsim/reports"
 	"giftsim/scenarios"
 	"giftsim/sensitivity"
@@ -18,7 +16,7 @@ import (
 // objective KPI: a one-at-a-time tornado, Morris screening and Sobol
 // indices, every point on the scenario's common random numbers and
 // calibrated parameter sets.
-func cmdSensitivity(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func cmdSensitivity(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("sensitivity", "FILE [--lever path=low..high...] [flags]",
 		"giftsim sensitivity scenarios/examples/sensitivity-catering.yaml --lever coupon.validity=3d..30d --lever coupon.face_value=10..40 --lever merchant.tier=certified..filed --out out/sens", stderr)
 	var levers stringList
@@ -34,16 +32,15 @@ func cmdSensitivity(ctx context.Context, args []string, stdout, stderr io.Writer
 	workers := fs.Int("workers", 0, "replications run at once (0: all cores)")
 	out := fs.String("out", "", "write report.html, sensitivity.csv, sensitivity.json and charts/ to this directory")
 	quiet := fs.Bool("quiet", false, "no progress output")
-	if code := parseFlags(fs, args); code >= 0 {
-		return code
+	if err := parse(fs, args); err != nil {
+		return err
 	}
-	if !outOK(stderr, "sensitivity", *out, true) {
-		return exitBadInput
+	if err := checkOut(*out); err != nil {
+		return badInput(err)
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "giftsim sensitivity: want exactly one scenario file (see giftsim examples)")
 		fs.Usage()
-		return exitBadInput
+		return badInput(errors.New("want exactly one scenario file (see giftsim examples)"))
 	}
 	o := sensitivity.Options{KPI: *kpi, Replications: *reps, Seed: *seed, Workers: *workers,
 		Trajectories: *trajectories, Levels: *levels, Samples: *samples, Budget: *budget}
@@ -59,64 +56,41 @@ func cmdSensitivity(ctx context.Context, args []string, stdout, stderr io.Writer
 	case "all":
 		o.OAT, o.Morris, o.Sobol = true, true, true
 	default:
-		fmt.Fprintf(stderr, "giftsim sensitivity: --method %q: want oat, morris, sobol, both (oat and morris) or all\n", *method)
-		return exitBadInput
+		return badInput(fmt.Errorf("--method %q: want oat, morris, sobol, both (oat and morris) or all", *method))
 	}
 	if *budget < 1 {
-		fmt.Fprintf(stderr, "giftsim sensitivity: --budget-evals %d: want at least 1 arm-replication\n", *budget)
-		return exitBadInput
+		return badInput(fmt.Errorf("--budget-evals %d: want at least 1 arm-replication", *budget))
 	}
 	if *trajectories < 1 || *levels < 2 || *levels%2 != 0 {
-		fmt.Fprintf(stderr, "giftsim sensitivity: --trajectories %d --levels %d: want at least 1 trajectory and an even number of levels, at least 2\n", *trajectories, *levels)
-		return exitBadInput
+		return badInput(fmt.Errorf("--trajectories %d --levels %d: want at least 1 trajectory and an even number of levels, at least 2", *trajectories, *levels))
 	}
 	ls, err := sensitivity.ParseLevers(levers)
 	if err != nil {
-		fmt.Fprintf(stderr, "giftsim sensitivity: %v\n", err)
-		return exitBadInput
+		return badInput(err)
 	}
 	sc, err := scenarios.ParseFile(fs.Arg(0))
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitBadInput
+		return badInput(err)
 	}
-	exp := sc.Experiment()
 	if len(ls) == 0 {
 		if ls, err = studyLevers(sc.Study()); err != nil {
-			fmt.Fprintf(stderr, "giftsim sensitivity: %v\n", err)
-			return exitBadInput
+			return badInput(err)
 		}
 	}
-	if err := sensitivity.Check(exp, ls, o); err != nil {
-		fmt.Fprintf(stderr, "giftsim sensitivity: %v\n", err)
-		return exitBadInput
+	if err := sensitivity.Check(sc, ls, o); err != nil {
+		return badInput(err)
 	}
 	if !*quiet && isTerminal(stderr) {
 		o.Progress = stderr
 	}
 	began := time.Now()
-	res, err := sensitivity.Analyze(ctx, exp, ls, o)
+	res, err := sensitivity.Analyze(ctx, sc, ls, o)
 	if err != nil {
-		fmt.Fprintf(stderr, "giftsim sensitivity: %v\n", err)
-		if errors.Is(err, platform.ErrInvalid) {
-			return exitBadInput
-		}
-		return exitThresholds
+		return runFailed(err)
 	}
-	wall := time.Since(began)
-	if err := reports.WriteSensitivityText(stdout, res); err != nil {
-		fmt.Fprintf(stderr, "giftsim sensitivity: %v\n", err)
-		return exitThresholds
-	}
-	fmt.Fprintf(stdout, "\n%d arm-replications in %.2fs, seed %d\n", res.Runs, wall.Seconds(), res.Seed)
-	if *out != "" {
-		if err := reports.WriteSensitivity(ctx, *out, res); err != nil {
-			fmt.Fprintf(stderr, "giftsim sensitivity: %v\n", err)
-			return exitBadInput
-		}
-		fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(*out, "report.html"))
-	}
-	return exitOK
+	footer := fmt.Sprintf("%d arm-replications in %.2fs, seed %d", res.Runs, time.Since(began).Seconds(), res.Seed)
+	return present(ctx, stdout, *out, func(w io.Writer) error { return reports.WriteSensitivityText(w, res) }, footer,
+		func(ctx context.Context, dir string) error { return reports.WriteSensitivity(ctx, dir, res) })
 }
 
 // studyLevers turns the scenario's levers: section into sensitivity levers,

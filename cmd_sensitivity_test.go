@@ -27,30 +27,11 @@ func smallSensitivityScenario(t *testing.T) string {
 // bytes for the same seed.
 func TestSensitivityCommand(t *testing.T) {
 	file := smallSensitivityScenario(t)
-	var outs [2]string
-	for i := range outs {
-		dir := t.TempDir()
-		var stdout, stderr bytes.Buffer
-		code := dispatch(context.Background(), []string{"sensitivity", file, "--lever", "coupon.face_value=10..40",
-			"--lever", "merchant.tier=certified..filed", "--trajectories", "3", "--method", "all", "--samples", "8", "--out", dir}, &stdout, &stderr)
-		if code != exitOK {
-			t.Fatalf("exit %d: %s", code, stderr.String())
-		}
-		if !strings.Contains(stdout.String(), "merchant.tier does not matter") || !strings.Contains(stdout.String(), "Sobol: N = 8 base samples") {
-			t.Errorf("stdout:\n%s", stdout.String())
-		}
-		for _, f := range []string{"report.html", "sensitivity.csv", "sensitivity.json", "charts/tornado.svg", "charts/morris.png", "charts/sobol.svg"} {
-			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
-				t.Error(err)
-			}
-		}
-		js, err := os.ReadFile(filepath.Join(dir, "sensitivity.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		outs[i] = string(js)
-	}
-	if outs[0] != outs[1] {
+	first, second := reportTwice(t, []string{"sensitivity", file, "--lever", "coupon.face_value=10..40",
+		"--lever", "merchant.tier=certified..filed", "--trajectories", "3", "--method", "all", "--samples", "8"},
+		[]string{"merchant.tier does not matter", "Sobol: N = 8 base samples"},
+		[]string{"report.html", "sensitivity.csv", "sensitivity.json", "charts/tornado.svg", "charts/morris.png", "charts/sobol.svg"})
+	if first != second {
 		t.Error("the same seed gave different sensitivity.json")
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -10,7 +11,10 @@ import (
 )
 
 // cmdValidate checks scenario files and lists every problem in them.
-func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+//
+// Its output is the list of problems, one per line on stderr, so it reports
+// a bad file itself and ends with a quiet bad-input error.
+func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("validate", "[-v] [-canonical] [--set path=value]... FILE...", "giftsim validate scenarios/examples/validity-7-vs-30.yaml", stderr)
 	verbose := fs.Bool("v", false, "list each arm and the fields it sets")
 	canonical := fs.Bool("canonical", false, "print each valid file in canonical form (fields at their default left out)")
@@ -21,18 +25,17 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		usage()
 		fmt.Fprintln(stderr, "\nExit status: 0 when every file is valid, 2 otherwise (each problem is listed on stderr).")
 	}
-	if code := parseFlags(fs, args); code >= 0 {
-		return code
+	if err := parse(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "giftsim validate: name at least one scenario file")
 		fs.Usage()
-		return exitBadInput
+		return badInput(errors.New("name at least one scenario file"))
 	}
-	code := exitOK
+	bad := false
 	for _, file := range fs.Args() {
 		if ctx.Err() != nil {
-			return exitBadInput
+			return fmt.Errorf("%w: %w", errInterrupted, ctx.Err())
 		}
 		s, err := scenarios.ParseFile(file)
 		if err == nil {
@@ -40,7 +43,7 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 		if err != nil {
 			fmt.Fprintln(stderr, err)
-			code = exitBadInput
+			bad = true
 			continue
 		}
 		exp := s.Experiment()
@@ -68,11 +71,14 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			b, err := s.Marshal()
 			if err != nil {
 				fmt.Fprintln(stderr, err)
-				code = exitBadInput
+				bad = true
 				continue
 			}
 			stdout.Write(b)
 		}
 	}
-	return code
+	if bad {
+		return &exitError{code: exitBadInput}
+	}
+	return nil
 }

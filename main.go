@@ -12,8 +12,7 @@ import (
 
 // command is one subcommand: its name, a one-line summary and the function
 // that turns its arguments into library calls and returns an error, which
-// exitCode maps to the exit code. Commands that still print their own
-// errors and return a code are adapted with withCode.
+// exitCode maps to the exit code.
 type command struct {
 	name    string
 	summary string
@@ -23,17 +22,17 @@ type command struct {
 // commands is the command table, in the order help lists them.
 func commands() []command {
 	return []command{
-		{"run", "run a scenario file and print KPIs with 95% intervals", withCode(cmdRun)},
-		{"validate", "check scenario files and list every error", withCode(cmdValidate)},
-		{"examples", "list or print the bundled example scenarios", withCode(cmdExamples)},
-		{"schema", "print the JSON Schema of scenario files", withCode(cmdSchema)},
+		{"run", "run a scenario file and print KPIs with 95% intervals", cmdRun},
+		{"validate", "check scenario files and list every error", cmdValidate},
+		{"examples", "list or print the bundled example scenarios", cmdExamples},
+		{"schema", "print the JSON Schema of scenario files", cmdSchema},
 		{"serve", "start the mock coupon platform", cmdServe},
 		{"load", "drive a platform with a load plan and judge thresholds", cmdLoad},
 		{"report", "render a report from saved results", cmdReport},
-		{"sensitivity", "rank a scenario's levers by how much they move a KPI", withCode(cmdSensitivity)},
+		{"sensitivity", "rank a scenario's levers by how much they move a KPI", cmdSensitivity},
 		{"optimize", "search a scenario's levers for the best strategy under its objective and constraints", cmdOptimize},
-		{"calibrate", "fit the behavioural model to measured effects", withCode(cmdCalibrate)},
-		{"backtest", "fit a merchant's levels on one campaign's data and predict another's", withCode(cmdBacktest)},
+		{"calibrate", "fit the behavioural model to measured effects", cmdCalibrate},
+		{"backtest", "fit a merchant's levels on one campaign's data and predict another's", cmdBacktest},
 	}
 }
 

@@ -200,10 +200,37 @@ type Result struct {
 	Loss      float64
 }
 
-// Loader returns the experiment of a scenario name or path as it runs with
+// Loader returns the source of a scenario name or path as it runs with
 // behavioural profile b (the scenario's own behaviour settings still apply
 // on top).
-type Loader func(scenario string, b sim.Behaviour) (*sim.Experiment, error)
+type Loader func(scenario string, b sim.Behaviour) (Source, error)
+
+// Source is a target's scenario as it runs with a behavioural profile: its
+// experiment and, when it comes from a scenario file, the scenario itself,
+// on which a panel's contexts are set with Scenario.Set (the file's decoder
+// and checks). A source built in code has no Scenario and takes no
+// contexts.
+type Source struct {
+	Experiment *sim.Experiment
+	Scenario   *scenarios.Scenario
+}
+
+// FromScenario is the source of sc.
+func FromScenario(sc *scenarios.Scenario) Source {
+	return Source{Experiment: sc.Experiment(), Scenario: sc}
+}
+
+// ScenarioLoader loads a scenario file with a profile
+// (scenarios.ParseFileWithProfile), path naming it as path does.
+func ScenarioLoader(path func(name string) string) Loader {
+	return func(name string, b sim.Behaviour) (Source, error) {
+		sc, err := scenarios.ParseFileWithProfile(path(name), b)
+		if err != nil {
+			return Source{}, err
+		}
+		return FromScenario(sc), nil
+	}
+}
 
 // Evaluate runs every target's pair of arms with behaviour b, in each
 // context of its panel, and returns what the model gives for each.
@@ -242,7 +269,7 @@ func evaluate(ctx context.Context, runs map[string]*pairResult, b sim.Behaviour,
 		skipped := make([][]string, len(panel))
 		mult := map[string]int{}
 		for k, c := range panel {
-			sets[k], skipped[k] = effective(src, c)
+			sets[k], skipped[k] = effective(src.Experiment, c)
 			mult[strings.Join(sets[k], "\x00")]++
 		}
 		o := opts
@@ -276,17 +303,17 @@ func evaluate(ctx context.Context, runs map[string]*pairResult, b sim.Behaviour,
 
 // source returns the experiment of scenario with behaviour b, loaded once
 // per evaluation.
-func source(runs map[string]*pairResult, b sim.Behaviour, scenario string, load Loader) (*sim.Experiment, error) {
+func source(runs map[string]*pairResult, b sim.Behaviour, scenario string, load Loader) (Source, error) {
 	key := "\x00scenario\x00" + scenario
 	if pr, ok := runs[key]; ok {
 		return pr.src, nil
 	}
-	exp, err := load(scenario, b)
+	src, err := load(scenario, b)
 	if err != nil {
-		return nil, err
+		return Source{}, err
 	}
-	runs[key] = &pairResult{src: exp}
-	return exp, nil
+	runs[key] = &pairResult{src: src}
+	return src, nil
 }
 
 // effective splits context c's overrides into those applied to src and
@@ -305,7 +332,7 @@ func effective(src *sim.Experiment, c Context) (sets, skipped []string) {
 
 // cachedPair runs target t's arms in context c with the overrides sets
 // (c nil: the scenario as written) once per evaluation.
-func cachedPair(ctx context.Context, runs map[string]*pairResult, src *sim.Experiment, t Target, c *Context, sets []string, opts Options) (*pairResult, error) {
+func cachedPair(ctx context.Context, runs map[string]*pairResult, src Source, t Target, c *Context, sets []string, opts Options) (*pairResult, error) {
 	key := fmt.Sprintf("%s\x00%s\x00%s\x00%d", t.Scenario, t.Arm, t.Baseline, opts.Replications)
 	if c != nil {
 		key += "\x00context\x00" + strings.Join(sets, "\x00")
@@ -326,7 +353,7 @@ type pairResult struct {
 	arm, base map[string][3]float64 // mean, low, high
 	diffs     map[string][3]float64 // ratio, diff low, diff high
 	n         int
-	src       *sim.Experiment // src is the scenario as loaded, in a cache entry of its own.
+	src       Source // src is the scenario as loaded, in a cache entry of its own.
 }
 
 func (p *pairResult) fitted(t Target) Fitted {
@@ -346,10 +373,10 @@ func (p *pairResult) fitted(t Target) Fitted {
 	return f
 }
 
-func runPair(ctx context.Context, src *sim.Experiment, t Target, c *Context, opts Options) (*pairResult, error) {
+func runPair(ctx context.Context, src Source, t Target, c *Context, opts Options) (*pairResult, error) {
 	find := func(name string) (sim.Arm, error) {
 		var names []string
-		for _, a := range src.Arms {
+		for _, a := range src.Experiment.Arms {
 			if a.Name == name {
 				return a, nil
 			}
@@ -369,14 +396,13 @@ func runPair(ctx context.Context, src *sim.Experiment, t Target, c *Context, opt
 		}
 		arms = []sim.Arm{base, arm}
 	}
-	exp := *src
+	exp := *src.Experiment
 	exp.Arms = arms
 	if c != nil {
 		// The context is set on the whole scenario, so an override is
 		// skipped when any of its arms sets the field, not only these two.
-		full := *src
 		users := int(math.Round(float64(opts.ContextUsers) * scaleOr1(opts.Scale)))
-		in, err := inContext(&full, *c, users)
+		in, err := inContext(src, *c, users)
 		if err != nil {
 			return nil, err
 		}

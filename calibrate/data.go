@@ -12,15 +12,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"giftsim/internal/strictyaml"
 	"giftsim/platform"
 	"giftsim/scenarios"
 	"giftsim/sim"
@@ -54,38 +53,15 @@ var AggregateColumns = []string{"date", "hour", "channel", "sends", "claims", "r
 var CouponColumns = []string{"coupon_id", "channel", "sent_at", "claimed_at", "redeemed_at"}
 
 // ErrDataTooLarge is the cause of an error for a data file over MaxDataSize.
-var ErrDataTooLarge = errors.New("data file too large")
+var ErrDataTooLarge = strictyaml.ErrTooLarge
 
-// DataError is one problem in a data file: where it is and what is allowed.
-type DataError struct {
-	File   string // File names the data file.
-	Line   int    // Line is 1-based; 0 for the whole file.
-	Col    int    // Col is the 1-based byte column; 0 for the whole line.
-	Column string // Column is the header name of the field, "" for none.
-	Msg    string // Msg says what is wrong and what is allowed.
-	Err    error  // Err is the cause, e.g. ErrDataTooLarge; may be nil.
-}
+// DataError is one problem in a data file: where it is, the header name of
+// the field (in Path) and what is allowed. It is the positioned error of
+// the strict-YAML kit, which also bounds the read.
+type DataError = strictyaml.Error
 
-// Error formats e as "file:line:col: column: msg".
-func (e *DataError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	switch {
-	case e.Line > 0 && e.Col > 0:
-		fmt.Fprintf(&b, ":%d:%d", e.Line, e.Col)
-	case e.Line > 0:
-		fmt.Fprintf(&b, ":%d", e.Line)
-	}
-	b.WriteString(": ")
-	if e.Column != "" {
-		b.WriteString(e.Column + ": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
-
-// Unwrap returns the cause.
-func (e *DataError) Unwrap() error { return e.Err }
+// dataLimits bound a data file.
+var dataLimits = strictyaml.Limits{MaxSize: MaxDataSize, What: "a data file"}
 
 // Data is a merchant's campaign as its export shows it: sends, claims and
 // redemptions per hour and channel.
@@ -101,50 +77,19 @@ type Data struct {
 
 // ReadDataFile reads the data file at path (see ReadData).
 func ReadDataFile(path string) (*Data, error) {
-	data, err := readLimited(path)
+	data, err := strictyaml.ReadFile(path, dataLimits)
 	if err != nil {
-		return nil, err
+		return nil, tooLargeHint(err)
 	}
 	return ParseData(path, data)
 }
 
-// readLimited reads at most MaxDataSize bytes of the file at path.
-func readLimited(path string) ([]byte, error) {
-	f, err := openRegular(path)
-	if err != nil {
-		return nil, &DataError{File: path, Msg: err.Error(), Err: err}
+// tooLargeHint adds to a refusal for size how to make the file smaller.
+func tooLargeHint(err error) error {
+	if e, ok := errors.AsType[*DataError](err); ok && errors.Is(e, ErrDataTooLarge) {
+		e.Msg += " (aggregate it by hour, see docs/DATA.md)"
 	}
-	defer f.Close()
-	return readAllLimited(f, path)
-}
-
-// openRegular opens path for reading, refusing a directory.
-func openRegular(path string) (*os.File, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, fmt.Errorf("cannot open: %w", err)
-	}
-	if st, err := f.Stat(); err != nil || st.IsDir() {
-		f.Close()
-		return nil, errors.New("cannot read: not a regular file")
-	}
-	return f, nil
-}
-
-// readAllLimited reads r whole, refusing more than MaxDataSize bytes.
-func readAllLimited(r io.Reader, name string) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxDataSize+1))
-	if err != nil {
-		return nil, &DataError{File: name, Msg: "cannot read: " + err.Error(), Err: err}
-	}
-	if len(data) > MaxDataSize {
-		return nil, &DataError{File: name, Msg: fmt.Sprintf("more than %d bytes; a data file is at most 64 MiB (aggregate it by hour, see docs/DATA.md)", MaxDataSize), Err: ErrDataTooLarge}
-	}
-	return data, nil
+	return err
 }
 
 // ReadData reads a data file from r; name names it in errors. The format
@@ -153,9 +98,9 @@ func readAllLimited(r io.Reader, name string) ([]byte, error) {
 // Parsing is strict: every problem, up to 20, is reported with its line,
 // column and what is allowed, and the error wraps each as a *DataError.
 func ReadData(r io.Reader, name string) (*Data, error) {
-	data, err := readAllLimited(r, name)
+	data, err := strictyaml.Read(r, name, dataLimits)
 	if err != nil {
-		return nil, err
+		return nil, tooLargeHint(err)
 	}
 	return ParseData(name, data)
 }
@@ -164,7 +109,7 @@ func ReadData(r io.Reader, name string) (*Data, error) {
 func ParseData(name string, data []byte) (*Data, error) {
 	p := &dataParser{file: name}
 	if len(data) > MaxDataSize {
-		return nil, &DataError{File: name, Msg: fmt.Sprintf("more than %d bytes; a data file is at most 64 MiB", MaxDataSize), Err: ErrDataTooLarge}
+		return nil, tooLargeHint(&DataError{File: name, Msg: dataLimits.TooLarge(int64(len(data))), Err: ErrDataTooLarge})
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a spreadsheet's byte-order mark
 	if !utf8.Valid(data) {
@@ -222,7 +167,7 @@ func (p *dataParser) fail(line, col int, column, format string, a ...any) {
 		p.more++
 		return
 	}
-	p.errs = append(p.errs, &DataError{File: p.file, Line: line, Col: col, Column: column, Msg: fmt.Sprintf(format, a...)})
+	p.errs = append(p.errs, &DataError{File: p.file, Line: line, Col: col, Path: column, Msg: fmt.Sprintf(format, a...)})
 }
 
 func (p *dataParser) err() error {
@@ -759,11 +704,12 @@ func (m *DataModel) replay(base *sim.Experiment) (*sim.Experiment, error) {
 // Loader returns the Loader Fit and Evaluate run the replay with; it
 // answers only to the data file's name.
 func (m *DataModel) Loader() Loader {
-	return func(name string, b sim.Behaviour) (*sim.Experiment, error) {
+	return func(name string, b sim.Behaviour) (Source, error) {
 		if name != m.Data.File {
-			return nil, fmt.Errorf("calibrate: the data model replays %s, not %s", m.Data.File, name)
+			return Source{}, fmt.Errorf("calibrate: the data model replays %s, not %s", m.Data.File, name)
 		}
-		return m.Experiment(b)
+		exp, err := m.Experiment(b)
+		return Source{Experiment: exp}, err
 	}
 }
 

@@ -9,9 +9,8 @@ import (
 	"giftsim/sim"
 )
 
-func loadExample(name string, b sim.Behaviour) (*sim.Experiment, error) {
-	return scenarios.LoadFileWithProfile("scenarios/examples/"+name+".yaml", b)
-}
+// loadExample loads the bundled example name with a profile.
+var loadExample = ScenarioLoader(func(name string) string { return "scenarios/examples/" + name + ".yaml" })
 
 // TestShippedProfileReproducesSeed is the model's acceptance test: with the
 // shipped profile, the bundled example scenarios at full size and 20

@@ -13,7 +13,7 @@ import (
 
 // pushTimeLoader is a tiny push-time scenario: a 10:00 arm against a 20:00
 // arm, 3,000 users, for fast tests of the fitting machinery.
-func pushTimeLoader(_ string, b sim.Behaviour) (*sim.Experiment, error) {
+func pushTimeLoader(_ string, b sim.Behaviour) (Source, error) {
 	cfg := sim.DefaultConfig()
 	cfg.Population.Users = 3000
 	cfg.Horizon = 10 * platform.Day
@@ -21,8 +21,8 @@ func pushTimeLoader(_ string, b sim.Behaviour) (*sim.Experiment, error) {
 	evening := cfg
 	evening.Campaign = []sim.Push{cfg.Campaign[0]}
 	evening.Campaign[0].PushAt = 20 * time.Hour
-	return &sim.Experiment{Name: "push", Seed: 3, Replications: 4, Arms: []sim.Arm{
-		{Name: "evening", Config: evening}, {Name: "morning", Config: cfg}}}, nil
+	return Source{Experiment: &sim.Experiment{Name: "push", Seed: 3, Replications: 4, Arms: []sim.Arm{
+		{Name: "evening", Config: evening}, {Name: "morning", Config: cfg}}}}, nil
 }
 
 // TestEnsembleMembersMeetTargets draws a small ensemble for one target and

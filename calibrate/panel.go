@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"giftsim/scenarios"
 	"giftsim/sim"
 )
 
@@ -75,18 +74,22 @@ func DefaultPanel() []Context {
 	return out
 }
 
-// inContext returns a copy of exp in context c: each override applies
-// unless an arm of exp sets the same field (the lever the target compares
-// is never overridden), and each arm is scaled to users (0: unscaled), its
-// sends in proportion.
-func inContext(exp *sim.Experiment, c Context, users int) (*sim.Experiment, error) {
-	next := *exp
-	next.Arms = slices.Clone(exp.Arms)
-	sets, _ := effective(exp, c)
-	if len(sets) > 0 {
-		if err := scenarios.ApplySet(&next, sets); err != nil {
+// inContext returns a copy of src's experiment in context c: each override
+// is set on src's scenario with Scenario.Set unless an arm sets the same
+// field (the lever the target compares is never overridden), and each arm
+// is scaled to users (0: unscaled), its sends in proportion.
+func inContext(src Source, c Context, users int) (*sim.Experiment, error) {
+	next := *src.Experiment
+	next.Arms = slices.Clone(next.Arms)
+	if sets, _ := effective(src.Experiment, c); len(sets) > 0 {
+		if src.Scenario == nil {
+			return nil, fmt.Errorf("context %q: %s was built in code, not read from a scenario file, so it takes no context", c.Name, next.Name)
+		}
+		sc := *src.Scenario
+		if err := sc.Set(sets); err != nil {
 			return nil, fmt.Errorf("context %q: %w", c.Name, err)
 		}
+		next = *sc.Experiment()
 	}
 	if users > 0 {
 		for i := range next.Arms {

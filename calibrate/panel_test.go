@@ -54,12 +54,13 @@ func TestDefaultPanelIsBalancedAndOrthogonal(t *testing.T) {
 // whose arms set their own campaign: the channel override is left out, the
 // industry is set, and the population and sends scale together.
 func TestInContextKeepsTheLever(t *testing.T) {
-	exp, err := loadExample("push-time", sim.DefaultBehaviour())
+	src, err := loadExample("push-time", sim.DefaultBehaviour())
 	if err != nil {
 		t.Fatal(err)
 	}
+	exp := src.Experiment
 	c := Context{Name: "retail, popup", Set: []string{"merchant.industry=retail-ecommerce", "campaign[0].channel=payment-popup"}}
-	got, err := inContext(exp, c, 5000)
+	got, err := inContext(src, c, 5000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,5 +175,18 @@ arms:
 				t.Errorf("official account: %.2f moved past midnight, want %.2f ± 10%% (within [%.1f, %.1f])", lag, want, h23, h21+h22+h23)
 			}
 		}
+	}
+}
+
+// TestInContextNeedsAScenario checks that a source built in code, with no
+// scenario to set a context on, is refused with a reason.
+func TestInContextNeedsAScenario(t *testing.T) {
+	src, err := pushTimeLoader("", sim.DefaultBehaviour())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Context{Name: "retail", Set: []string{"merchant.industry=retail-ecommerce"}}
+	if _, err := inContext(src, c, 0); err == nil || !strings.Contains(err.Error(), "takes no context") {
+		t.Errorf("err = %v, want a refusal", err)
 	}
 }

@@ -60,25 +60,7 @@ type PlanError = strictyaml.Error
 var planLimits = strictyaml.Limits{MaxSize: MaxPlanSize, MaxDepth: maxPlanDepth, What: "a load plan"}
 
 // PlanErrors is every problem found in a plan, in file order.
-type PlanErrors []*PlanError
-
-// Error prints one problem per line.
-func (l PlanErrors) Error() string {
-	s := make([]string, len(l))
-	for i, e := range l {
-		s[i] = e.Error()
-	}
-	return strings.Join(s, "\n")
-}
-
-// Unwrap returns the problems.
-func (l PlanErrors) Unwrap() []error {
-	out := make([]error, len(l))
-	for i, e := range l {
-		out[i] = e
-	}
-	return out
-}
+type PlanErrors = strictyaml.Errors
 
 // Plan is a load plan: the target, whose credentials sign the requests,
 // which identities they address, and phases run one after another, each an
@@ -346,28 +328,10 @@ func (d *decoder) kind(n *yaml.Node, path string, k yaml.Kind, want string) bool
 		return false
 	}
 	if n.Kind != k {
-		d.errf(n, path, "want %s, got %s", want, describeNode(n))
+		d.errf(n, path, "want %s, got %s", want, strictyaml.Describe(n))
 		return false
 	}
 	return true
-}
-
-func describeNode(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		switch n.ShortTag() {
-		case "!!str":
-			return strconv.Quote(n.Value)
-		case "!!null":
-			return "nothing"
-		}
-		return n.Value
-	}
-	return "an alias"
 }
 
 func (d *decoder) str(n *yaml.Node, path string, dst *string) {
@@ -375,7 +339,7 @@ func (d *decoder) str(n *yaml.Node, path string, dst *string) {
 		return
 	}
 	if n.ShortTag() != "!!str" {
-		d.errf(n, path, "want a string, got %s (quote it: %q)", describeNode(n), n.Value)
+		d.errf(n, path, "want a string, got %s (quote it: %q)", strictyaml.Describe(n), n.Value)
 		return
 	}
 	*dst = n.Value
@@ -401,7 +365,7 @@ func (d *decoder) integer(n *yaml.Node, path string, lo, hi int, dst *int) {
 	}
 	v, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 10, 64)
 	if n.ShortTag() != "!!int" || err != nil {
-		d.errf(n, path, "want a whole number, got %s", describeNode(n))
+		d.errf(n, path, "want a whole number, got %s", strictyaml.Describe(n))
 		return
 	}
 	if v < int64(lo) || v > int64(hi) {
@@ -417,7 +381,7 @@ func (d *decoder) uint64(n *yaml.Node, path string, dst *uint64) {
 	}
 	v, err := strconv.ParseUint(strings.ReplaceAll(n.Value, "_", ""), 10, 64)
 	if n.ShortTag() != "!!int" || err != nil {
-		d.errf(n, path, "want a whole number 0 or more, got %s", describeNode(n))
+		d.errf(n, path, "want a whole number 0 or more, got %s", strictyaml.Describe(n))
 		return
 	}
 	*dst = v
@@ -429,7 +393,7 @@ func (d *decoder) float(n *yaml.Node, path string, lo, hi float64, dst *float64)
 	}
 	v, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64)
 	if t := n.ShortTag(); t != "!!int" && t != "!!float" || err != nil {
-		d.errf(n, path, "want a number, got %s", describeNode(n))
+		d.errf(n, path, "want a number, got %s", strictyaml.Describe(n))
 		return
 	}
 	if !(v >= lo && v <= hi) {
@@ -444,7 +408,7 @@ func (d *decoder) boolean(n *yaml.Node, path string, dst *bool) {
 		return
 	}
 	if n.ShortTag() != "!!bool" {
-		d.errf(n, path, "want true or false, got %s", describeNode(n))
+		d.errf(n, path, "want true or false, got %s", strictyaml.Describe(n))
 		return
 	}
 	*dst = n.Value == "true"
@@ -456,7 +420,7 @@ func (d *decoder) duration(n *yaml.Node, path string, lo, hi time.Duration, dst 
 	}
 	v, err := platform.ParseDuration(n.Value)
 	if err != nil || n.ShortTag() != "!!str" {
-		d.errf(n, path, "want a duration such as 500ms, 10s, 2m or 1d, got %s", describeNode(n))
+		d.errf(n, path, "want a duration such as 500ms, 10s, 2m or 1d, got %s", strictyaml.Describe(n))
 		return
 	}
 	if v < lo || v > hi {
@@ -473,7 +437,7 @@ func (d *decoder) rate(n *yaml.Node, path string, dst *float64) {
 	}
 	v, err := ParseRate(n.Value)
 	if err != nil || n.ShortTag() == "!!bool" || n.ShortTag() == "!!null" {
-		d.errf(n, path, "want a rate such as 500, \"500/s\", \"30/m\" or \"100/h\", got %s", describeNode(n))
+		d.errf(n, path, "want a rate such as 500, \"500/s\", \"30/m\" or \"100/h\", got %s", strictyaml.Describe(n))
 		return
 	}
 	if v > 1e6 {
@@ -519,7 +483,7 @@ func (d *decoder) check(n *yaml.Node, path string, dst *Check) {
 		return
 	}
 	if n.ShortTag() != "!!str" {
-		d.errf(n, path, "want a threshold such as \"latency.p99 < 50ms\", got %s", describeNode(n))
+		d.errf(n, path, "want a threshold such as \"latency.p99 < 50ms\", got %s", strictyaml.Describe(n))
 		return
 	}
 	s = n.Value

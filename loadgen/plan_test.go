@@ -94,7 +94,7 @@ func TestParsePlanErrors(t *testing.T) {
 		want       []string // each a substring of one error, in order
 	}{
 		{"empty", ``, []string{"x.yaml: file is empty"}},
-		{"syntax", "name: [", []string{"x.yaml:1:1: YAML syntax"}},
+		{"syntax", "name: [", []string{"x.yaml:1: YAML syntax error"}},
 		{"unknown field", "name: a\nphasez: []\n", []string{
 			`x.yaml:2:1: phasez: unknown field "phasez" (allowed: day, description, groups, http, identities, max_duration, merchant, name, phases, seed, stocks, target, thresholds)`,
 			"phases: a plan needs at least one phase"}},
@@ -199,7 +199,7 @@ func FuzzParsePlan(f *testing.F) {
 // document: a second is refused where it starts, not silently dropped.
 func TestParsePlanSecondDocument(t *testing.T) {
 	_, err := ParsePlan(strings.NewReader("name: a\nphases: [{requests: 1}]\n---\nname: b\n"), "two.yaml")
-	if !errors.Is(err, ErrPlan) || !strings.Contains(err.Error(), "two.yaml:3:1: a second YAML document starts here; a load plan holds one") {
+	if !errors.Is(err, ErrPlan) || !strings.Contains(err.Error(), "two.yaml:3: YAML syntax error: a second document starts here; a load plan holds one") {
 		t.Fatalf("err = %v, want the second document refused", err)
 	}
 }

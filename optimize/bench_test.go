@@ -15,7 +15,7 @@ func BenchmarkOptimizeRetail(b *testing.B) {
 	s, p := load(b, filepath.Join("..", "scenarios", "examples", "optimize-retail-budget.yaml"))
 	runs := 0
 	for b.Loop() {
-		res, err := Optimize(context.Background(), s.Experiment(), p, Options{Users: 20000})
+		res, err := Optimize(context.Background(), s, p, Options{Users: 20000})
 		if err != nil {
 			b.Fatal(err)
 		}

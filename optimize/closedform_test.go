@@ -33,7 +33,7 @@ func TestClosedFormValidity(t *testing.T) {
 	s, p := load(t, "testdata/closed-form.yaml")
 	exp := s.Experiment()
 	exp.Ensemble = nil // the closed form holds for the central parameters
-	res, err := Optimize(context.Background(), exp, p, Options{Candidates: 20, Budget: 1500})
+	res, err := Optimize(context.Background(), s, p, Options{Candidates: 20, Budget: 1500, Central: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,7 @@
 // The levers, objective and constraints come from the scenario's levers:,
 // objective: and constraints: sections (scenarios.Study). Every candidate
 // strategy is the scenario's first arm with the levers set through
-// scenarios.ApplySet, and every candidate runs replication r on the same
+// Scenario.Set (the file's decoder and checks), and every candidate runs replication r on the same
 // world, random numbers and calibrated parameter set (sim.Observe), so
 // differences between candidates are paired (common random numbers).
 //

@@ -85,9 +85,9 @@ func (e *engine) exprs() []scenarios.Expr {
 // levers' unit cube, each turned into a candidate; points that give the
 // same settings are one candidate. A candidate the platform's rules refuse
 // is kept with its reason and never run.
-func design(b *sim.Experiment, levers []Lever, o Options) []*candidate {
+func design(pt *scenarios.Scenario, seed uint64, levers []Lever, o Options) []*candidate {
 	d := len(levers)
-	src := rand.NewPCG(b.Seed, 0x6f7074696d697a65) // "optimize"
+	src := rand.NewPCG(seed, 0x6f7074696d697a65) // "optimize"
 	x := mat.NewDense(o.Candidates, d, nil)
 	samplemv.LatinHypercube{Q: distmv.NewUnitUniform(d, src), Src: src}.Sample(x)
 	var out []*candidate
@@ -111,12 +111,10 @@ func design(b *sim.Experiment, levers []Lever, o Options) []*candidate {
 		}
 		seen[c.key] = true
 		c.id = len(out) + 1
-		e := *b
-		if err := scenarios.ApplySet(&e, c.sets); err != nil {
+		if arm, err := pt.Point(c.sets, fmt.Sprintf("c%d", c.id)); err != nil {
 			c.refused = err
 		} else {
-			c.arm = e.Arms[0]
-			c.arm.Name = fmt.Sprintf("c%d", c.id)
+			c.arm = arm
 		}
 		out = append(out, c)
 	}

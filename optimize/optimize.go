@@ -93,6 +93,7 @@ const (
 type Options struct {
 	Seed       uint64    // Seed overrides the scenario's (0: keep).
 	Users      int       // Users overrides population.users (0: keep).
+	Central    bool      // Central runs the profile's central parameters only, not its ensemble.
 	Budget     int       // Budget caps candidate-replications (0: DefaultBudget).
 	Candidates int       // Candidates is the screen's size (0: 10 per lever, 20 to 80).
 	Screen     int       // Screen is the first replications of each candidate (0: DefaultScreen).
@@ -128,11 +129,9 @@ func (o Options) withDefaults(levers int) Options {
 	return o
 }
 
-// Check reports bad options and a problem that cannot run on exp.
-func Check(exp *sim.Experiment, p Problem, o Options) error {
+// Check reports bad options and a problem that cannot run on sc.
+func Check(sc *scenarios.Scenario, p Problem, o Options) error {
 	switch {
-	case len(exp.Arms) == 0:
-		return errors.New("the experiment has no arms")
 	case len(p.Levers) == 0:
 		return errors.New("no levers")
 	case len(p.Objectives) == 0 || len(p.Objectives) > 2:
@@ -148,45 +147,48 @@ func Check(exp *sim.Experiment, p Problem, o Options) error {
 	case o.FirstStage == 1 || o.Screen == 1:
 		return errors.New("the screen and KN's first stage need at least 2 replications each")
 	}
-	_, err := baseOf(exp, o)
+	_, _, err := baseOf(sc, o)
 	return err
 }
 
-// baseOf is the experiment every candidate is built from: exp's first arm
-// alone, without its sweep or precision target, with the overrides.
-func baseOf(exp *sim.Experiment, o Options) (*sim.Experiment, error) {
-	b := *exp
-	b.Arms = exp.Arms[:1:1]
-	b.Sweep, b.Precision = nil, nil
+// baseOf returns the scenario every candidate is set on, sc's first arm
+// alone without its sweep or precision target, with the overrides, and its
+// experiment.
+func baseOf(sc *scenarios.Scenario, o Options) (*scenarios.Scenario, *sim.Experiment, error) {
+	pt := sc.FirstArm()
+	if o.Users > 0 {
+		if err := pt.Set([]string{fmt.Sprintf("population.users=%d", o.Users)}); err != nil {
+			return nil, nil, fmt.Errorf("--users %d: %w", o.Users, err)
+		}
+	}
+	b := pt.Experiment()
 	if o.Seed != 0 {
 		b.Seed = o.Seed
 	}
-	if o.Users > 0 {
-		if err := scenarios.ApplySet(&b, []string{fmt.Sprintf("population.users=%d", o.Users)}); err != nil {
-			return nil, fmt.Errorf("--users %d: %w", o.Users, err)
-		}
+	if o.Central {
+		b.Ensemble = nil
 	}
-	return &b, nil
+	return pt, b, nil
 }
 
-// Optimize searches p's levers on exp's first arm and returns the result.
-func Optimize(ctx context.Context, exp *sim.Experiment, p Problem, o Options) (*results.Optimization, error) {
-	return optimizeWith(ctx, exp, p, o, nil)
+// Optimize searches p's levers on sc's first arm and returns the result.
+func Optimize(ctx context.Context, sc *scenarios.Scenario, p Problem, o Options) (*results.Optimization, error) {
+	return optimizeWith(ctx, sc, p, o, nil)
 }
 
 // optimizeWith is Optimize with the simulator's runner passed through wrap
 // (when not nil), so tests can count, fake or interrupt runs.
-func optimizeWith(ctx context.Context, exp *sim.Experiment, p Problem, o Options, wrap func(*engine, runner) runner) (*results.Optimization, error) {
-	if err := Check(exp, p, o); err != nil {
+func optimizeWith(ctx context.Context, sc *scenarios.Scenario, p Problem, o Options, wrap func(*engine, runner) runner) (*results.Optimization, error) {
+	if err := Check(sc, p, o); err != nil {
 		return nil, err
 	}
 	o = o.withDefaults(len(p.Levers))
-	b, err := baseOf(exp, o)
+	pt, b, err := baseOf(sc, o)
 	if err != nil {
 		return nil, err
 	}
 	e := newEngine(p, o)
-	e.cands = design(b, p.Levers, o)
+	e.cands = design(pt, b.Seed, p.Levers, o)
 	e.run = simRunner(b, e, o)
 	if wrap != nil {
 		e.run = wrap(e, e.run)
@@ -201,19 +203,17 @@ func optimizeWith(ctx context.Context, exp *sim.Experiment, p Problem, o Options
 		return nil, err
 	}
 	cfg := b.Arms[0].Config
-	res.Scenario = results.Scenario{Name: exp.Name, Question: exp.Question, File: exp.File,
+	res.Scenario = results.Scenario{Name: b.Name, Question: b.Question, File: b.File,
 		Start: cfg.Start.Format(time.RFC3339), Horizon: platform.FormatDuration(cfg.Horizon),
 		Days: int((cfg.Horizon + platform.Day - 1) / platform.Day)}
 	for _, s := range b.Setup {
 		res.Scenario.Setup = append(res.Scenario.Setup, results.Setting{Name: s[0], Value: s[1]})
 	}
 	res.Seed, res.Users = b.Seed, b.Arms[0].Config.Population.Users
-	if len(b.Ensemble) > 0 && b.Replications >= 4 {
-		res.EnsembleSets = min(len(b.Ensemble), b.Replications/2)
-	}
+	res.EnsembleSets = sim.EnsembleSets(len(b.Ensemble), b.Replications)
 	for _, l := range p.Levers {
 		res.Levers = append(res.Levers, results.OptLever{Path: l.Path, Kind: string(l.Kind), Low: l.Low, High: l.High,
-			Levels: l.Levels, Base: baseValue(b, l.Path)})
+			Levels: l.Levels, Base: pt.BaseValue(l.Path)})
 	}
 	return res, nil
 }
@@ -323,16 +323,6 @@ func unitOf(x scenarios.Expr) string {
 		}
 	}
 	return unit
-}
-
-// baseValue is the base's setup value of path, or "".
-func baseValue(b *sim.Experiment, path string) string {
-	for _, s := range b.Setup {
-		if s[0] == path {
-			return s[1]
-		}
-	}
-	return ""
 }
 
 // firstLine is err's message up to its first newline.

@@ -45,7 +45,7 @@ func noise(rep int, tag uint64) float64 {
 // 18; every candidate above 18 clearly breaks the constraint.
 func TestSelectsConstrainedOptimum(t *testing.T) {
 	s, p := load(t, "testdata/synthetic.yaml")
-	res, err := optimizeWith(context.Background(), s.Experiment(), p, Options{}, fake(func(id string, x float64, rep int) float64 {
+	res, err := optimizeWith(context.Background(), s, p, Options{}, fake(func(id string, x float64, rep int) float64 {
 		switch id {
 		case "redeemed":
 			return -(x-20)*(x-20) + 3*noise(rep, 0) + noise(rep, uint64(x))
@@ -83,7 +83,7 @@ func TestSelectsConstrainedOptimum(t *testing.T) {
 // both rise with x, so the front is the candidates from 10 up.
 func TestParetoFront(t *testing.T) {
 	s, p := load(t, "testdata/pareto.yaml")
-	res, err := optimizeWith(context.Background(), s.Experiment(), p, Options{}, fake(func(id string, x float64, rep int) float64 {
+	res, err := optimizeWith(context.Background(), s, p, Options{}, fake(func(id string, x float64, rep int) float64 {
 		switch id {
 		case "redeemed":
 			return x + 0.2*noise(rep, uint64(x))
@@ -117,8 +117,7 @@ func TestParetoFront(t *testing.T) {
 func TestSameSeedSameAnswer(t *testing.T) {
 	s, p := load(t, "testdata/closed-form.yaml")
 	run := func(workers int) []byte {
-		exp := s.Experiment()
-		res, err := Optimize(context.Background(), exp, p, Options{Candidates: 12, Budget: 300, Workers: workers})
+		res, err := Optimize(context.Background(), s, p, Options{Candidates: 12, Budget: 300, Workers: workers})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,29 +133,29 @@ func TestSameSeedSameAnswer(t *testing.T) {
 	}
 }
 
-// TestResume interrupts a run after its second batch, resumes it from the
+// TestResume interrupts a run in its second batch, resumes it from the
 // state file, and checks the answer is the uninterrupted run's; a third run
 // on the finished state simulates nothing.
 func TestResume(t *testing.T) {
 	s, p := load(t, "testdata/closed-form.yaml")
 	o := Options{Candidates: 12, Budget: 300}
-	want, err := Optimize(context.Background(), s.Experiment(), p, o)
+	want, err := Optimize(context.Background(), s, p, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	o.State = filepath.Join(t.TempDir(), "state.json")
 	ctx, cancel := context.WithCancel(context.Background())
 	calls := 0
-	_, err = optimizeWith(ctx, s.Experiment(), p, o, func(_ *engine, r runner) runner {
+	_, err = optimizeWith(ctx, s, p, o, func(_ *engine, r runner) runner {
 		return func(ctx context.Context, jobs []job) ([][]float64, error) {
-			if calls++; calls == 3 {
+			if calls++; calls == 2 {
 				cancel()
 			}
 			return r(ctx, jobs)
 		}
 	})
 	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("interrupted run: %v", err)
+		t.Fatalf("interrupted run: %v (calls %d)", err, calls)
 	}
 	runs := 0
 	count := func(_ *engine, r runner) runner {
@@ -165,7 +164,7 @@ func TestResume(t *testing.T) {
 			return r(ctx, jobs)
 		}
 	}
-	got, err := optimizeWith(context.Background(), s.Experiment(), p, o, count)
+	got, err := optimizeWith(context.Background(), s, p, o, count)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +177,7 @@ func TestResume(t *testing.T) {
 		t.Errorf("the resumed run simulated %d of %d runs; want some but not all", runs, want.Evaluations)
 	}
 	runs = 0
-	if _, err := optimizeWith(context.Background(), s.Experiment(), p, o, count); err != nil {
+	if _, err := optimizeWith(context.Background(), s, p, o, count); err != nil {
 		t.Fatal(err)
 	}
 	if runs != 0 {
@@ -186,7 +185,7 @@ func TestResume(t *testing.T) {
 	}
 	// A state file from another simulation is refused.
 	o.Seed = 99
-	if _, err := Optimize(context.Background(), s.Experiment(), p, o); !errors.Is(err, ErrState) || !strings.Contains(err.Error(), "another simulation") {
+	if _, err := Optimize(context.Background(), s, p, o); !errors.Is(err, ErrState) || !strings.Contains(err.Error(), "another simulation") {
 		t.Errorf("state of another seed: %v", err)
 	}
 }
@@ -221,7 +220,7 @@ func TestProblemFromRefuses(t *testing.T) {
 // size: it must give a best strategy that keeps its constraints.
 func TestExampleOptimizes(t *testing.T) {
 	s, p := load(t, filepath.Join("..", "scenarios", "examples", "optimize-retail-budget.yaml"))
-	res, err := Optimize(context.Background(), s.Experiment(), p, Options{Users: 400, Budget: 500, Candidates: 20})
+	res, err := Optimize(context.Background(), s, p, Options{Users: 400, Budget: 500, Candidates: 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,13 +256,12 @@ func TestDesignStratifies(t *testing.T) {
 	s, _ := load(t, "testdata/synthetic.yaml")
 	face, _ := FromSpec(scenarios.LeverSpec{Path: "coupon.face_value", Low: "5.0", High: "30.0"})
 	label, _ := FromSpec(scenarios.LeverSpec{Path: "coupon.label", Levels: []string{"none", "limited-24h", "x"}})
-	b, err := baseOf(s.Experiment(), Options{})
+	pt, _, err := baseOf(s, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for seed := uint64(1); seed <= 5; seed++ {
-		b.Seed = seed
-		cands := design(b, []Lever{face, label}, Options{Candidates: 30})
+		cands := design(pt, seed, []Lever{face, label}, Options{Candidates: 30})
 		levels := map[string]int{}
 		tenths := map[int]int{}
 		for _, c := range cands {
@@ -301,7 +299,7 @@ func TestSelectionGuarantee(t *testing.T) {
 	right := 0
 	const seeds = 40
 	for seed := uint64(1); seed <= seeds; seed++ {
-		res, err := optimizeWith(context.Background(), s.Experiment(), p, Options{Seed: seed, Delta: 1, Candidates: 60}, func(e *engine, _ runner) runner {
+		res, err := optimizeWith(context.Background(), s, p, Options{Seed: seed, Delta: 1, Candidates: 60}, func(e *engine, _ runner) runner {
 			return func(_ context.Context, jobs []job) ([][]float64, error) {
 				out := make([][]float64, len(jobs))
 				for i, j := range jobs {

@@ -441,6 +441,9 @@ func levelText(sim *results.Simulation, i int, k results.KPI) string {
 // named first in it ("Does a 7-day validity beat 30 days?" asks about
 // 7-day), or -1 when the question is not a yes-or-no one or names no arm.
 func yesNoSubject(sim *results.Simulation) int {
+	if zhYesNo(sim.Scenario.Question) {
+		return zhYesNoSubject(sim)
+	}
 	q := strings.ToLower(sim.Scenario.Question)
 	first, _, _ := strings.Cut(strings.TrimSpace(q), " ")
 	switch first {
@@ -463,16 +466,23 @@ func yesNoSubject(sim *results.Simulation) int {
 	return best
 }
 
-// decide works out the first screen of a simulation's report.
+// decide works out the first screen of a simulation's report in English.
 func decide(sim *results.Simulation, kpis []results.KPI) decision {
+	return decideIn(English, sim, kpis)
+}
+
+// decideIn works out the first screen of a simulation's report in l: the
+// same lead KPI, focus KPIs and verdicts in every language; the answer and
+// the cards' words in l (answer_zh.go for Chinese, whose sim is localized).
+func decideIn(l Lang, sim *results.Simulation, kpis []results.KPI) decision {
 	var dec decision
 	if len(sim.Arms) == 0 {
-		dec.Answer = "The results hold no arms, so there is nothing to compare."
+		dec.Answer = l.T("The results hold no arms, so there is nothing to compare.")
 		return dec
 	}
 	k, ok := leadKPI(sim, kpis)
 	if !ok {
-		dec.Answer = "The results hold no KPIs, so there is nothing to compare."
+		dec.Answer = l.T("The results hold no KPIs, so there is nothing to compare.")
 		return dec
 	}
 	dec.Lead = k
@@ -484,7 +494,11 @@ func decide(sim *results.Simulation, kpis []results.KPI) decision {
 		}
 	}
 	for _, f := range dec.Focus {
-		dec.Cards = append(dec.Cards, newCard(sim, f))
+		dec.Cards = append(dec.Cards, newCard(l, sim, f))
+	}
+	if l == Chinese {
+		dec.Answer = zhAnswer(sim, k, dec.Focus)
+		return dec
 	}
 	switch {
 	case len(sim.Arms) == 1:
@@ -843,24 +857,30 @@ func paretoFront(sim *results.Simulation, ks []results.KPI) []int {
 // lead with its 95% CI and both levels; for more, the best arm and its
 // lead over the baseline (or the baseline's over the best other arm), or
 // for a KPI without a direction its range.
-func newCard(sim *results.Simulation, k results.KPI) card {
+func newCard(lg Lang, sim *results.Simulation, k results.KPI) card {
 	c := card{KPI: k.Name}
 	note := func(l lead) string {
 		if l.Tie {
-			return "not significant: a tie"
+			return lg.T("not significant: a tie")
 		}
 		switch {
 		case l.Diff.Members > 0 && l.Diff.Robust():
-			return fmt.Sprintf("significant · robust (%d/%d sets)", l.Diff.Agree, l.Diff.Members)
+			return lg.T("significant · robust (%d/%d sets)", l.Diff.Agree, l.Diff.Members)
 		case l.Diff.Members > 0:
-			return fmt.Sprintf("significant · not robust (%d/%d sets)", l.Diff.Agree, l.Diff.Members)
+			return lg.T("significant · not robust (%d/%d sets)", l.Diff.Agree, l.Diff.Members)
 		}
-		return "significant"
+		return lg.T("significant")
+	}
+	rng := func(ci string) string {
+		if lg == Chinese {
+			return zhRange(ci)
+		}
+		return ci
 	}
 	if len(sim.Arms) == 1 {
 		e := sim.Arms[0].KPIs[k.ID]
 		m, ci := estimateText(e.Mean, e.Low, e.High, k.Unit, false)
-		c.Main, c.CI = m, kindsOf(sim).Level()+" "+ci
+		c.Main, c.CI = m, lg.T(kindsOf(sim).Level())+" "+rng(ci)
 		return c
 	}
 	levels := func(idx ...int) string {
@@ -874,20 +894,20 @@ func newCard(sim *results.Simulation, k results.KPI) card {
 		c.Lines = []string{levels(0, 1)}
 		l, ok := pairLead(sim, k, 1)
 		if !ok {
-			c.Main = "no difference recorded"
+			c.Main = lg.T("no difference recorded")
 			return c
 		}
 		if k.Better == "" {
 			m, ci := estimateText(l.Diff.Mean, l.Diff.Low, l.Diff.High, k.Unit, true)
-			c.Main, c.CI = sim.Arms[1].Name+" "+m, "95% CI "+ci
+			c.Main, c.CI = sim.Arms[1].Name+" "+m, lg.T("95% CI")+" "+rng(ci)
 		} else {
 			m, ci := estimateText(l.Gap.Mean, l.Gap.Low, l.Gap.High, k.Unit, true)
-			c.Main, c.CI = "better: "+sim.Arms[l.Win].Name+" "+m, "95% CI "+ci
+			c.Main, c.CI = lg.T("better: ")+sim.Arms[l.Win].Name+" "+m, lg.T("95% CI")+" "+rng(ci)
 			c.Color = cssColor(l.Win)
 		}
 		c.Note, c.Tie = note(l), l.Tie
 		if l.Tie {
-			c.Main, c.Color = "tie", ""
+			c.Main, c.Color = lg.T("tie"), ""
 		}
 		return c
 	}
@@ -901,25 +921,25 @@ func newCard(sim *results.Simulation, k results.KPI) card {
 				hi = i
 			}
 		}
-		c.Main = levelText(sim, lo, k) + " to " + levelText(sim, hi, k)
-		c.CI = "lowest at " + armLabel(sim, lo) + ", highest at " + armLabel(sim, hi)
+		c.Main = levelText(sim, lo, k) + lg.T(" to ") + levelText(sim, hi, k)
+		c.CI = lg.T("lowest at %s, highest at %s", armLabel(sim, lo), armLabel(sim, hi))
 		return c
 	}
 	b := bestArm(sim, k, 0)
 	if b < 0 {
-		c.Main = "n/a"
+		c.Main = lg.T("n/a")
 		return c
 	}
 	e := sim.Arms[b].KPIs[k.ID]
 	m, ci := estimateText(e.Mean, e.Low, e.High, k.Unit, false)
-	c.Main, c.CI, c.Color = "best: "+armLabel(sim, b)+" "+m, kindsOf(sim).Level()+" "+ci, cssColor(b)
+	c.Main, c.CI, c.Color = lg.T("best: ")+armLabel(sim, b)+" "+m, lg.T(kindsOf(sim).Level())+" "+rng(ci), cssColor(b)
 	if l, ok := pairLead(sim, k, rival(sim, k, b)); ok {
 		gm, gci := estimateText(l.Gap.Mean, l.Gap.Low, l.Gap.High, k.Unit, true)
-		c.Lines = []string{fmt.Sprintf("%s against %s %s (%s)", armLabel(sim, l.Win), armLabel(sim, l.Lose), gm, gci)}
+		c.Lines = []string{lg.T("%s against %s %s (%s)", armLabel(sim, l.Win), armLabel(sim, l.Lose), gm, rng(gci))}
 		c.Note, c.Tie = note(l), l.Tie
 	}
 	if n := len(closeTo(sim, k, b)); n > 0 {
-		c.Lines = append(c.Lines, fmt.Sprintf("%d other arm(s) too close to call", n))
+		c.Lines = append(c.Lines, lg.T("%d other arm(s) too close to call", n))
 	}
 	return c
 }

@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"strings"
+	"unicode"
 
 	"giftsim/results"
 )
@@ -10,11 +11,8 @@ import (
 // answerIn returns the report's answer to sim's question in l: the English
 // answer of decide, or zhAnswer. sim is not yet localized.
 func answerIn(l Lang, sim *results.Simulation) string {
-	if l != Chinese {
-		return answer(sim, kpiList(sim))
-	}
-	zs := localized(sim, l)
-	return zhAnswer(zs, kpiList(zs))
+	ls := localized(sim, l)
+	return decideIn(l, ls, kpiList(ls)).Answer
 }
 
 // zhAnswer answers sim's question in Chinese on the same lead KPI and with
@@ -23,23 +21,20 @@ func answerIn(l Lang, sim *results.Simulation) string {
 // yes-or-no question, then the trade-off; for more arms and sweeps the best
 // arm on the lead KPI against the baseline and the arms too close to call.
 // sim's KPI names and units are already Chinese (localized).
-func zhAnswer(sim *results.Simulation, kpis []results.KPI) string {
-	if len(sim.Arms) == 0 {
-		return "结果中没有方案，无可比较。"
-	}
-	k, ok := leadKPI(sim, kpis)
-	if !ok {
-		return "结果中没有指标，无可比较。"
-	}
+func zhAnswer(sim *results.Simulation, k results.KPI, focus []results.KPI) string {
+	return panguSpacing(zhAnswerText(sim, k, focus))
+}
+
+// zhAnswerText is zhAnswer before spacing.
+func zhAnswerText(sim *results.Simulation, k results.KPI, focus []results.KPI) string {
 	if len(sim.Arms) == 1 {
 		e := sim.Arms[0].KPIs[k.ID]
 		m, ci := estimateText(e.Mean, e.Low, e.High, k.Unit, false)
 		return fmt.Sprintf("只运行了一个方案（%s）：%s为 %s（%s %s），没有可与之比较的方案。",
 			sim.Arms[0].Name, k.Name, m, Chinese.T(kindsOf(sim).Level()), zhRange(ci))
 	}
-	dec := decide(sim, kpis)
 	if len(sim.Arms) == 2 {
-		return zhPairAnswer(sim, k, dec.Focus)
+		return zhPairAnswer(sim, k, focus)
 	}
 	return zhArmsAnswer(sim, k)
 }
@@ -82,13 +77,16 @@ func zhPP(k results.KPI, g results.Estimate) (m, ci string) {
 	return m, zhRange(ci)
 }
 
-// zhYesNoSubject is yesNoSubject for a Chinese question: one with 吗, 是否,
-// 能否 or 会不会 asks yes or no about the arm it names first.
+// zhYesNo reports whether q is a Chinese yes-or-no question: one with 吗,
+// 是否, 能否 or 会不会.
+func zhYesNo(q string) bool {
+	return strings.Contains(q, "吗") || strings.Contains(q, "是否") || strings.Contains(q, "能否") || strings.Contains(q, "会不会")
+}
+
+// zhYesNoSubject is yesNoSubject for a Chinese yes-or-no question: the arm
+// it names first (the longest name when two start at the same place).
 func zhYesNoSubject(sim *results.Simulation) int {
 	q := sim.Scenario.Question
-	if !strings.ContainsAny(q, "吗") && !strings.Contains(q, "是否") && !strings.Contains(q, "能否") && !strings.Contains(q, "会不会") {
-		return yesNoSubject(sim)
-	}
 	best, at := -1, len(q)+1
 	for i := range sim.Arms {
 		if n := sim.Arms[i].Name; n != "" {
@@ -117,7 +115,7 @@ func zhPairAnswer(sim *results.Simulation, k results.KPI, focus []results.KPI) s
 		}
 		s = fmt.Sprintf("%s与%s在%s上打平：%s 对 %s，差异 %s（95%% 置信区间 %s），但%s。",
 			a, b, k.Name, levelText(sim, 0, k), levelText(sim, 1, k), m, zhRange(ci), why)
-		if zhYesNoSubject(sim) >= 0 {
+		if yesNoSubject(sim) >= 0 {
 			s = "不明确：" + s
 		}
 	} else {
@@ -133,7 +131,7 @@ func zhPairAnswer(sim *results.Simulation, k results.KPI, focus []results.KPI) s
 			s += sure
 		}
 		s += "。"
-		if subj := zhYesNoSubject(sim); subj >= 0 {
+		if subj := yesNoSubject(sim); subj >= 0 {
 			yes := subj == l.Win
 			switch {
 			case yes && robust:
@@ -220,4 +218,38 @@ func zhArmsAnswer(sim *results.Simulation, k results.KPI) string {
 		s += "；" + strings.Join(labels(sim, c), "、") + "与" + armLabel(sim, b) + "难以区分"
 	}
 	return s + "。"
+}
+
+// panguSpacing puts a space between Chinese characters and Latin letters,
+// digits or brackets next to them, where Chinese typesetting leaves a gap
+// ("核销使用率 (K2) 更好"), and none where one is already.
+func panguSpacing(s string) string {
+	rs := []rune(s)
+	var b strings.Builder
+	for i, r := range rs {
+		if i > 0 {
+			p := rs[i-1]
+			if (isHan(p) && isLatinEdge(r, true)) || (isLatinEdge(p, false) && isHan(r)) {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// isHan reports whether r is a Chinese character (not punctuation).
+func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
+
+// isLatinEdge reports whether r, after (start) or before a Chinese
+// character, takes a space: a letter, a digit or, opening after or closing
+// before, a bracket.
+func isLatinEdge(r rune, start bool) bool {
+	switch {
+	case r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+		return true
+	case start:
+		return r == '(' || r == '['
+	}
+	return r == ')' || r == ']' || r == '%'
 }

@@ -65,9 +65,32 @@ const probeScript = `<script>
       });
       var fonts = [];
       document.fonts.forEach(function (f) { fonts.push(f.family + " " + f.status); });
+      // Glyph coverage: every character of the charts' text, and every
+      // CJK character of the page, must be drawn by the inlined fonts: its
+      // pixels differ from the same character drawn by the system's
+      // fallback alone (on a machine without a CJK font, a box).
+      var chars = {};
+      document.querySelectorAll("svg text").forEach(function (t) { for (var ch of t.textContent) { chars[ch] = true; } });
+      for (var ch of document.body.textContent) { if (ch.codePointAt(0) >= 0x2E80) { chars[ch] = true; } }
+      var cv = document.createElement("canvas");
+      cv.width = 64; cv.height = 64;
+      var cx = cv.getContext("2d");
+      var draw = function (font, ch) {
+        cx.clearRect(0, 0, 64, 64);
+        cx.font = "40px " + font;
+        cx.fillText(ch, 4, 48);
+        return Array.prototype.join.call(cx.getImageData(0, 0, 64, 64).data);
+      };
+      var inlined = [];
+      document.fonts.forEach(function (f) { inlined.push("'" + f.family.replace(/['"]/g, "") + "'"); });
+      var missing = [];
+      Object.keys(chars).forEach(function (ch) {
+        if (/\s/.test(ch)) { return; }
+        if (draw(inlined.join(","), ch) === draw("giftsim-no-such-font", ch)) { missing.push(ch); }
+      });
       var out = document.createElement("pre");
       out.id = "giftsim-probe";
-      out.textContent = JSON.stringify({errors: errors, images: images, fonts: fonts, first: first,
+      out.textContent = JSON.stringify({errors: errors, images: images, fonts: fonts, first: first, missing: missing, checked: Object.keys(chars).length,
         figures: document.querySelectorAll("figure").length});
       document.body.appendChild(out);
     });
@@ -86,6 +109,8 @@ type probe struct {
 		OK     bool    `json:"ok"`
 	} `json:"images"`
 	Fonts   []string `json:"fonts"`
+	Missing []string `json:"missing"` // Missing are characters the inlined fonts do not draw.
+	Checked int      `json:"checked"` // Checked is how many characters the glyph check looked at.
 	Figures int      `json:"figures"`
 	First   struct {
 		Height    float64   `json:"height"`
@@ -161,6 +186,8 @@ func TestReportInBrowser(t *testing.T) {
 		{"sensitivity", writeSensFixture(t), 3, "Sensitivity: sensitivity-catering", false},
 		{"optimize", writeOptFixture(t, false), 1, "Optimisation: optimize-retail-budget", false},
 		{"optimize-pareto", writeOptFixture(t, true), 2, "Optimisation: optimize-retail-budget", false},
+		{"chinese-zh", writeSimTemp(t, zhPairFixture(), WithLang(Chinese)), figs(zhPairFixture()), "火锅有效期", true},
+		{"chinese-en", writeSimTemp(t, zhPairFixture()), figs(zhPairFixture()), "火锅有效期", true},
 		newMerchantQuotaCase(t, figs),
 	}
 	t.Run("probe", func(t *testing.T) {
@@ -192,6 +219,12 @@ func TestReportInBrowser(t *testing.T) {
 			}
 			if !slicesContainsPrefix(got.Fonts, "Roboto") || !slicesContainsSuffix(got.Fonts, " loaded") {
 				t.Errorf("the charts' font did not load: %q", got.Fonts)
+			}
+			if len(got.Missing) > 0 || got.Checked == 0 {
+				t.Errorf("%d of %d characters are not drawn by the inlined fonts: %q", len(got.Missing), got.Checked, got.Missing)
+			}
+			if strings.HasPrefix(tc.name, "chinese") && !slicesContainsPrefix(got.Fonts, "Droid Sans Fallback loaded") {
+				t.Errorf("the CJK font did not load: %q", got.Fonts)
 			}
 			if !bytes.Contains(dom, []byte("<title>"+tc.title)) {
 				t.Errorf("the page's title is not %q", tc.title)
@@ -305,10 +338,10 @@ func checkFirstScreen(t *testing.T, got probe) {
 }
 
 // writeSimTemp writes sim's report into a temporary directory.
-func writeSimTemp(t *testing.T, sim *results.Simulation) string {
+func writeSimTemp(t *testing.T, sim *results.Simulation, opts ...Option) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := WriteSimulation(context.Background(), dir, sim); err != nil {
+	if err := WriteSimulation(context.Background(), dir, sim, opts...); err != nil {
 		t.Fatal(err)
 	}
 	return dir

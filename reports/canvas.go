@@ -23,9 +23,14 @@ const (
 type canvas struct {
 	r    chart.Renderer
 	font *fontSet
-	// faces measures text for SVG as go-chart's SVG renderer does, one face
-	// per font and size, instead of a new face per measurement; nil for PNG.
+	// lang is the language the charts built with this canvas are labelled
+	// in; the zero value is English.
+	lang Lang
+	// faces measures text by the glyphs' advances, one face per font and
+	// size, instead of a new face per measurement: all SVG text, and PNG
+	// text of several runs (see runWidth); nil for a PNG canvas until then.
 	faces map[faceKey]font.Face
+	svg   bool // svg is set for a canvas on go-chart's SVG renderer.
 	// trace, when set, is told what the charts draw in data units (see
 	// traceItem); tests set it.
 	trace func(traceItem)
@@ -64,20 +69,39 @@ func iround(v float64) int { return int(math.Round(v)) }
 // textWidth returns the width in pixels of s at size, each run measured in
 // the font that draws it.
 func (c *canvas) textWidth(s string, size float64) float64 {
+	runs := c.font.runs(s)
+	if len(runs) == 1 {
+		return c.runWidth(runs[0], size, false)
+	}
 	w := 0.0
-	for _, run := range c.font.runs(s) {
-		w += c.runWidth(run, size)
+	for _, run := range runs {
+		w += c.runWidth(run, size, true)
 	}
 	return w
 }
 
-// runWidth returns the width in pixels of one run at size.
-func (c *canvas) runWidth(run textRun, size float64) float64 {
-	if c.faces != nil {
+// runWidth returns the width in pixels of one run at size. SVG text is
+// measured by the glyphs' advances, as go-chart's SVG renderer does; PNG
+// text by go-chart's raster measure (the glyphs' bounds) when it is the
+// whole text, and by advances when it is one run of several (mixed, where
+// the bounds would drop a run's leading and trailing spaces).
+func (c *canvas) runWidth(run textRun, size float64, mixed bool) float64 {
+	if c.svg || mixed {
+		if c.faces == nil {
+			c.faces = map[faceKey]font.Face{}
+		}
 		k := faceKey{run.font, size}
 		f, ok := c.faces[k]
 		if !ok {
-			f = truetype.NewFace(run.font, &truetype.Options{DPI: c.r.GetDPI(), Size: size})
+			dpi := c.r.GetDPI()
+			if !c.svg {
+				// go-chart's raster renderer scales glyphs by size × DPI
+				// in 26.6 fixed point, an em of size × DPI / 64 pixels
+				// where the SVG's is size × DPI / 72: its text is an
+				// eighth wider.
+				dpi *= 72.0 / 64
+			}
+			f = truetype.NewFace(run.font, &truetype.Options{DPI: dpi, Size: size})
 			c.faces[k] = f
 		}
 		return float64(font.MeasureString(f, run.s).Ceil())
@@ -100,13 +124,16 @@ func (c *canvas) text(s string, x, y, size float64, col drawing.Color, a align) 
 		x -= c.textWidth(s, size)
 	}
 	c.record(traceItem{Kind: traceText, Text: s})
-	for _, run := range c.font.runs(s) {
+	runs := c.font.runs(s)
+	for i, run := range runs {
 		c.r.ResetStyle()
 		c.r.SetFont(run.font)
 		c.r.SetFontSize(size)
 		c.r.SetFontColor(col)
 		c.r.Text(run.s, iround(x), iround(y+c.px(size)*0.35))
-		x += c.runWidth(run, size)
+		if i < len(runs)-1 {
+			x += c.runWidth(run, size, true)
+		}
 	}
 }
 
@@ -117,7 +144,8 @@ func (c *canvas) textUp(s string, x, y, size float64, col drawing.Color) {
 	}
 	y += c.textWidth(s, size) / 2
 	c.record(traceItem{Kind: traceText, Text: s})
-	for _, run := range c.font.runs(s) {
+	runs := c.font.runs(s)
+	for i, run := range runs {
 		c.r.ResetStyle()
 		c.r.SetFont(run.font)
 		c.r.SetFontSize(size)
@@ -125,7 +153,9 @@ func (c *canvas) textUp(s string, x, y, size float64, col drawing.Color) {
 		c.r.SetTextRotation(-math.Pi / 2)
 		c.r.Text(run.s, iround(x+c.px(size)*0.35), iround(y))
 		c.r.ClearTextRotation()
-		y -= c.runWidth(run, size)
+		if i < len(runs)-1 {
+			y -= c.runWidth(run, size, true)
+		}
 	}
 }
 

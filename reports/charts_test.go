@@ -32,10 +32,10 @@ func chartCases(t testing.TB, mc *canvas) map[string]*figure {
 		"forest":      forestFigure(mc, sim, k2, "forest"),
 		"series":      seriesFigure(mc, sim, "series", "Claims per day", "coupons claimed per day", func(d results.Day) results.Estimate { return d.Claims }),
 		"funnel":      funnelFigure(mc, sim),
-		"heatmap":     heatmapFigure(sim.Arms[0], 0, heatmapMax(sim.Arms)),
+		"heatmap":     heatmapFigure(English, sim.Arms[0], 0, heatmapMax(sim.Arms)),
 		"cascade":     cascadeFigure(mc, sim),
 		"sweep":       sweepKPIFigure(mc, sweep, newSweepAxis(sweep), kpis[1], "sweep"),
-		"tradeoff":    tradeoffFigure(sweep, newSweepAxis(sweep).Groups, kpis[4], kpis[1]),
+		"tradeoff":    tradeoffFigure(English, sweep, newSweepAxis(sweep).Groups, kpis[4], kpis[1]),
 		"change":      changeFigure(mc, pairFixture(), kpiList(pairFixture())),
 		"latency":     latencyFigure(mc, load),
 		"throughput":  throughputFigure(mc, load),
@@ -173,7 +173,7 @@ func TestTicksDoNotOverlap(t *testing.T) {
 	}
 	sim := simFixture(10, 90, true)
 	days := func(n int) axis {
-		a := axis{Ticks: dayTicks(sim.Arms[0].Series[:n]), Thin: dayThin()}
+		a := axis{Ticks: dayTicks(English, sim.Arms[0].Series[:n]), Thin: dayThin()}
 		a.include(0, float64(n-1))
 		return a
 	}
@@ -193,7 +193,7 @@ func TestTicksDoNotOverlap(t *testing.T) {
 		{"money", plot{W: narrowW, H: 300, X: values(scaleLinear, -12345678, 98765432), Y: values(scaleLinear, 0, 1e9)}},
 		{"log", plot{W: narrowW, H: 200, X: values(scaleLinear, 0, 1), Y: values(scaleLog, 0.01, 98765)}},
 		{"arms", plot{W: narrowW, H: barsHeight(10), X: values(scaleLinear, 0, 51.4), Y: axis{Kind: scaleBand, Cats: armNames(sim.Arms)}}},
-		{"hours", plot{W: 760, H: 300, X: axis{Kind: scaleBand, Cats: strings.Fields("0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23")}, Y: axis{Kind: scaleBand, Cats: weekdays()}}},
+		{"hours", plot{W: 760, H: 300, X: axis{Kind: scaleBand, Cats: strings.Fields("0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23")}, Y: axis{Kind: scaleBand, Cats: weekdays(English)}}},
 	}
 	for _, tc := range cases {
 		for _, svg := range []bool{true, false} {

@@ -252,11 +252,11 @@ func Decode(r io.Reader) (Input, error) {
 		}
 		return Input{Simulation: &sim}, nil
 	case *probe.Schema == results.LoadSchemaVersion:
-		var l results.Load
-		if err := decodeAs(&l); err != nil {
-			return Input{}, err
+		l, err := results.DecodeLoad(bytes.NewReader(data))
+		if err != nil {
+			return Input{}, fmt.Errorf("%s: %w", *probe.Schema, err)
 		}
-		return Input{Load: &l}, nil
+		return Input{Load: l}, nil
 	}
 	return Input{}, fmt.Errorf("%w: schema %q is neither %q nor %q", ErrUnknownInput, *probe.Schema, results.SchemaVersion, results.LoadSchemaVersion)
 }

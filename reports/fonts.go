@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/golang/freetype/truetype"
 	"github.com/wcharczuk/go-chart/v2/roboto"
@@ -54,7 +55,7 @@ type textRun struct {
 // the CJK font when it has it, else Roboto (which draws its missing-glyph
 // box; see missingGlyphs).
 func (fs *fontSet) fontFor(r rune) *truetype.Font {
-	if fs.latin.Index(r) != 0 || r == ' ' {
+	if fs.latin.Index(r) != 0 || r == ' ' { // the CJK font has no space
 		return fs.latin
 	}
 	if fs.cjk.Index(r) != 0 {
@@ -65,14 +66,18 @@ func (fs *fontSet) fontFor(r rune) *truetype.Font {
 
 // runs cuts s into runs that one font draws each.
 func (fs *fontSet) runs(s string) []textRun {
+	ascii := true
+	for i := 0; i < len(s) && ascii; i++ {
+		ascii = s[i] < utf8.RuneSelf
+	}
+	if ascii {
+		return []textRun{{s, fs.latin}} // Roboto has every printable ASCII glyph
+	}
 	var out []textRun
 	var b strings.Builder
 	var cur *truetype.Font
 	for _, r := range s {
 		f := fs.fontFor(r)
-		if r == ' ' && cur != nil {
-			f = cur // a space stays in the run it is in
-		}
 		if f != cur && b.Len() > 0 {
 			out = append(out, textRun{b.String(), cur})
 			b.Reset()

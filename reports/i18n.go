@@ -134,8 +134,84 @@ var catalogue = map[string]string{
 	"Answer":      "结论",
 	"arm":         "方案",
 	"best arm":    "最佳方案",
-	"better":      "更优方向",
 	"significant": "显著",
+	// Cards and the first screen.
+	"The results hold no arms, so there is nothing to compare.": "结果中没有方案，无可比较。",
+	"The results hold no KPIs, so there is nothing to compare.": "结果中没有指标，无可比较。",
+	"not significant: a tie":                                    "不显著：打平",
+	"significant · robust (%d/%d sets)":                         "显著 · 稳健（%d/%d 组参数）",
+	"significant · not robust (%d/%d sets)":                     "显著 · 不稳健（%d/%d 组参数）",
+	"no difference recorded":                                    "没有记录差异",
+	"better: ":                                                  "更优：",
+	"best: ":                                                    "最佳：",
+	"tie":                                                       "打平",
+	" to ":                                                      " 至 ",
+	"lowest at %s, highest at %s":                               "最低为 %s，最高为 %s",
+	"%s against %s %s (%s)":                                     "%s 相对 %s %s（%s）",
+	"%d other arm(s) too close to call":                         "另有 %d 个方案难以区分",
+	"How far %[1]s moves each card's KPI against %[2]s, as a share of %[2]s's mean: green where it is better, vermillion where it is worse.": "%[1]s 相对 %[2]s 使各卡片指标变化多少（占 %[2]s 均值的百分比）：绿色表示更好，朱红色表示更差。",
+	"Each point is an arm's mean with its %s both ways; up and to the right is better when both KPIs are.":                                   "每个点是一个方案的均值及其双向 %s；两项指标都越大越好时，右上方更好。",
+	// Intervals.
+	"95% prediction interval (model and noise)": "95% 预测区间（模型与噪声）",
+	"95% confidence interval of the mean":       "均值的 95% 置信区间",
+	"95% prediction band (model and noise)":     "95% 预测带（模型与噪声）",
+	"95% confidence band of the mean":           "均值的 95% 置信带",
+	"95% confidence interval of the difference": "差异的 95% 置信区间",
+	// Charts.
+	"%s by arm":                                  "各方案的%s",
+	" (mean)":                                    "（均值）",
+	"≥ %s, not reached in %d of %d":              "≥ %s，%[3]d 次中 %[2]d 次未达成",
+	"%s: difference from %s":                     "%s：相对 %s 的差异",
+	"difference from %s":                         "相对 %s 的差异",
+	"significant (95% CI excludes 0)":            "显著（95% 置信区间不含 0）",
+	"not significant":                            "不显著",
+	"%s against %s: change of each KPI":          "%s 相对 %s：各指标的变化",
+	"better":                                     "更好",
+	"worse":                                      "更差",
+	"no better direction":                        "无优劣方向",
+	"hollow: not %s":                             "空心：不%s",
+	"95% CI of the change (Fieller)":             "变化的 95% 置信区间（Fieller）",
+	"change against %s, %% of its mean":          "相对 %s 的变化，占其均值的 %%",
+	"day %d":                                     "第 %d 天",
+	"day of the campaign":                        "活动天数",
+	"Claims per day":                             "每日领取",
+	"coupons claimed per day":                    "每日领取张数",
+	"Gifts on per day":                           "每日转赠",
+	"coupons gifted on per day":                  "每日转赠张数",
+	"Redemptions per day":                        "每日核销",
+	"coupons redeemed per day":                   "每日核销张数",
+	"Expiries per day":                           "每日过期",
+	"coupons expired per day":                    "每日过期张数",
+	"Fund float (K4) over time":                  "资金沉淀率 (K4) 随时间变化",
+	"fund float, % of face value issued":         "资金沉淀，占已发面额的 %",
+	"Lifecycle funnel: coupons per stage (mean)": "生命周期漏斗：各阶段券数（均值）",
+	"stage":                                     "阶段",
+	"coupons (mean per run)":                    "券数（每次运行均值）",
+	"Redemptions by weekday and hour: %s":       "按星期与小时的核销：%s",
+	"hour of day (scenario time zone)":          "小时（场景时区）",
+	"redemptions per hour (mean)":               "每小时核销（均值）",
+	"Gift cascade depth":                        "转赠深度",
+	"depth (0 = received from the merchant)":    "深度（0 = 直接从商家领取）",
+	"coupons (mean, log scale)":                 "券数（均值，对数刻度）",
+	"Trade-off: %s against %s":                  "权衡：%s 对 %s",
+	"Sends per day against the daily quota: %s": "每日发券与每日配额：%s",
+	"issued":                    "已发放",
+	"refused: quota used (R11)": "被拒：配额用尽 (R11)",
+	"refused: budget spent":     "被拒：预算用尽",
+	"sends attempted":           "尝试发券",
+	"the day's quota":           "当日配额",
+	"sends per day (mean)":      "每日发券（均值）",
+	"Levels carry 95% prediction intervals over the model's calibrated parameter sets (behaviour and noise); ": "各水平带有基于模型校准参数组的 95% 预测区间（行为与噪声）；",
+	"Levels carry 95% confidence intervals of the mean (simulation noise only); ":                              "各水平带有均值的 95% 置信区间（仅模拟噪声）；",
+	"differences are paired against":                         "差异与",
+	"with 95% confidence intervals":                          "配对比较，带 95% 置信区间",
+	", significance":                                         "，显著性",
+	". Robust: every parameter set agrees on the direction.": "。稳健：每组参数的方向都一致。",
+	"(one row per arm and KPI)":                              "（每个方案每项指标一行）",
+	"(one row per arm and day)":                              "（每个方案每天一行）",
+	"(this first screen as one image, for chat)":             "（首屏的一张图片，便于在聊天中分享）",
+	"charts in":       "图表在",
+	"as SVG and PNG.": "中，格式为 SVG 与 PNG。",
 	// Load summary.
 	"plan %s  target %s  seed %d  run %s": "压测计划 %s  目标 %s  种子 %d  运行 %s",
 	"  shard %d/%d":                       "  分片 %d/%d",
@@ -243,7 +319,8 @@ func localized(sim *results.Simulation, l Lang) *results.Simulation {
 
 // formatNumberIn formats v for readers of l: for Chinese, magnitudes from
 // ten thousand on in 万 (1.2万) and from a hundred million on in 亿, as
-// Chinese readers count; otherwise as formatNumber.
+// Chinese readers count, to about four significant digits; otherwise as
+// formatNumber.
 func formatNumberIn(l Lang, v float64) string {
 	a := math.Abs(v)
 	if l != Chinese || math.IsNaN(v) || math.IsInf(v, 0) || a < 10_000 {
@@ -254,19 +331,27 @@ func formatNumberIn(l Lang, v float64) string {
 		unit, div = "亿", 1e8
 	}
 	x := v / div
-	dec := 1
-	if math.Abs(x) >= 100 {
+	dec := 2 // about four significant digits: 1.41万, 12.35万, 123.5万
+	switch ax := math.Abs(x); {
+	case ax >= 1000:
 		dec = 0
+	case ax >= 100:
+		dec = 1
 	}
 	s := strconv.FormatFloat(x, 'f', dec, 64)
-	s = strings.TrimSuffix(s, ".0")
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
 	return s + unit
 }
 
 // formatDateIn formats an RFC 3339 time or a date (2006-01-02) for readers
-// of l: 2026年3月2日 in Chinese, 2 March 2026 in English; text that is
-// neither is returned as it is.
+// of l: 2026年3月2日 in Chinese; English keeps s as it is, as does text
+// that is neither.
 func formatDateIn(l Lang, s string) string {
+	if l != Chinese {
+		return s
+	}
 	var t time.Time
 	var err error
 	if t, err = time.Parse(time.RFC3339, s); err != nil {
@@ -274,8 +359,16 @@ func formatDateIn(l Lang, s string) string {
 			return s
 		}
 	}
-	if l == Chinese {
-		return fmt.Sprintf("%d年%d月%d日", t.Year(), int(t.Month()), t.Day())
+	return fmt.Sprintf("%d年%d月%d日", t.Year(), int(t.Month()), t.Day())
+}
+
+// horizonIn words a horizon such as "60d" for readers of l: "60 天" in
+// Chinese; anything else as it is.
+func horizonIn(l Lang, h string) string {
+	if n, ok := strings.CutSuffix(h, "d"); ok && l == Chinese {
+		if _, err := strconv.Atoi(n); err == nil {
+			return n + " 天"
+		}
 	}
-	return t.Format("2 January 2006")
+	return h
 }

@@ -134,20 +134,7 @@ func TestOptimizationGolden(t *testing.T) {
 		got["opt-"+f.Name+".svg"] = f.svg
 	}
 	for name, data := range got {
-		golden := filepath.Join("testdata", "golden", name)
-		if *update {
-			if err := os.WriteFile(golden, data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (run go test ./reports -run TestOptimizationGolden -update)", err)
-		}
-		if !bytes.Equal(data, want) {
-			t.Errorf("%s differs from the golden file; if the change is meant, run go test ./reports -run TestOptimizationGolden -update and review the diff", name)
-		}
+		golden(t, name, data)
 	}
 	if !strings.Contains(string(got["optimize.txt"]), "1 runner-up cannot be told apart") {
 		t.Errorf("text:\n%s", got["optimize.txt"])

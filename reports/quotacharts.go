@@ -45,17 +45,18 @@ func issuedAny(days []results.QuotaDay) bool {
 
 // quotaDaysFigure is arm a's quota-utilisation chart; i is its index.
 func quotaDaysFigure(mc *canvas, a results.Arm, i int) *figure {
-	title := "Sends per day against the daily quota: " + a.Name
+	l := mc.lang
+	title := l.T("Sends per day against the daily quota: %s", a.Name)
 	pal := okabeIto()
 	issued, byQuota, byBudget := look{Color: pal[2]}, look{Color: pal[1]}, look{Color: pal[3]}
 	attempted := look{Color: rgb(hexText)}
 	quotaLook := look{Color: rgb(hexNeutral), Dash: []float64{6, 3}}
 	legend := []legendItem{
-		{Label: "issued", Look: issued, Kind: legendBox},
-		{Label: "refused: quota used (R11)", Look: byQuota, Kind: legendBox},
-		{Label: "refused: budget spent", Look: byBudget, Kind: legendBox},
-		{Label: "sends attempted", Look: attempted, Kind: legendLine},
-		{Label: "the day's quota", Look: quotaLook, Kind: legendLine},
+		{Label: l.T("issued"), Look: issued, Kind: legendBox},
+		{Label: l.T("refused: quota used (R11)"), Look: byQuota, Kind: legendBox},
+		{Label: l.T("refused: budget spent"), Look: byBudget, Kind: legendBox},
+		{Label: l.T("sends attempted"), Look: attempted, Kind: legendLine},
+		{Label: l.T("the day's quota"), Look: quotaLook, Kind: legendLine},
 	}
 	rows, lh := legendBlock(mc, legend, wideW)
 	note := wrapText(mc, quotaSentence(a), sizeSmall, wideW-2*margin)
@@ -69,8 +70,8 @@ func quotaDaysFigure(mc *canvas, a results.Arm, i int) *figure {
 				c.text(line, margin, float64(h)-noteH+legendLineH*(float64(j)+0.5)-margin/2, sizeSmall, rgb(hexText), alignLeft)
 			}
 			p := plot{Title: title, W: wideW, H: h - int(math.Ceil(noteH)),
-				X:      axis{Label: "day of the campaign", Ticks: quotaTicks(days), Thin: dayThin()},
-				Y:      axis{Label: "sends per day (mean)", Zero: true, Nice: true, Limits: limits(results.NonNegative)},
+				X:      axis{Label: l.T("day of the campaign"), Ticks: quotaTicks(l, days), Thin: dayThin()},
+				Y:      axis{Label: l.T("sends per day (mean)"), Zero: true, Nice: true, Limits: limits(results.NonNegative)},
 				Legend: legend, Rows: rows}
 			p.X.include(-0.5, float64(len(days))-0.5)
 			for _, d := range days {
@@ -110,15 +111,17 @@ func quotaDaysFigure(mc *canvas, a results.Arm, i int) *figure {
 func wrapText(mc *canvas, s string, size, w float64) []string {
 	var lines []string
 	line := ""
-	for _, word := range strings.Fields(s) {
-		if line != "" && mc.textWidth(line+" "+word, size) > w {
+	for _, tok := range wrapTokens(s) {
+		word := tok.text
+		sep := ""
+		if tok.space && line != "" {
+			sep = " "
+		}
+		if line != "" && mc.textWidth(line+sep+word, size) > w {
 			lines = append(lines, line)
-			line = ""
+			line, sep = "", ""
 		}
-		if line != "" {
-			line += " "
-		}
-		line += word
+		line += sep + word
 	}
 	if line != "" {
 		lines = append(lines, line)
@@ -127,12 +130,12 @@ func wrapText(mc *canvas, s string, size, w float64) []string {
 }
 
 // quotaTicks labels the days with their dates, as the daily series do.
-func quotaTicks(days []results.QuotaDay) []tick {
+func quotaTicks(l Lang, days []results.QuotaDay) []tick {
 	ds := make([]results.Day, len(days))
 	for i, d := range days {
 		ds[i] = results.Day{Day: d.Day, Date: d.Date}
 	}
-	return dayTicks(ds)
+	return dayTicks(l, ds)
 }
 
 // quotaSentence says where arm a's daily quota binds, with the sends it
@@ -249,4 +252,46 @@ func writeQuotaText(w io.Writer, sim *results.Simulation) {
 		}
 		fmt.Fprintln(w, "  "+s)
 	}
+}
+
+// wrapToken is a piece of text a line may break before: a word, or one
+// wide (Chinese) character with the punctuation that must stay with it.
+type wrapToken struct {
+	text  string
+	space bool // space is set when a space separates it from the piece before.
+}
+
+// wrapTokens cuts s into the pieces wrapText breaks between: words at
+// spaces, and between wide characters, which Chinese writes without spaces;
+// closing punctuation such as ，and 。 stays with the character before it.
+func wrapTokens(s string) []wrapToken {
+	var out []wrapToken
+	for _, word := range strings.Fields(s) {
+		space := true
+		cur := ""
+		for _, r := range word {
+			wide := displayWidth(string(r)) == 2
+			switch {
+			case wide && strings.ContainsRune("，。、；：？！）」』”’%", r):
+				cur += string(r)
+			case wide:
+				if cur != "" {
+					out = append(out, wrapToken{cur, space})
+					space = false
+				}
+				cur = string(r)
+			default:
+				if cur != "" && displayWidth(string([]rune(cur)[len([]rune(cur))-1])) == 2 && !strings.ContainsRune("（「『“‘", []rune(cur)[len([]rune(cur))-1]) {
+					out = append(out, wrapToken{cur, space})
+					space = false
+					cur = ""
+				}
+				cur += string(r)
+			}
+		}
+		if cur != "" {
+			out = append(out, wrapToken{cur, space})
+		}
+	}
+	return out
 }

@@ -136,14 +136,14 @@ func newMerchantQuotaCase(t *testing.T, figs func(*results.Simulation) int) (c s
 // settings in set).
 func exampleResults(t *testing.T, name string, set ...string) *results.Simulation {
 	t.Helper()
-	exp, err := scenarios.LoadExample(name)
+	s, err := scenarios.ParseExample(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := scenarios.ApplySet(exp, set); err != nil {
+	if err := s.Set(set); err != nil {
 		t.Fatal(err)
 	}
-	res, err := sim.RunExperiment(context.Background(), exp, sim.RunOptions{})
+	res, err := sim.RunExperiment(context.Background(), s.Experiment(), sim.RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,7 +54,7 @@ func newCanvas(svg bool, w, h int, font *fontSet) (*canvas, error) {
 		return nil, err
 	}
 	r.SetDPI(dpi)
-	return &canvas{r: svgText{r}, font: font, faces: map[faceKey]xfont.Face{}}, nil
+	return &canvas{r: svgText{r}, font: font, faces: map[faceKey]xfont.Face{}, svg: true}, nil
 }
 
 // render draws f as SVG and as PNG.

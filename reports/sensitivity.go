@@ -349,8 +349,9 @@ func (p *sensPage) figures() []*figure {
 // abs is |v|.
 func abs(v float64) float64 { return math.Abs(v) }
 
-// leverLabel names a lever with its range, for an axis.
-func leverLabel(l results.Lever) string { return l.Path + " (" + l.Low + " → " + l.High + ")" }
+// leverLabel names a lever with its range, for an axis: "7d to 30d" (the
+// charts' fonts have no arrow).
+func leverLabel(l results.Lever) string { return l.Path + " (" + l.Low + " to " + l.High + ")" }
 
 // leversWith returns s's levers, in rank order, for which has is true.
 func leversWith(s *results.Sensitivity, has func(results.Lever) bool) []results.Lever {

@@ -38,8 +38,8 @@ func armNames(arms []results.Arm) []string {
 
 // ciLegend is the legend entry for the error bars of sim's KPI levels,
 // naming their kind.
-func ciLegend(sim *results.Simulation) legendItem {
-	return legendItem{Label: kindsOf(sim).LevelLegend(), Look: look{Color: rgb(hexText)}, Kind: legendWhisker}
+func ciLegend(l Lang, sim *results.Simulation) legendItem {
+	return legendItem{Label: l.T(kindsOf(sim).LevelLegend()), Look: look{Color: rgb(hexText)}, Kind: legendWhisker}
 }
 
 // limits returns b for an axis's Limits.
@@ -61,14 +61,16 @@ func barsHeight(rows int) int { return 104 + rowH*max(rows, 1) }
 // kpiBarsFigure charts one KPI per arm as horizontal bars with 95% error
 // bars, which the legend names as prediction or confidence intervals.
 func kpiBarsFigure(mc *canvas, sim *results.Simulation, k results.KPI, name string) *figure {
-	legend := []legendItem{ciLegend(sim)}
+	l := mc.lang
+	legend := []legendItem{ciLegend(l, sim)}
 	rows, lh := legendBlock(mc, legend, narrowW)
 	h := barsHeight(len(sim.Arms)) + lh
+	title := l.T("%s by arm", k.Name)
 	return &figure{
-		Name: name, Title: k.Name + " by arm", W: narrowW, H: h,
+		Name: name, Title: title, W: narrowW, H: h,
 		draw: func(c *canvas) {
-			p := plot{Title: k.Name + " by arm", W: narrowW, H: h,
-				X:      axis{Label: axisLabel(k.Name, k.Unit) + " (mean)", Zero: true, Nice: true, Limits: limits(k.Bounds())},
+			p := plot{Title: title, W: narrowW, H: h,
+				X:      axis{Label: axisLabel(k.Name, k.Unit) + l.T(" (mean)"), Zero: true, Nice: true, Limits: limits(k.Bounds())},
 				Y:      axis{Kind: scaleBand, Cats: armNames(sim.Arms)},
 				Legend: legend, Rows: rows}
 			labels := make([]string, len(sim.Arms))
@@ -78,7 +80,7 @@ func kpiBarsFigure(mc *canvas, sim *results.Simulation, k results.KPI, name stri
 					p.X.include(e.Mean, e.Low, e.High)
 					labels[i] = formatValue(e.Mean, k.Unit)
 					if e.NotReached() { // a time to a target (targets.go)
-						labels[i] = fmt.Sprintf("≥ %s, not reached in %d of %d", labels[i], e.Censored, e.N)
+						labels[i] = l.T("≥ %s, not reached in %d of %d", labels[i], e.Censored, e.N)
 					}
 				}
 				p.Right = math.Max(p.Right, c.textWidth(labels[i], sizeSmall)+8)
@@ -109,15 +111,13 @@ func kpiBarsFigure(mc *canvas, sim *results.Simulation, k results.KPI, name stri
 func forestFigure(mc *canvas, sim *results.Simulation, k results.KPI, name string) *figure {
 	base := sim.Arms[0].Name
 	arms := sim.Arms[1:]
-	title := k.Name + ": difference from " + base
-	sig := "significant (95% CI excludes 0)"
-	if adj := simAdjustment(sim); adj != "" {
-		sig = "significant " + adj
-	}
+	l := mc.lang
+	title := l.T("%s: difference from %s", k.Name, base)
+	sig := significantLabel(l, sim)
 	legend := []legendItem{
 		{Label: sig, Look: look{Color: rgb(hexNeutral), Shape: shapeSquare}, Kind: legendMarker},
-		{Label: "not significant", Look: look{Color: rgb(hexNeutral), Shape: shapeSquare}, Kind: legendHollow},
-		{Label: diffLegend, Look: look{Color: rgb(hexNeutral)}, Kind: legendWhisker},
+		{Label: l.T("not significant"), Look: look{Color: rgb(hexNeutral), Shape: shapeSquare}, Kind: legendHollow},
+		{Label: l.T(diffLegend), Look: look{Color: rgb(hexNeutral)}, Kind: legendWhisker},
 	}
 	rows, lh := legendBlock(mc, legend, narrowW)
 	h := barsHeight(len(arms)) + lh
@@ -125,7 +125,7 @@ func forestFigure(mc *canvas, sim *results.Simulation, k results.KPI, name strin
 		Name: name, Title: title, W: narrowW, H: h,
 		draw: func(c *canvas) {
 			p := plot{Title: title, W: narrowW, H: h,
-				X:      axis{Label: "difference from " + base + diffUnit(k.Unit), Zero: true, Nice: true, Limits: limits(k.Bounds().Diff())},
+				X:      axis{Label: l.T("difference from %s", base) + diffUnit(k.Unit), Zero: true, Nice: true, Limits: limits(k.Bounds().Diff())},
 				Y:      axis{Kind: scaleBand, Cats: armNames(arms)},
 				Legend: legend, Rows: rows}
 			labels := make([]string, len(arms))
@@ -170,12 +170,15 @@ func diffUnit(unit string) string {
 
 // dayTicks labels the days of a series with their dates ("Mar 2"), or their
 // numbers when the dates do not parse.
-func dayTicks(days []results.Day) []tick {
+func dayTicks(l Lang, days []results.Day) []tick {
 	ts := make([]tick, len(days))
 	for i, d := range days {
-		label := fmt.Sprintf("day %d", d.Day)
+		label := l.T("day %d", d.Day)
 		if t, err := time.Parse(time.DateOnly, d.Date); err == nil {
 			label = t.Format("Jan 2")
+			if l == Chinese {
+				label = fmt.Sprintf("%d月%d日", int(t.Month()), t.Day())
+			}
 		}
 		ts[i] = tick{V: float64(i), Label: label}
 	}
@@ -200,7 +203,8 @@ func longestSeries(arms []results.Arm) []results.Day {
 // the mean as a line over its 95% confidence band of the mean across
 // replications, within the series' bounds.
 func seriesFigure(mc *canvas, sim *results.Simulation, name, title, ylabel string, get func(results.Day) results.Estimate) *figure {
-	legend := append(armLegend(sim.Arms, legendLine), legendItem{Label: seriesBand, Look: look{Color: rgb(hexNeutral)}, Kind: legendBand})
+	l := mc.lang
+	legend := append(armLegend(sim.Arms, legendLine), legendItem{Label: l.T(seriesBand), Look: look{Color: rgb(hexNeutral)}, Kind: legendBand})
 	rows, lh := legendBlock(mc, legend, wideW)
 	h := 360 + lh
 	return &figure{
@@ -208,7 +212,7 @@ func seriesFigure(mc *canvas, sim *results.Simulation, name, title, ylabel strin
 		draw: func(c *canvas) {
 			days := longestSeries(sim.Arms)
 			p := plot{Title: title, W: wideW, H: h,
-				X:      axis{Label: "day of the campaign", Ticks: dayTicks(days), Thin: dayThin()},
+				X:      axis{Label: l.T("day of the campaign"), Ticks: dayTicks(l, days), Thin: dayThin()},
 				Y:      axis{Label: ylabel, Zero: true, Nice: true, Limits: limits(seriesBounds(name))},
 				Legend: legend, Rows: rows}
 			p.X.include(0, float64(max(len(days)-1, 1)))
@@ -242,7 +246,8 @@ func seriesFigure(mc *canvas, sim *results.Simulation, name, title, ylabel strin
 
 // funnelFigure charts the lifecycle funnel as bars grouped by stage.
 func funnelFigure(mc *canvas, sim *results.Simulation) *figure {
-	title := "Lifecycle funnel: coupons per stage (mean)"
+	l := mc.lang
+	title := l.T("Lifecycle funnel: coupons per stage (mean)")
 	legend := armLegend(sim.Arms, legendBox)
 	rows, lh := legendBlock(mc, legend, wideW)
 	h := 380 + lh
@@ -251,8 +256,8 @@ func funnelFigure(mc *canvas, sim *results.Simulation) *figure {
 		draw: func(c *canvas) {
 			stages := funnelStages(sim.Arms)
 			p := plot{Title: title, W: wideW, H: h,
-				X:      axis{Kind: scaleBand, Cats: stages, Label: "stage"},
-				Y:      axis{Label: "coupons (mean per run)", Zero: true, Nice: true, Limits: limits(results.NonNegative)},
+				X:      axis{Kind: scaleBand, Cats: stages, Label: l.T("stage")},
+				Y:      axis{Label: l.T("coupons (mean per run)"), Zero: true, Nice: true, Limits: limits(results.NonNegative)},
 				Legend: legend, Rows: rows}
 			for _, a := range sim.Arms {
 				for _, s := range a.Funnel {
@@ -299,7 +304,12 @@ func indexOf(list []string, s string) int {
 }
 
 // weekdays names the rows of a heat map; Heatmap[0] is Monday.
-func weekdays() []string { return []string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"} }
+func weekdays(l Lang) []string {
+	if l == Chinese {
+		return []string{"周一", "周二", "周三", "周四", "周五", "周六", "周日"}
+	}
+	return []string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
+}
 
 // heatmapMax returns the largest cell of every arm's heat map, so that all
 // heat maps share one colour scale.
@@ -317,8 +327,8 @@ func heatmapMax(arms []results.Arm) float64 {
 
 // heatmapFigure draws one arm's redemptions by weekday and hour in go-chart's
 // viridis scale, with a colour bar; vmax fixes the top of the scale.
-func heatmapFigure(a results.Arm, i int, vmax float64) *figure {
-	title := "Redemptions by weekday and hour: " + a.Name
+func heatmapFigure(l Lang, a results.Arm, i int, vmax float64) *figure {
+	title := l.T("Redemptions by weekday and hour: %s", a.Name)
 	const w, h = 760, 300
 	return &figure{
 		Name: fmt.Sprintf("heatmap-%02d", i+1), Title: title, W: w, H: h,
@@ -334,9 +344,9 @@ func heatmapFigure(a results.Arm, i int, vmax float64) *figure {
 			scale := axis{Zero: true}
 			scale.include(0, top)
 			p := plot{Title: title, W: w, H: h,
-				X: axis{Kind: scaleBand, Cats: hours, Label: "hour of day (scenario time zone)"},
-				Y: axis{Kind: scaleBand, Cats: weekdays()}}
-			barLabel := "redemptions per hour (mean)"
+				X: axis{Kind: scaleBand, Cats: hours, Label: l.T("hour of day (scenario time zone)")},
+				Y: axis{Kind: scaleBand, Cats: weekdays(l)}}
+			barLabel := l.T("redemptions per hour (mean)")
 			p.Right = 14 + 16 + 8 + c.textWidth(formatNumber(top)+"0", sizeTick) + 8 + c.px(sizeLabel)
 			p.layout(c)
 			p.drawFrame(c)
@@ -378,7 +388,8 @@ func heatColor(v, top float64) drawing.Color {
 // cascadeFigure charts how many coupons reached each depth of the gift
 // cascade, on a log scale.
 func cascadeFigure(mc *canvas, sim *results.Simulation) *figure {
-	title := "Gift cascade depth"
+	l := mc.lang
+	title := l.T("Gift cascade depth")
 	legend := armLegend(sim.Arms, legendLine)
 	rows, lh := legendBlock(mc, legend, narrowW+120)
 	h := 360 + lh
@@ -394,8 +405,8 @@ func cascadeFigure(mc *canvas, sim *results.Simulation) *figure {
 				ticks = append(ticks, tick{V: float64(d), Label: fmt.Sprint(d)})
 			}
 			p := plot{Title: title, W: narrowW + 120, H: h,
-				X:      axis{Label: "depth (0 = received from the merchant)", Ticks: ticks},
-				Y:      axis{Kind: scaleLog, Label: "coupons (mean, log scale)"},
+				X:      axis{Label: l.T("depth (0 = received from the merchant)"), Ticks: ticks},
+				Y:      axis{Kind: scaleLog, Label: l.T("coupons (mean, log scale)")},
 				Legend: legend, Rows: rows}
 			p.X.include(0, float64(max(depth, 1)))
 			xs := make([]float64, depth+1)
@@ -561,8 +572,8 @@ func groupDash(g int) []float64 {
 // per arm with 95% error bars both ways (named as prediction or confidence
 // intervals), each labelled with its arm; the arms of each line of a sweep
 // (groups, nil without one) are joined in order.
-func tradeoffFigure(sim *results.Simulation, groups [][]int, xk, yk results.KPI) *figure {
-	title := "Trade-off: " + yk.Name + " against " + xk.Name
+func tradeoffFigure(l Lang, sim *results.Simulation, groups [][]int, xk, yk results.KPI) *figure {
+	title := l.T("Trade-off: %s against %s", yk.Name, xk.Name)
 	const w, h = 760, 480
 	return &figure{
 		Name: "tradeoff", Title: title, W: w, H: h,
@@ -570,7 +581,7 @@ func tradeoffFigure(sim *results.Simulation, groups [][]int, xk, yk results.KPI)
 			p := plot{Title: title, W: w, H: h,
 				X:      axis{Label: axisLabel(xk.Name, xk.Unit), Nice: true, Limits: limits(xk.Bounds())},
 				Y:      axis{Label: axisLabel(yk.Name, yk.Unit), Nice: true, Limits: limits(yk.Bounds())},
-				Legend: []legendItem{ciLegend(sim)}}
+				Legend: []legendItem{ciLegend(l, sim)}}
 			type point struct {
 				x, y results.Estimate
 				i    int
@@ -713,17 +724,15 @@ func changeFigure(mc *canvas, sim *results.Simulation, ks []results.KPI) *figure
 	if len(rows) == 0 {
 		return nil
 	}
-	title := arm.Name + " against " + base + ": change of each KPI"
-	sig := "significant (95% CI excludes 0)"
-	if adj := simAdjustment(sim); adj != "" {
-		sig = "significant " + adj
-	}
+	l := mc.lang
+	title := l.T("%s against %s: change of each KPI", arm.Name, base)
+	sig := significantLabel(l, sim)
 	legend := []legendItem{
-		{Label: "better", Look: look{Color: rgb(hexBetter), Shape: shapeSquare}, Kind: legendMarker},
-		{Label: "worse", Look: look{Color: rgb(hexWorse), Shape: shapeSquare}, Kind: legendMarker},
-		{Label: "no better direction", Look: look{Color: rgb(hexNeutral), Shape: shapeSquare}, Kind: legendMarker},
-		{Label: "hollow: not " + sig, Look: look{Color: rgb(hexNeutral), Shape: shapeSquare}, Kind: legendHollow},
-		{Label: "95% CI of the change (Fieller)", Look: look{Color: rgb(hexNeutral)}, Kind: legendWhisker},
+		{Label: l.T("better"), Look: look{Color: rgb(hexBetter), Shape: shapeSquare}, Kind: legendMarker},
+		{Label: l.T("worse"), Look: look{Color: rgb(hexWorse), Shape: shapeSquare}, Kind: legendMarker},
+		{Label: l.T("no better direction"), Look: look{Color: rgb(hexNeutral), Shape: shapeSquare}, Kind: legendMarker},
+		{Label: l.T("hollow: not %s", sig), Look: look{Color: rgb(hexNeutral), Shape: shapeSquare}, Kind: legendHollow},
+		{Label: l.T("95% CI of the change (Fieller)"), Look: look{Color: rgb(hexNeutral)}, Kind: legendWhisker},
 	}
 	const w = 600
 	lrows, lh := legendBlock(mc, legend, w)
@@ -740,7 +749,7 @@ func changeFigure(mc *canvas, sim *results.Simulation, ks []results.KPI) *figure
 		Name: "change", Title: title, W: w, H: h,
 		draw: func(c *canvas) {
 			p := plot{Title: title, W: w, H: h,
-				X:      axis{Label: "change against " + base + ", % of its mean", Zero: true, Nice: true, Limits: limits(lim)},
+				X:      axis{Label: l.T("change against %s, %% of its mean", base), Zero: true, Nice: true, Limits: limits(lim)},
 				Y:      axis{Kind: scaleBand, Cats: cats},
 				Legend: legend, Rows: lrows}
 			texts := make([]string, len(rows))
@@ -779,4 +788,18 @@ func changeFigure(mc *canvas, sim *results.Simulation, ks []results.KPI) *figure
 			p.drawAxes(c)
 		},
 	}
+}
+
+// significantLabel names what a filled marker means in sim's forest and
+// change charts: significant after the adjustment it names, or, in results
+// saved without one, that the 95% CI excludes 0.
+func significantLabel(l Lang, sim *results.Simulation) string {
+	adj := simAdjustment(sim)
+	switch {
+	case adj == "":
+		return l.T("significant (95% CI excludes 0)")
+	case l == Chinese:
+		return "显著（" + zhAdjusted(l, sim, adj) + "）"
+	}
+	return "significant " + adj
 }

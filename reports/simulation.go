@@ -33,14 +33,13 @@ func WriteSimulation(ctx context.Context, dir string, sim *results.Simulation, o
 	if err != nil {
 		return err
 	}
-	page := newSimPage(measurer(font), localized(sim, o.lang))
-	if o.lang == Chinese {
-		page.Answer = answerIn(o.lang, sim)
-		if sim.Scenario.Name == "" {
-			page.Head.Title = o.lang.T("Simulation report")
-		}
-	}
+	mc := measurer(font)
+	mc.lang = o.lang
+	page := newSimPage(mc, localized(sim, o.lang))
 	page.Head.Lang = o.lang
+	if page.Adjustment != "" {
+		page.Adjustment = zhAdjusted(o.lang, sim, page.Adjustment)
+	}
 	for i := range page.Nav {
 		page.Nav[i].Title = o.lang.T(page.Nav[i].Title)
 	}
@@ -164,12 +163,13 @@ type funnelRow struct {
 // It shows sim's intervals within their quantities' bounds.
 func newSimPage(mc *canvas, sim *results.Simulation) *simPage {
 	sim = boundedSim(sim)
+	l := mc.lang
 	kpis := kpiList(sim)
 	title := sim.Scenario.Name
 	if title == "" {
-		title = "Simulation report"
+		title = l.T("Simulation report")
 	}
-	dec := decide(sim, kpis)
+	dec := decideIn(l, sim, kpis)
 	p := &simPage{
 		Head:          head{Title: title},
 		Question:      sim.Scenario.Question,
@@ -229,22 +229,22 @@ func newSimPage(mc *canvas, sim *results.Simulation) *simPage {
 		p.Blocks = append(p.Blocks, b)
 	}
 	if xk, yk, ok := tradeoffKPIs(kpis, dec.Focus); ok && len(sim.Arms) > 1 {
-		p.Tradeoff, p.tradeX, p.tradeY = tradeoffFigure(sim, sa.Groups, xk, yk), xk, yk
+		p.Tradeoff, p.tradeX, p.tradeY = tradeoffFigure(mc.lang, sim, sa.Groups, xk, yk), xk, yk
 	}
 	if len(sim.Arms) == 2 {
 		p.Lead, p.changed = changeFigure(mc, sim, dec.Focus), dec.Focus
-		p.LeadNote = "How far " + sim.Arms[1].Name + " moves each card's KPI against " + sim.Arms[0].Name + ", as a share of " + sim.Arms[0].Name + "'s mean: green where it is better, vermillion where it is worse."
+		p.LeadNote = l.T("How far %[1]s moves each card's KPI against %[2]s, as a share of %[2]s's mean: green where it is better, vermillion where it is worse.", sim.Arms[1].Name, sim.Arms[0].Name)
 	}
 	if p.Lead == nil && p.Tradeoff != nil {
 		p.Lead, p.Tradeoff = p.Tradeoff, nil
-		p.LeadNote = "Each point is an arm's mean with its " + kindsOf(sim).Level() + " both ways; up and to the right is better when both KPIs are."
+		p.LeadNote = l.T("Each point is an arm's mean with its %s both ways; up and to the right is better when both KPIs are.", l.T(kindsOf(sim).Level()))
 	}
 	p.Time = []*figure{
-		seriesFigure(mc, sim, "claims", "Claims per day", "coupons claimed per day", func(d results.Day) results.Estimate { return d.Claims }),
-		seriesFigure(mc, sim, "gifts", "Gifts on per day", "coupons gifted on per day", func(d results.Day) results.Estimate { return d.Gifts }),
-		seriesFigure(mc, sim, "redemptions", "Redemptions per day", "coupons redeemed per day", func(d results.Day) results.Estimate { return d.Redemptions }),
-		seriesFigure(mc, sim, "expiries", "Expiries per day", "coupons expired per day", func(d results.Day) results.Estimate { return d.Expiries }),
-		seriesFigure(mc, sim, "float", "Fund float (K4) over time", "fund float, % of face value issued", func(d results.Day) results.Estimate { return d.Float }),
+		seriesFigure(mc, sim, "claims", l.T("Claims per day"), l.T("coupons claimed per day"), func(d results.Day) results.Estimate { return d.Claims }),
+		seriesFigure(mc, sim, "gifts", l.T("Gifts on per day"), l.T("coupons gifted on per day"), func(d results.Day) results.Estimate { return d.Gifts }),
+		seriesFigure(mc, sim, "redemptions", l.T("Redemptions per day"), l.T("coupons redeemed per day"), func(d results.Day) results.Estimate { return d.Redemptions }),
+		seriesFigure(mc, sim, "expiries", l.T("Expiries per day"), l.T("coupons expired per day"), func(d results.Day) results.Estimate { return d.Expiries }),
+		seriesFigure(mc, sim, "float", l.T("Fund float (K4) over time"), l.T("fund float, % of face value issued"), func(d results.Day) results.Estimate { return d.Float }),
 	}
 	p.Time = append(p.Time, quotaFigures(mc, sim)...) // quota use per day (quotacharts.go)
 	p.Funnel = funnelFigure(mc, sim)
@@ -269,7 +269,7 @@ func newSimPage(mc *canvas, sim *results.Simulation) *simPage {
 	}
 	vmax := heatmapMax(sim.Arms)
 	for i, a := range sim.Arms {
-		p.Heatmaps = append(p.Heatmaps, heatmapFigure(a, i, vmax))
+		p.Heatmaps = append(p.Heatmaps, heatmapFigure(mc.lang, a, i, vmax))
 	}
 	p.Cascade = cascadeFigure(mc, sim)
 

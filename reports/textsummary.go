@@ -28,7 +28,7 @@ func WriteText(w io.Writer, sim *results.Simulation, opts ...Option) error {
 		title += ": " + sim.Scenario.Question
 	}
 	fmt.Fprintf(tw, "%s\n", title)
-	fmt.Fprintln(tw, l.T("seed %d, %d replications, %s from %s; mean [%s]", sim.Seed, sim.Replications, sim.Scenario.Horizon, formatDateIn(l, sim.Scenario.Start), l.T(kindsOf(sim).Level())))
+	fmt.Fprintln(tw, l.T("seed %d, %d replications, %s from %s; mean [%s]", sim.Seed, sim.Replications, horizonIn(l, sim.Scenario.Horizon), formatDateIn(l, sim.Scenario.Start), l.T(kindsOf(sim).Level())))
 	switch n := ensembleSets(sim); {
 	case n > 0:
 		fmt.Fprintln(tw, l.T("levels: prediction intervals over %d of the model's calibrated parameter sets (model uncertainty and simulation noise; --central for noise alone)", n))

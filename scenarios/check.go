@@ -164,7 +164,7 @@ func under(p, q string) bool {
 
 // ArmsSet reports whether an arm of exp sets path, a field under it or a
 // field it is under, or the experiment sweeps one: an override of path
-// with ApplySet would then replace the arms' own setting. Calibration
+// with Scenario.Set would then replace the arms' own setting. Calibration
 // uses it to leave the lever a target compares alone.
 func ArmsSet(exp *sim.Experiment, path string) bool {
 	overlaps := func(q string) bool { return under(path, q) || under(q, path) }

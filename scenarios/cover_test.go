@@ -166,7 +166,7 @@ func mutations(leaf string) []func(reflect.Value) {
 // without validation.
 func roundTripConfig(t *testing.T, tab *table, c config) config {
 	t.Helper()
-	s := &Scenario{file: "cover.yaml", name: "cover", seed: defaultSeed, reps: defaultReps, base: c}
+	s := &Scenario{file: "cover.yaml", meta: meta{name: "cover", seed: defaultSeed, reps: defaultReps}, base: c}
 	out, err := s.Marshal()
 	if err != nil {
 		t.Fatal(err)

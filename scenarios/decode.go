@@ -1,18 +1,16 @@
 package scenarios
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
+	"giftsim/internal/strictyaml"
 	"giftsim/sim"
 )
 
@@ -22,107 +20,24 @@ const MaxFileSize = 1 << 20
 // MaxDepth is the deepest nesting of YAML collections accepted.
 const MaxDepth = 32
 
-// parseYAML checks that data is a small UTF-8 text holding one YAML document
-// without aliases and returns the document's root node.
+// limits are the strict-YAML kit's bounds for a scenario file.
+var limits = strictyaml.Limits{MaxSize: MaxFileSize, MaxDepth: MaxDepth, What: "a scenario file",
+	Empty: "a scenario needs at least a name and a campaign (see giftsim examples)"}
+
+// parseYAML checks with the strict-YAML kit that data is a small UTF-8 text
+// holding one YAML document without aliases and returns the document's
+// root node. The error is an Errors.
 func parseYAML(file string, data []byte) (*yaml.Node, error) {
-	refuse := func(line, col int, sentinel error, format string, a ...any) error {
-		return Errors{{File: file, Line: line, Col: col, Msg: fmt.Sprintf(format, a...), Err: sentinel}}
-	}
-	if len(data) > MaxFileSize {
-		return nil, refuse(0, 0, ErrTooLarge, "%s bytes; a scenario file is at most %s bytes (1 MiB)", group(int64(len(data))), group(MaxFileSize))
-	}
-	if line, col, bad := findBinary(data); bad != "" {
-		return nil, refuse(line, col, ErrNotText, "not a UTF-8 text file (%s)", bad)
-	}
-	doc, err := decodeDocument(data)
-	if err != nil {
-		line, msg := yamlErrorLine(err)
-		return nil, refuse(line, 0, ErrSyntax, "YAML syntax error: %s", msg)
-	}
-	if doc == nil || len(doc.Content) == 0 || (doc.Content[0].Kind == yaml.ScalarNode && doc.Content[0].ShortTag() == "!!null") {
-		return nil, refuse(0, 0, ErrSyntax, "the file is empty; a scenario needs at least a name and a campaign (see giftsim examples)")
-	}
-	// Walk the tree without recursion: refuse aliases, whose expansion is
-	// the billion-laughs attack, and nesting no scenario needs.
-	type item struct {
-		n     *yaml.Node
-		depth int
-	}
-	stack := []item{{doc.Content[0], 1}}
-	for len(stack) > 0 {
-		it := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		switch {
-		case it.n.Kind == yaml.AliasNode:
-			return nil, refuse(it.n.Line, it.n.Column, ErrAlias, "alias *%s: YAML anchors and aliases are not supported; write the value out", it.n.Value)
-		case it.depth > MaxDepth:
-			return nil, refuse(it.n.Line, it.n.Column, ErrTooDeep, "nested more than %d levels deep", MaxDepth)
-		}
-		for _, c := range it.n.Content {
-			stack = append(stack, item{c, it.depth + 1})
-		}
-	}
-	return doc.Content[0], nil
+	n, err := strictyaml.Parse(file, data, limits)
+	return n, asErrors(err)
 }
 
-// findBinary returns the position and a description of the first byte that
-// is not UTF-8 text (or a control character other than tab and newlines).
-func findBinary(data []byte) (line, col int, bad string) {
-	line, col = 1, 1
-	for i := 0; i < len(data); {
-		r, size := utf8.DecodeRune(data[i:])
-		switch {
-		case r == utf8.RuneError && size <= 1:
-			return line, col, fmt.Sprintf("byte 0x%02x is not UTF-8", data[i])
-		case r < 0x20 && r != '\t' && r != '\n' && r != '\r', r == 0x7f:
-			return line, col, fmt.Sprintf("control character %U", r)
-		case r == '\n':
-			line, col = line+1, 0
-		}
-		col++
-		i += size
+// asErrors lists the kit's error as a scenario's Errors.
+func asErrors(err error) error {
+	if e, ok := errors.AsType[*Error](err); ok {
+		return Errors{e}
 	}
-	return 0, 0, ""
-}
-
-// decodeDocument parses one YAML document; a second document is an error.
-// The parser's panics, should hostile input provoke one, become errors.
-func decodeDocument(data []byte) (doc *yaml.Node, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			doc, err = nil, fmt.Errorf("the YAML parser failed: %v", r)
-		}
-	}()
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var first yaml.Node
-	if err := dec.Decode(&first); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, nil
-		}
-		return nil, err
-	}
-	var second yaml.Node
-	switch err := dec.Decode(&second); {
-	case errors.Is(err, io.EOF):
-		return &first, nil
-	case err != nil:
-		return nil, err
-	default:
-		return nil, fmt.Errorf("yaml: line %d: a second document starts here; a scenario file holds one", second.Line)
-	}
-}
-
-var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?`)
-
-// yamlErrorLine splits "yaml: line 3: msg" into 3 and "msg".
-func yamlErrorLine(err error) (int, string) {
-	msg := err.Error()
-	m := yamlLineRE.FindStringSubmatch(msg)
-	if m == nil {
-		return 0, msg
-	}
-	line, _ := strconv.Atoi(m[1])
-	return line, strings.TrimPrefix(msg, m[0])
+	return err
 }
 
 // decoder applies YAML values to configs through the table. It records

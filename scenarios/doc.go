@@ -18,10 +18,12 @@
 // The study sections levers:, objective: and constraints: (Scenario.Study)
 // say what giftsim sensitivity and giftsim optimize vary and pursue; every
 // lever's ends or levels are checked on the first arm as an override would
-// be, and objectives and constraints are linear combinations of KPIs
-// (ParseExpr, ParseConstraint).
+// be (and again after Set), and objectives and constraints are linear
+// combinations of KPIs (ParseExpr, ParseConstraint). Sensitivity, optimize
+// and calibration set their points on the scenario too: FirstArm, Point.
 //
-// Hostile input is refused in bounded time and memory: files over
-// MaxFileSize, text that is not UTF-8, YAML aliases (billion laughs) and
-// nesting deeper than MaxDepth.
+// Hostile input is refused in bounded time and memory by the strict-YAML
+// kit (internal/strictyaml), whose Error and Errors these are: files over
+// MaxFileSize, text that is not UTF-8, a second YAML document, YAML anchors
+// and aliases (billion laughs) and nesting deeper than MaxDepth.
 package scenarios

@@ -2,90 +2,35 @@ package scenarios
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
+
+	"giftsim/internal/strictyaml"
 )
 
-// Sentinels for input refused before its fields are read. An *Error wraps
-// one of them, so callers can test with errors.Is.
+// Sentinels for input refused before its fields are read, shared with the
+// strict-YAML kit. An *Error wraps one of them, so callers can test with
+// errors.Is.
 var (
-	ErrTooLarge = errors.New("file too large")
-	ErrNotText  = errors.New("not a UTF-8 text file")
-	ErrSyntax   = errors.New("YAML syntax error")
-	ErrAlias    = errors.New("YAML anchors and aliases are not supported")
-	ErrTooDeep  = errors.New("YAML nested too deeply")
+	ErrTooLarge = strictyaml.ErrTooLarge
+	ErrNotText  = strictyaml.ErrNotText
+	ErrSyntax   = strictyaml.ErrSyntax
+	ErrAlias    = strictyaml.ErrAlias
+	ErrTooDeep  = strictyaml.ErrTooDeep
 )
 
 // maxErrors caps how many errors one file reports; the rest are counted.
 const maxErrors = 100
 
-// Error is one problem in a scenario: where it is, which field and rule it
-// concerns, and what is allowed.
-type Error struct {
-	File string // File is the scenario file's name, or "--set" for an override.
-	Line int    // Line is 1-based; 0 when the problem has no position.
-	Col  int    // Col is 1-based; 0 when the problem has no position.
-	Path string // Path is the field, e.g. "coupon.validity"; "" for the whole file.
-	Rule string // Rule is the DOMAIN.md id, e.g. "C3"; "" when no rule applies.
-	Msg  string // Msg says what is wrong and what is allowed.
-	// Arm names the arms the problem occurs in, when it does not occur in all.
-	Arm string
-	// Err is the cause, e.g. a platform sentinel or ErrTooLarge; may be nil.
-	Err error
-}
-
-// Error formats e as "file:line:col: path: rule: msg (arm name)".
-func (e *Error) Error() string {
-	var b strings.Builder
-	if e.File != "" {
-		b.WriteString(e.File)
-		switch {
-		case e.Line > 0 && e.Col > 0:
-			fmt.Fprintf(&b, ":%d:%d", e.Line, e.Col)
-		case e.Line > 0:
-			fmt.Fprintf(&b, ":%d", e.Line)
-		}
-		b.WriteString(": ")
-	}
-	if e.Path != "" {
-		b.WriteString(e.Path + ": ")
-	}
-	if e.Rule != "" {
-		b.WriteString(e.Rule + ": ")
-	}
-	b.WriteString(e.Msg)
-	if e.Arm != "" {
-		b.WriteString(" (arm " + e.Arm + ")")
-	}
-	return b.String()
-}
-
-// Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
+// Error is one problem in a scenario: where it is (File is "--set" for an
+// override), which field and rule (a DOMAIN.md id) it concerns, what is
+// allowed, and in Note the arms it occurs in when it does not occur in all.
+// It is the strict-YAML kit's positioned error.
+type Error = strictyaml.Error
 
 // Errors is every problem found in a scenario, sorted by position.
-type Errors []*Error
-
-// Error prints one problem per line.
-func (l Errors) Error() string {
-	lines := make([]string, len(l))
-	for i, e := range l {
-		lines[i] = e.Error()
-	}
-	return strings.Join(lines, "\n")
-}
-
-// Unwrap returns the problems, so errors.As finds an *Error and errors.Is a
-// platform sentinel.
-func (l Errors) Unwrap() []error {
-	out := make([]error, len(l))
-	for i, e := range l {
-		out[i] = e
-	}
-	return out
-}
+type Errors = strictyaml.Errors
 
 // collector gathers errors, merges repeats (the same problem in several
 // arms) and caps their number.
@@ -140,7 +85,7 @@ func (c *collector) errors(file string, nArms int) Errors {
 			if len(a) > 3 {
 				a = append(a[:3:3], fmt.Sprintf("and %d more", len(c.arms[i])-3))
 			}
-			e.Arm = strings.Join(a, ", ")
+			e.Note = "arm " + strings.Join(a, ", ")
 		}
 		out[i] = e
 	}

@@ -62,11 +62,12 @@ coupon:
 	// true
 }
 
-func ExampleApplySet() {
-	exp, _ := scenarios.LoadExample("validity-7-vs-30")
-	err := scenarios.ApplySet(exp, []string{"population.users=2000", "replications=2"})
+func ExampleScenario_Set() {
+	s, _ := scenarios.ParseExample("validity-7-vs-30")
+	err := s.Set([]string{"population.users=2000", "replications=2"})
+	exp := s.Experiment()
 	fmt.Println(err, exp.Replications, exp.Arms[0].Config.Population.Users)
-	err = scenarios.ApplySet(exp, []string{"campaign[0].channel=mini-program"})
+	err = s.Set([]string{"campaign[0].channel=mini-program"})
 	fmt.Println(err)
 	// Output:
 	// <nil> 2 2000

@@ -60,9 +60,18 @@ func ExampleFile(name string) ([]byte, error) {
 
 // LoadExample parses the bundled example name and returns its experiment.
 func LoadExample(name string) (*sim.Experiment, error) {
+	s, err := ParseExample(name)
+	if err != nil {
+		return nil, err
+	}
+	return s.Experiment(), nil
+}
+
+// ParseExample parses the bundled example name.
+func ParseExample(name string) (*Scenario, error) {
 	data, err := ExampleFile(name)
 	if err != nil {
 		return nil, err
 	}
-	return Load(path.Join("scenarios", "examples", name+".yaml"), data)
+	return Parse(path.Join("scenarios", "examples", name+".yaml"), data)
 }

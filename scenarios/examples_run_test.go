@@ -16,13 +16,14 @@ func TestEveryExampleRuns(t *testing.T) {
 			if e.Question == "" {
 				t.Error("the example has no question")
 			}
-			exp, err := LoadExample(e.Name)
+			s, err := ParseExample(e.Name)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := ApplySet(exp, []string{"population.users=400", "replications=2"}); err != nil {
+			if err := s.Set([]string{"population.users=400", "replications=2"}); err != nil {
 				t.Fatal(err)
 			}
+			exp := s.Experiment()
 			res, err := sim.RunExperiment(context.Background(), exp, sim.RunOptions{})
 			if err != nil {
 				t.Fatal(err)

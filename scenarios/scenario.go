@@ -3,10 +3,7 @@ package scenarios
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"math"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -14,6 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"giftsim/internal/strictyaml"
 	"giftsim/sim"
 )
 
@@ -22,20 +20,16 @@ import (
 // the experiment settings. Marshal writes it back; Experiment hands it to the
 // simulator.
 type Scenario struct {
-	file      string
-	name      string
-	question  string
-	seed      uint64
-	reps      int
-	profile   string       // profile is the behavioural profile file, "" for the shipped one
-	ensemble  []sim.Member // ensemble is the profile's calibrated ensemble
-	precision *sim.Precision
-	base      config
-	arms      []arm
-	written   bool   // written: the arms come from arms:
-	sweep     []axis // sweep: the swept fields, if the arms come from sweep:
-	study     Study  // study holds levers:, objective: and constraints: (study.go)
-	warnings  Errors
+	file     string
+	meta                  // meta holds name, question, seed and replications.
+	profile  string       // profile is the behavioural profile file, "" for the shipped one
+	ensemble []sim.Member // ensemble is the profile's calibrated ensemble
+	base     config
+	arms     []arm
+	written  bool   // written: the arms come from arms:
+	sweep    []axis // sweep: the swept fields, if the arms come from sweep:
+	study    Study  // study holds levers:, objective: and constraints: (study.go)
+	warnings Errors
 }
 
 // arm is one arm: its config and what it sets against the base.
@@ -97,7 +91,7 @@ func parse(file string, data []byte, prof *sim.Behaviour) (*Scenario, error) {
 	tab := newTable()
 	errs := &collector{}
 	d := newDecoder(file, tab, errs)
-	s := &Scenario{file: file, name: defaultName(file), seed: defaultSeed, reps: defaultReps, base: defaultConfig()}
+	s := &Scenario{file: file, meta: meta{name: defaultName(file), seed: defaultSeed, reps: defaultReps}, base: defaultConfig()}
 	if prof != nil {
 		s.base.Behaviour = *prof
 	} else {
@@ -121,20 +115,8 @@ func parse(file string, data []byte, prof *sim.Behaviour) (*Scenario, error) {
 	}
 	d.walk("", "a scenario", root, append(experimentKeys(), tab.children("")...), func(key string, k, v *yaml.Node) {
 		switch key {
-		case "name":
-			if t, ok := d.readName(key, v); ok {
-				s.name = t
-			}
-		case "question":
-			if t, ok := d.readText(key, v, maxText); ok {
-				s.question = t
-			}
-		case "seed":
-			if n, ok := d.readInt(key, v, 0, math.MaxInt64); ok {
-				s.seed = uint64(n)
-			}
-		case "replications":
-			d.replications(v, s)
+		case "name", "question", "seed", "replications":
+			d.meta(key, v, &s.meta)
 		case "profile":
 		case "arms":
 			armsNode = v
@@ -221,7 +203,7 @@ func (d *decoder) readName(path string, n *yaml.Node) (string, bool) {
 }
 
 // replications reads a count or a precision target.
-func (d *decoder) replications(v *yaml.Node, s *Scenario) {
+func (d *decoder) replications(v *yaml.Node, s *meta) {
 	const path = "replications"
 	if v.Kind != yaml.MappingNode {
 		if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!int" {
@@ -508,15 +490,21 @@ func LoadFile(path string) (*sim.Experiment, error) {
 // profile: what the scenario would give if b were shipped. Calibration
 // evaluates candidate profiles with it.
 func LoadFileWithProfile(path string, b sim.Behaviour) (*sim.Experiment, error) {
-	data, err := readScenario(path)
-	if err != nil {
-		return nil, err
-	}
-	s, err := parse(path, data, &b)
+	s, err := ParseFileWithProfile(path, b)
 	if err != nil {
 		return nil, err
 	}
 	return s.Experiment(), nil
+}
+
+// ParseFileWithProfile is ParseFile with behaviour b in place of the
+// shipped profile (see LoadFileWithProfile).
+func ParseFileWithProfile(path string, b sim.Behaviour) (*Scenario, error) {
+	data, err := readScenario(path)
+	if err != nil {
+		return nil, err
+	}
+	return parse(path, data, &b)
 }
 
 // ParseFile is Parse for the file at path, with LoadFile's fallback to the
@@ -545,39 +533,8 @@ func readScenario(file string) ([]byte, error) {
 
 // readFile reads at most MaxFileSize bytes of a regular file.
 func readFile(file string) ([]byte, error) {
-	refuse := func(sentinel error, format string, a ...any) error {
-		return Errors{{File: file, Msg: fmt.Sprintf(format, a...), Err: sentinel}}
-	}
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, refuse(err, "cannot open: %v", unwrapPath(err))
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	switch {
-	case err != nil:
-		return nil, refuse(err, "cannot read: %v", unwrapPath(err))
-	case st.IsDir():
-		return nil, refuse(ErrNotText, "is a directory, not a scenario file")
-	case st.Mode().IsRegular() && st.Size() > MaxFileSize:
-		return nil, refuse(ErrTooLarge, "%s bytes; a scenario file is at most %s bytes (1 MiB)", group(st.Size()), group(MaxFileSize))
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, refuse(err, "cannot read: %v", unwrapPath(err))
-	}
-	if len(data) > MaxFileSize {
-		return nil, refuse(ErrTooLarge, "more than %s bytes; a scenario file is at most 1 MiB", group(MaxFileSize))
-	}
-	return data, nil
-}
-
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
+	data, err := strictyaml.ReadFile(file, limits)
+	return data, asErrors(err)
 }
 
 // bundledName returns NAME for a path ending in scenarios/examples/NAME.yaml.

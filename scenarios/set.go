@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -25,6 +26,27 @@ type meta struct {
 	seed           uint64
 	reps           int
 	precision      *sim.Precision
+}
+
+// meta reads the experiment's own field key (name, question, seed or
+// replications) from v into m, as the file and --set give it.
+func (d *decoder) meta(key string, v *yaml.Node, m *meta) {
+	switch key {
+	case "name":
+		if t, ok := d.readName(key, v); ok {
+			m.name = t
+		}
+	case "question":
+		if t, ok := d.readText(key, v, maxText); ok {
+			m.question = t
+		}
+	case "seed":
+		if n, ok := d.readInt(key, v, 0, math.MaxInt64); ok {
+			m.seed = uint64(n)
+		}
+	case "replications":
+		d.replications(v, m)
+	}
 }
 
 // flagName is how errors name the override set: "--set " and the flag,
@@ -56,22 +78,8 @@ func readOverrides(sets []string, tab *table, errs *collector, m *meta, sweep []
 		}
 		d := newDecoder(flag, tab, errs)
 		switch p {
-		case "name":
-			if t, ok := d.readName(p, n); ok {
-				m.name = t
-			}
-		case "question":
-			if t, ok := d.readText(p, n, maxText); ok {
-				m.question = t
-			}
-		case "seed":
-			if x, ok := d.readInt(p, n, 0, 1<<63-1); ok {
-				m.seed = uint64(x)
-			}
-		case "replications":
-			s := Scenario{reps: m.reps, precision: m.precision}
-			d.replications(n, &s)
-			m.reps, m.precision = s.reps, s.precision
+		case "name", "question", "seed", "replications":
+			d.meta(p, n, m)
 		case "arms", "sweep", "profile", "levers", "objective", "constraints":
 			errs.add(&Error{File: flag, Path: p, Msg: "cannot be set with --set; edit the scenario file"}, "")
 		default:
@@ -178,7 +186,7 @@ func (s *Scenario) Set(sets []string) error {
 	tab := newTable()
 	errs := &collector{}
 	next := s.clone()
-	m := meta{next.name, next.question, next.seed, next.reps, next.precision}
+	m := next.meta
 	var sweep []string
 	for _, ax := range next.sweep {
 		sweep = append(sweep, ax.path)
@@ -198,19 +206,57 @@ func (s *Scenario) Set(sets []string) error {
 		// A warning no override brought keeps its place in the file.
 		if i := slices.IndexFunc(s.warnings, func(w *Error) bool { return w.Path == e.Path && w.Msg == e.Msg }); i >= 0 && !set {
 			w := *s.warnings[i]
-			w.Arm = ""
+			w.Note = ""
 			e = &w
 		}
 		warns.add(e, arm)
 	})
+	if errs.empty() && len(ovs) > 0 && len(next.study.Levers) > 0 {
+		flags := make([]string, len(ovs))
+		for i, o := range ovs {
+			flags[i] = o.flag
+		}
+		next.recheckLevers(tab, errs, strings.Join(flags, ", "))
+	}
 	if !errs.empty() {
 		return errs.errors("--set", len(next.arms))
 	}
-	next.name, next.question, next.seed, next.reps, next.precision = m.name, m.question, m.seed, m.reps, m.precision
+	next.meta = m
 	next.warnings = warns.errors(next.file, len(next.arms))
 	*s = next
 	return nil
 }
+
+// FirstArm returns a copy of s reduced to its first arm, which becomes its
+// base too, without the sweep, the precision target or the study sections:
+// the scenario sensitivity and optimize set their levers on, one point at
+// a time, with Set.
+func (s *Scenario) FirstArm() *Scenario {
+	out := s.clone()
+	a := out.arms[0]
+	a.sweepValues, a.sweepNumbers = nil, nil
+	out.base = a.cfg.clone()
+	out.arms = []arm{a}
+	out.sweep, out.precision, out.study = nil, nil, Study{}
+	return &out
+}
+
+// Point returns the first arm of s with sets applied through Set, named
+// name; s is unchanged. On a FirstArm scenario it is one point of a lever
+// search.
+func (s *Scenario) Point(sets []string, name string) (sim.Arm, error) {
+	c := *s
+	if err := c.Set(sets); err != nil {
+		return sim.Arm{}, err
+	}
+	a := c.Experiment().Arms[0]
+	a.Name = name
+	return a, nil
+}
+
+// BaseValue is the base's value at path as one line of YAML, e.g. "7d";
+// "" for a path that is not a field.
+func (s *Scenario) BaseValue(path string) string { return newTable().text(path, &s.base) }
 
 // clone deep-copies s, so Set can work on the copy.
 func (s *Scenario) clone() Scenario {
@@ -230,46 +276,6 @@ func (s *Scenario) clone() Scenario {
 	}
 	out.warnings = slices.Clone(s.warnings)
 	return out
-}
-
-// ApplySet applies overrides to every arm of an experiment already made
-// from a scenario, as Scenario.Set does to the scenario, for tools that
-// hold only the experiment (sensitivity, optimize, calibration); it updates
-// exp.Setup. Prefer Scenario.Set, which keeps the file's own record of
-// the compliance opt-in and its warnings' positions. On error exp is
-// unchanged.
-func ApplySet(exp *sim.Experiment, sets []string) error {
-	tab := newTable()
-	errs := &collector{}
-	next := cloneExperiment(exp)
-	m := meta{next.Name, next.Question, next.Seed, next.Replications, next.Precision}
-	ovs := readOverrides(sets, tab, errs, &m, exp.Sweep)
-	cfgs := make([]config, len(next.Arms))
-	refs := make([]armRef, len(next.Arms))
-	for i := range next.Arms {
-		a := &next.Arms[i]
-		cfgs[i] = config{Config: a.Config, simulatePenalty: penaltyOptIn(exp, a)}
-		cfgs[i] = cfgs[i].clone()
-		refs[i] = armRef{a.Name, &cfgs[i], &a.Settings}
-	}
-	touched := overrideArms(ovs, refs, tab, "", errs, func(e *Error, _ string, _ bool) {
-		addRow(&next.Setup, [2]string{"warning", warningText(e)})
-	})
-	if !errs.empty() {
-		return errs.errors("--set", len(exp.Arms))
-	}
-	for i := range next.Arms {
-		next.Arms[i].Config = cfgs[i].Config
-	}
-	next.Name, next.Question, next.Seed, next.Replications, next.Precision = m.name, m.question, m.seed, m.reps, m.precision
-	if len(next.Arms) > 0 {
-		fresh := tab.setup(&cfgs[0])
-		for _, t := range touched {
-			next.Setup = splice(next.Setup, fresh, t)
-		}
-	}
-	*exp = next
-	return nil
 }
 
 // parseValue reads the YAML value of an override; an empty value is the
@@ -298,78 +304,9 @@ func parseFlagValue(flag, path, val string) (*yaml.Node, *Error) {
 	return n, nil
 }
 
-// penaltyOptIn reads compliance.simulate_penalty for arm a from its
-// settings, else from the experiment's setup rows.
-func penaltyOptIn(exp *sim.Experiment, a *sim.Arm) bool {
-	const key = "compliance.simulate_penalty"
-	for _, rows := range [][][2]string{a.Settings, exp.Setup} {
-		for _, r := range rows {
-			if r[0] == key {
-				return r[1] == "true"
-			}
-		}
-	}
-	return false
-}
-
-// splice replaces the rows at or under path t with fresh's, in place of the
-// first one (at the end if there were none).
-func splice(rows, fresh [][2]string, t string) [][2]string {
-	at := -1
-	var out [][2]string
-	for _, r := range rows {
-		if under(r[0], t) {
-			if at < 0 {
-				at = len(out)
-			}
-			continue
-		}
-		out = append(out, r)
-	}
-	var sub [][2]string
-	for _, r := range fresh {
-		if under(r[0], t) {
-			sub = append(sub, r)
-		}
-	}
-	if at < 0 {
-		at = len(out)
-	}
-	return slices.Insert(out, at, sub...)
-}
-
-// addRow appends row unless rows already hold it.
-func addRow(rows *[][2]string, row [2]string) {
-	if !slices.Contains(*rows, row) {
-		*rows = append(*rows, row)
-	}
-}
-
 // warningText is a warning without file and position, for setup rows.
 func warningText(e *Error) string {
 	w := *e
 	w.File, w.Line, w.Col = "", 0, 0
 	return w.Error()
-}
-
-// cloneExperiment deep-copies exp.
-func cloneExperiment(exp *sim.Experiment) sim.Experiment {
-	out := *exp
-	out.Sweep = slices.Clone(exp.Sweep)
-	out.SweepUnits = slices.Clone(exp.SweepUnits)
-	out.Setup = slices.Clone(exp.Setup)
-	if exp.Precision != nil {
-		p := *exp.Precision
-		out.Precision = &p
-	}
-	out.Arms = make([]sim.Arm, len(exp.Arms))
-	for i, a := range exp.Arms {
-		c := config{Config: a.Config}
-		a.Config = c.clone().Config
-		a.Settings = slices.Clone(a.Settings)
-		a.SweepValues = slices.Clone(a.SweepValues)
-		a.SweepNumbers = slices.Clone(a.SweepNumbers)
-		out.Arms[i] = a
-	}
-	return out
 }

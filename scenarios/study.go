@@ -219,16 +219,7 @@ func (d *decoder) levers(n *yaml.Node, s *Scenario) []LeverSpec {
 		}
 		p := k.Value
 		path := what + "." + p
-		base := &s.arms[0].cfg
-		if _, ok := d.tab.encodeAt(p, base); !ok {
-			switch list, isList := d.tab.listOf(p); {
-			case isList:
-				d.fail(k, path, "one entry of %s cannot be a lever on its own; declare the whole list's levels", list)
-			case d.tab.known(p):
-				d.fail(k, path, "%s", noEntry(p, len(base.Campaign)))
-			default:
-				d.fail(k, path, "not a field a lever can set%s; a lever is a path --set accepts, such as coupon.validity or campaign[0].push_at", suggest(p, d.tab.paths()))
-			}
+		if !d.leverField(k, p, path, s) {
 			continue
 		}
 		if j := slices.IndexFunc(out, func(l LeverSpec) bool { return under(p, l.Path) || under(l.Path, p) }); j >= 0 {
@@ -290,6 +281,53 @@ func (d *decoder) levers(n *yaml.Node, s *Scenario) []LeverSpec {
 		}
 	}
 	return out
+}
+
+// leverField reports whether p is a field a lever can set in the first arm
+// of s, reporting at k why not.
+func (d *decoder) leverField(k *yaml.Node, p, path string, s *Scenario) bool {
+	base := &s.arms[0].cfg
+	if _, ok := d.tab.encodeAt(p, base); ok {
+		return true
+	}
+	switch list, isList := d.tab.listOf(p); {
+	case isList:
+		d.fail(k, path, "one entry of %s cannot be a lever on its own; declare the whole list's levels", list)
+	case d.tab.known(p):
+		d.fail(k, path, "%s", noEntry(p, len(base.Campaign)))
+	default:
+		d.fail(k, path, "not a field a lever can set%s; a lever is a path --set accepts, such as coupon.validity or campaign[0].push_at", suggest(p, d.tab.paths()))
+	}
+	return false
+}
+
+// recheckLevers checks the levers of s again, against its arms as the
+// overrides named flags left them: each lever's field must still exist in
+// the first arm, no arm may set it, and each of its values must still be
+// allowed. Problems go to errs, placed at the lever in the file.
+func (s *Scenario) recheckLevers(tab *table, errs *collector, flags string) {
+	found := &collector{}
+	d := newDecoder(s.file, tab, found)
+	for _, l := range s.study.Levers {
+		at := &yaml.Node{Kind: yaml.ScalarNode, Line: l.Line, Column: l.Col}
+		path := "levers." + l.Path
+		values := l.Levels
+		if l.IsRange() {
+			values = []string{l.Low, l.High}
+		}
+		if !d.leverField(at, l.Path, path, s) {
+			continue
+		}
+		if owner := d.setBy(l.Path, s); owner != "" {
+			d.fail(at, path, "%s sets %s; a lever cannot vary a field an arm or the sweep sets", owner, l.Path)
+			continue
+		}
+		d.leverValues(l.Path, path, at, values, s)
+	}
+	for _, e := range found.list {
+		e.Msg = "after " + flags + ": " + e.Msg
+		errs.add(e, "")
+	}
 }
 
 // setBy names the arm or sweep that sets a field at or under or above p,

@@ -1,8 +1,6 @@
 package scenarios
 
 import (
-	"giftsim/results"
-
 	"errors"
 	"fmt"
 	"math"
@@ -15,7 +13,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"giftsim/internal/strictyaml"
 	"giftsim/platform"
+	"giftsim/results"
 )
 
 // valueKind is the YAML shape of a field's value; it drives messages, the
@@ -96,27 +96,7 @@ func number(v float64) *yaml.Node {
 }
 
 // describe names what a node holds, for "got …" in messages.
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		if n.ShortTag() == "!!null" {
-			return "nothing"
-		}
-		v := n.Value
-		if utf8.RuneCountInString(v) > 40 {
-			v = string([]rune(v)[:40]) + "…"
-		}
-		if n.ShortTag() == "!!str" {
-			return strconv.Quote(v)
-		}
-		return v
-	}
-	return "something else"
-}
+func describe(n *yaml.Node) string { return strictyaml.Describe(n) }
 
 // group writes n with thousands separators, e.g. 50,000,000.
 func group(n int64) string { return results.FormatCount(n) }

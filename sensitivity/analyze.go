@@ -47,37 +47,32 @@ type Options struct {
 	Budget       int       // Budget is the most arm-replications Sobol may run (0: DefaultBudget).
 }
 
-// base is the experiment every point is built from: exp's first arm alone,
-// without its sweep, run with fixed replications.
-func base(exp *sim.Experiment, o Options) *sim.Experiment {
-	b := *exp
-	b.Arms = exp.Arms[:1:1]
-	b.Sweep = nil
-	b.Precision = nil
+// base returns the scenario every point is set on, sc's first arm alone
+// without its sweep, and its experiment, run with fixed replications.
+func base(sc *scenarios.Scenario, o Options) (*scenarios.Scenario, *sim.Experiment) {
+	pt := sc.FirstArm()
+	b := pt.Experiment()
 	if o.Replications > 0 {
 		b.Replications = o.Replications
 	}
 	if o.Seed != 0 {
 		b.Seed = o.Seed
 	}
-	return &b
+	return pt, b
 }
 
-// Check reports the first lever that cannot be applied to exp's base arm
+// Check reports the first lever that cannot be applied to sc's base arm
 // at its low or its high end, the objective if it is not a KPI, levers
 // named twice, and Sobol indices that would exceed the budget (a
 // *BudgetError that names a size that fits).
-func Check(exp *sim.Experiment, levers []Lever, o Options) error {
-	if len(exp.Arms) == 0 {
-		return errors.New("the experiment has no arms")
-	}
+func Check(sc *scenarios.Scenario, levers []Lever, o Options) error {
 	if k := kpiOf(o.KPI); k < 0 {
 		return fmt.Errorf("--kpi %q: want one of %s", o.KPI, strings.Join(sim.KPIIDs(), ", "))
 	}
 	if len(levers) == 0 {
 		return errors.New("no levers: give at least one, such as --lever coupon.validity=3d..30d")
 	}
-	b := base(exp, o)
+	pt, b := base(sc, o)
 	seen := map[string]bool{}
 	for _, l := range levers {
 		if seen[l.Path] {
@@ -85,7 +80,7 @@ func Check(exp *sim.Experiment, levers []Lever, o Options) error {
 		}
 		seen[l.Path] = true
 		for _, x := range []float64{0, 1} {
-			if _, err := point(b, []string{l.Set(x)}, ""); err != nil {
+			if _, err := pt.Point([]string{l.Set(x)}, ""); err != nil {
 				end := "low"
 				if x == 1 {
 					end = "high"
@@ -116,19 +111,7 @@ func kpiOf(id string) int {
 	return slices.IndexFunc(sim.KPIs(), func(k results.KPI) bool { return k.ID == id })
 }
 
-// point returns b's arm with sets applied, named name.
-func point(b *sim.Experiment, sets []string, name string) (sim.Arm, error) {
-	c := *b
-	if err := scenarios.ApplySet(&c, sets); err != nil {
-		return sim.Arm{}, err
-	}
-	a := c.Arms[0]
-	a.Name = name
-	a.SweepValues = nil
-	return a, nil
-}
-
-// Analyze runs the analysis of levers on exp's base arm (its first arm)
+// Analyze runs the analysis of levers on sc's base arm (its first arm)
 // and returns the levers ranked. One-at-a-time, each lever is one
 // experiment of two arms, its low and its high end, so that sim pairs them
 // and gives the difference high − low its paired interval and ensemble
@@ -137,17 +120,17 @@ func point(b *sim.Experiment, sets []string, name string) (sim.Arm, error) {
 // (sobolRows). Every experiment has the same seed, replications and
 // ensemble, so every point runs on the same common random numbers and
 // parameter sets.
-func Analyze(ctx context.Context, exp *sim.Experiment, levers []Lever, o Options) (*results.Sensitivity, error) {
-	if err := Check(exp, levers, o); err != nil {
+func Analyze(ctx context.Context, sc *scenarios.Scenario, levers []Lever, o Options) (*results.Sensitivity, error) {
+	if err := Check(sc, levers, o); err != nil {
 		return nil, err
 	}
 	if !o.OAT && !o.Morris && !o.Sobol {
 		o.OAT, o.Morris = true, true
 	}
-	b := base(exp, o)
+	pt, b := base(sc, o)
 	kpis := sim.KPIs()
 	obj := kpis[kpiOf(o.KPI)]
-	a := &analysis{b: b, o: o, id: obj.ID}
+	a := &analysis{b: b, pt: pt, o: o, id: obj.ID}
 	baseRes, err := a.run(ctx, b.Arms, "base")
 	if err != nil {
 		return nil, err
@@ -159,16 +142,16 @@ func Analyze(ctx context.Context, exp *sim.Experiment, levers []Lever, o Options
 	}
 	for _, l := range levers {
 		out.Levers = append(out.Levers, results.Lever{Path: l.Path, Low: l.Low, High: l.High, Kind: string(l.Kind),
-			Base: baseValue(b, l.Path)})
+			Base: pt.BaseValue(l.Path)})
 	}
 	if o.OAT {
 		out.Methods = append(out.Methods, MethodOAT)
 		for i, l := range levers {
-			lo, err := point(b, []string{l.Set(0)}, "low: "+l.Path+"="+l.Value(0))
+			lo, err := pt.Point([]string{l.Set(0)}, "low: "+l.Path+"="+l.Value(0))
 			if err != nil {
 				return nil, err
 			}
-			hi, err := point(b, []string{l.Set(1)}, "high: "+l.Path+"="+l.Value(1))
+			hi, err := pt.Point([]string{l.Set(1)}, "high: "+l.Path+"="+l.Value(1))
 			if err != nil {
 				return nil, err
 			}
@@ -229,6 +212,7 @@ func Analyze(ctx context.Context, exp *sim.Experiment, levers []Lever, o Options
 // analysis runs the experiments of one analysis.
 type analysis struct {
 	b    *sim.Experiment
+	pt   *scenarios.Scenario // pt is the scenario the points are set on.
 	o    Options
 	id   string
 	runs int
@@ -266,7 +250,7 @@ func (a *analysis) arms(levers []Lever, xs [][]float64, what string) ([]sim.Arm,
 		key := strings.Join(sets, "\x00")
 		k, ok := at[key]
 		if !ok {
-			arm, err := point(a.b, sets, fmt.Sprintf("p%d: %s", len(arms)+1, strings.Join(sets, " ")))
+			arm, err := a.pt.Point(sets, fmt.Sprintf("p%d: %s", len(arms)+1, strings.Join(sets, " ")))
 			if err != nil {
 				return nil, nil, fmt.Errorf("sensitivity: %s point %s: %w", what, strings.Join(sets, " "), err)
 			}
@@ -383,21 +367,6 @@ func (a *analysis) sobolRow(ctx context.Context, levers []Lever, x, y []float64)
 		row.AB[i], row.NoiseAB[i] = at(2 + i)
 	}
 	return row, len(arms), st.Runs, nil
-}
-
-// baseValue is the base's setup value of path, or "".
-func baseValue(b *sim.Experiment, path string) string {
-	for _, s := range b.Setup {
-		if s[0] == path {
-			return s[1]
-		}
-	}
-	for _, s := range b.Arms[0].Settings {
-		if s[0] == path {
-			return s[1]
-		}
-	}
-	return ""
 }
 
 // includesZero reports whether [lo, hi] holds zero.

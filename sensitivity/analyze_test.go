@@ -10,20 +10,19 @@ import (
 
 	"giftsim/results"
 	"giftsim/scenarios"
-	"giftsim/sim"
 )
 
 // smallExample is the bundled sensitivity example at a test's size.
-func smallExample(t *testing.T) *sim.Experiment {
+func smallExample(t *testing.T) *scenarios.Scenario {
 	t.Helper()
-	exp, err := scenarios.LoadExample("sensitivity-catering")
+	sc, err := scenarios.ParseExample("sensitivity-catering")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := scenarios.ApplySet(exp, []string{"population.users=2000", "horizon=45d", "campaign[0].days=14"}); err != nil {
+	if err := sc.Set([]string{"population.users=2000", "horizon=45d", "campaign[0].days=14"}); err != nil {
 		t.Fatal(err)
 	}
-	return exp
+	return sc
 }
 
 func mustLevers(t *testing.T, specs ...string) []Lever {

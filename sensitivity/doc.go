@@ -3,7 +3,7 @@
 //
 // A lever is a scenario path with a range, such as coupon.validity from 3d
 // to 30d. Every point the analysis evaluates is the scenario's base arm
-// with the levers set through scenarios.ApplySet, so it is checked as a
+// with the levers set through Scenario.Set, so it is checked as a
 // scenario file is, and it runs with the scenario's seed, replications and
 // calibrated ensemble: every point shares the same common random numbers
 // and parameter sets, as the arms of giftsim run do.

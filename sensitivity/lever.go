@@ -120,7 +120,7 @@ func (l Lever) Value(x float64) string {
 	return l.High
 }
 
-// Set is the override that puts the lever at x, as ApplySet takes it.
+// Set is the override that puts the lever at x, as Scenario.Set takes it.
 func (l Lever) Set(x float64) string { return l.Path + "=" + l.Value(x) }
 
 // isInteger reports whether s is written as a whole number.

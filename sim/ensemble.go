@@ -127,3 +127,7 @@ func agreement(d []float64, k int) int {
 	}
 	return agree
 }
+
+// EnsembleSets is how many of an ensemble's members parameter sets a run of
+// reps replications uses (see ensembleGroups): 0 without an ensemble.
+func EnsembleSets(members, reps int) int { return ensembleGroups(members, reps) }

@@ -352,14 +352,17 @@ func (r *runner) groups() int { return ensembleGroups(len(r.exp.Ensemble), r.exp
 // split records, for a run with an ensemble, how much of a KPI's spread
 // across replications the parameters' uncertainty causes and how much is
 // simulation noise, and widens the interval of its level into a prediction
-// interval: mean ± t(k−1)·√(model² + noise²/n), k the parameter sets used,
-// moved inside the KPI's bounds as every interval is (see interval).
+// interval: mean ± t(k−1)·√(model²·(1 + 1/k) + noise²/n), k the parameter
+// sets used (the 1/k for the mean's own error, as in any prediction
+// interval), moved inside the KPI's bounds as every interval is (see
+// interval).
 // The level a strategist will see depends on which parameter set is true,
 // so its interval must hold the model's spread, not only the noise of the
 // mean. When each replication ran its own set (too few replications to
 // split, see ensembleGroups), the whole spread counts as the model's:
-// mean ± t(n−1)·s, which holds model² + noise² ≥ model² + noise²/n, so it
-// errs wide, with n−1 degrees of freedom instead of a split's k−1.
+// mean ± t(n−1)·s·√(1 + 1/n), which holds model² + noise² ≥ model² +
+// noise²/n, so it errs wide, with n−1 degrees of freedom instead of a
+// split's k−1.
 // Paired differences keep their paired intervals.
 func (r *runner) split(kpis map[string]results.Estimate, id string, xs []float64, b bounds) {
 	k := r.groups()
@@ -370,9 +373,9 @@ func (r *runner) split(kpis map[string]results.Estimate, id string, xs []float64
 	var h float64
 	if len(xs) >= 2*k {
 		e.ModelSD, e.NoiseSD = splitVariance(xs, k)
-		h = tQuantile975(k-1) * math.Sqrt(e.ModelSD*e.ModelSD+e.NoiseSD*e.NoiseSD/float64(len(xs)))
+		h = tQuantile975(k-1) * math.Sqrt(e.ModelSD*e.ModelSD*(1+1/float64(k))+e.NoiseSD*e.NoiseSD/float64(len(xs)))
 	} else {
-		h = tQuantile975(len(xs)-1) * e.SD
+		h = tQuantile975(len(xs)-1) * e.SD * math.Sqrt(1+1/float64(len(xs)))
 	}
 	lo, hi := interval(e.Mean, h, b)
 	e.Low, e.High = min(e.Low, lo), max(e.High, hi)

@@ -5,6 +5,9 @@
 // one document only) and one positioned error type, Error, that names the
 // file, line, column and field of a problem and what is allowed.
 //
-// Load plans (package loadgen) and fixtures (package platform/fixture) use
-// it; scenario files will adopt it next.
+// Scenario files and profiles (package scenarios), load plans (package
+// loadgen) and fixtures (package platform/fixture) are read with it, and
+// calibration data files share its error type and bounded read. SyntaxLine
+// is the one place that reads a position out of the YAML library's error
+// text, which carries no structured position.
 package strictyaml

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"reflect"
 	"regexp"
@@ -14,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"giftsim/results"
 )
 
 // Sentinels for input refused before its fields are read. An *Error wraps
@@ -24,8 +27,8 @@ var (
 	ErrSyntax         = errors.New("YAML syntax error")
 	ErrAlias          = errors.New("YAML anchors and aliases are not supported")
 	ErrTooDeep        = errors.New("YAML nested too deeply")
-	ErrSecondDocument = errors.New("a second YAML document")
-	ErrEmpty          = errors.New("empty file")
+	ErrSecondDocument = fmt.Errorf("a second YAML document: %w", ErrSyntax)
+	ErrEmpty          = fmt.Errorf("empty file: %w", ErrSyntax)
 )
 
 // Error is one problem at a place in a YAML file.
@@ -34,12 +37,15 @@ type Error struct {
 	Line int    // Line is 1-based; 0 when the problem has no position.
 	Col  int    // Col is 1-based; 0 when unknown.
 	Path string // Path is the field, e.g. "phases[0].rate"; "" for the whole file.
+	Rule string // Rule is the id of the rule the value breaks, e.g. "C3"; may be "".
 	Msg  string // Msg says what is wrong and what is allowed.
-	Err  error  // Err is the cause, e.g. ErrTooLarge or a caller's sentinel; may be nil.
+	// Note narrows where the problem occurs, e.g. "arm 7-day"; may be "".
+	Note string
+	Err  error // Err is the cause, e.g. ErrTooLarge or a caller's sentinel; may be nil.
 }
 
-// Error formats e as "file:line:col: path: msg"; parts that are unknown are
-// left out.
+// Error formats e as "file:line:col: path: rule: msg (note)"; parts that are
+// unknown are left out.
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.File != "" {
@@ -55,22 +61,54 @@ func (e *Error) Error() string {
 	if e.Path != "" {
 		b.WriteString(e.Path + ": ")
 	}
+	if e.Rule != "" {
+		b.WriteString(e.Rule + ": ")
+	}
 	msg := e.Msg
 	if msg == "" && e.Err != nil {
 		msg = e.Err.Error()
 	}
 	b.WriteString(msg)
+	if e.Note != "" {
+		b.WriteString(" (" + e.Note + ")")
+	}
 	return b.String()
 }
 
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
+// Errors is every problem found in one input, in the order its reader
+// sorts them (by position).
+type Errors []*Error
+
+// Error prints one problem per line.
+func (l Errors) Error() string {
+	lines := make([]string, len(l))
+	for i, e := range l {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap returns the problems, so errors.As finds an *Error and errors.Is
+// a cause any of them wraps.
+func (l Errors) Unwrap() []error {
+	out := make([]error, len(l))
+	for i, e := range l {
+		out[i] = e
+	}
+	return out
+}
+
 // Limits bound what Parse accepts.
 type Limits struct {
 	MaxSize  int    // MaxSize is the largest input in bytes.
 	MaxDepth int    // MaxDepth is the deepest nesting of collections (0: 32).
 	What     string // What names the kind of file in messages, e.g. "a load plan".
+	// Empty says what a file needs, in the message about an empty one,
+	// e.g. "a plan needs at least name and phases"; may be "".
+	Empty string
 }
 
 func (l Limits) depth() int {
@@ -85,23 +123,55 @@ func (l Limits) depth() int {
 func Read(r io.Reader, name string, lim Limits) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, int64(lim.MaxSize)+1))
 	if err != nil {
-		return nil, &Error{File: name, Msg: "read: " + err.Error(), Err: err}
+		return nil, &Error{File: name, Msg: "cannot read: " + unwrapPath(err).Error(), Err: err}
 	}
 	if len(data) > lim.MaxSize {
-		return nil, &Error{File: name, Err: ErrTooLarge,
-			Msg: fmt.Sprintf("file is larger than %d bytes; %s is at most %d bytes", lim.MaxSize, lim.what(), lim.MaxSize)}
+		return nil, &Error{File: name, Err: ErrTooLarge, Msg: lim.TooLarge(-1)}
 	}
 	return data, nil
 }
 
-// ReadFile opens path and reads it with Read.
+// ReadFile reads the file at path with Read, refusing a directory, and a
+// regular file over lim.MaxSize before reading it. Every error is an *Error
+// naming path; one that cannot be opened wraps the fs error.
 func ReadFile(path string, lim Limits) ([]byte, error) {
+	refuse := func(sentinel error, msg string) error { return &Error{File: path, Msg: msg, Err: sentinel} }
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, refuse(err, "cannot open: "+unwrapPath(err).Error())
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	switch {
+	case err != nil:
+		return nil, refuse(err, "cannot read: "+unwrapPath(err).Error())
+	case st.IsDir():
+		return nil, refuse(ErrNotText, "is a directory, not a regular file")
+	case st.Mode().IsRegular() && st.Size() > int64(lim.MaxSize):
+		return nil, refuse(ErrTooLarge, lim.TooLarge(st.Size()))
+	}
 	return Read(f, path, lim)
+}
+
+// unwrapPath drops the path an fs error repeats.
+func unwrapPath(err error) error {
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// TooLarge says that a file of size bytes (-1: unknown, more than the
+// limit) is too large and what is allowed.
+func (l Limits) TooLarge(size int64) string {
+	limit := results.FormatCount(int64(l.MaxSize)) + " bytes"
+	if l.MaxSize >= 1<<20 && l.MaxSize%(1<<20) == 0 {
+		limit += fmt.Sprintf(" (%d MiB)", l.MaxSize>>20)
+	}
+	if size < 0 {
+		return fmt.Sprintf("file is larger than %s bytes; %s is at most %s", results.FormatCount(int64(l.MaxSize)), l.what(), limit)
+	}
+	return fmt.Sprintf("%s bytes; %s is at most %s", results.FormatCount(size), l.what(), limit)
 }
 
 func (l Limits) what() string {
@@ -120,40 +190,51 @@ func Parse(name string, data []byte, lim Limits) (*yaml.Node, error) {
 		return &Error{File: name, Line: line, Col: col, Msg: fmt.Sprintf(format, a...), Err: sentinel}
 	}
 	if lim.MaxSize > 0 && len(data) > lim.MaxSize {
-		return nil, refuse(0, 0, ErrTooLarge, "file is larger than %d bytes; %s is at most %d bytes", lim.MaxSize, lim.what(), lim.MaxSize)
+		return nil, refuse(0, 0, ErrTooLarge, "%s", lim.TooLarge(int64(len(data))))
 	}
 	if line, col, bad := findBinary(data); bad != "" {
-		return nil, refuse(line, col, ErrNotText, "file is not UTF-8 text (%s)", bad)
+		return nil, refuse(line, col, ErrNotText, "not a UTF-8 text file (%s)", bad)
 	}
+	// The parser names the line of a syntax error, not its column.
 	doc, second, err := decodeDocument(data)
 	switch {
 	case err != nil:
 		line, msg := SyntaxLine(err)
-		return nil, refuse(line, 1, ErrSyntax, "YAML syntax: %s", msg)
+		return nil, refuse(line, 0, ErrSyntax, "YAML syntax error: %s", msg)
 	case second > 0:
-		return nil, refuse(second, 1, ErrSecondDocument, "a second YAML document starts here; %s holds one", lim.what())
+		return nil, refuse(second, 0, ErrSecondDocument, "YAML syntax error: a second document starts here; %s holds one", lim.what())
 	case doc == nil || len(doc.Content) == 0 || (doc.Content[0].Kind == yaml.ScalarNode && doc.Content[0].ShortTag() == "!!null"):
-		return nil, refuse(0, 0, ErrEmpty, "file is empty")
+		if lim.Empty != "" {
+			return nil, refuse(0, 0, ErrEmpty, "the file is empty; %s", lim.Empty)
+		}
+		return nil, refuse(0, 0, ErrEmpty, "the file is empty")
 	}
-	// Walk the tree without recursion: refuse aliases, whose expansion is
-	// the billion-laughs attack, and nesting no input needs.
+	// Walk the tree in document order without recursion: refuse aliases,
+	// whose expansion is the billion-laughs attack, then anchors, which
+	// only aliases use, and nesting no input needs.
 	type item struct {
 		n     *yaml.Node
 		depth int
 	}
+	var anchor *yaml.Node
 	stack := []item{{doc.Content[0], 1}}
 	for len(stack) > 0 {
 		it := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		switch {
-		case it.n.Kind == yaml.AliasNode || it.n.Anchor != "":
-			return nil, refuse(it.n.Line, it.n.Column, ErrAlias, "YAML anchors and aliases are not supported; write the value out")
+		case it.n.Kind == yaml.AliasNode:
+			return nil, refuse(it.n.Line, it.n.Column, ErrAlias, "alias *%s: YAML anchors and aliases are not supported; write the value out", it.n.Value)
 		case it.depth > lim.depth():
 			return nil, refuse(it.n.Line, it.n.Column, ErrTooDeep, "nested more than %d levels deep", lim.depth())
+		case it.n.Anchor != "" && anchor == nil:
+			anchor = it.n
 		}
-		for _, c := range it.n.Content {
-			stack = append(stack, item{c, it.depth + 1})
+		for i := len(it.n.Content) - 1; i >= 0; i-- {
+			stack = append(stack, item{it.n.Content[i], it.depth + 1})
 		}
+	}
+	if anchor != nil {
+		return nil, refuse(anchor.Line, anchor.Column, ErrAlias, "anchor &%s: YAML anchors and aliases are not supported; write the value out", anchor.Anchor)
 	}
 	return doc.Content[0], nil
 }
@@ -186,6 +267,30 @@ func Decode(name string, data []byte, v any) (err error) {
 		return e
 	}
 	return nil
+}
+
+// Describe names what a node holds, for "got …" in messages: a mapping, a
+// list, nothing, a quoted string or a plain scalar (cut at 40 characters).
+func Describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.ShortTag() == "!!null" {
+			return "nothing"
+		}
+		v := n.Value
+		if utf8.RuneCountInString(v) > 40 {
+			v = string([]rune(v)[:40]) + "…"
+		}
+		if n.ShortTag() == "!!str" {
+			return strconv.Quote(v)
+		}
+		return v
+	}
+	return "something else"
 }
 
 // textUnmarshaler is the type of encoding.TextUnmarshaler.

@@ -15,14 +15,16 @@ func TestParseRefuses(t *testing.T) {
 		err      error
 		want     string
 	}{
-		{"empty", "", ErrEmpty, "x.yaml: file is empty"},
+		{"empty", "", ErrEmpty, "x.yaml: the file is empty"},
 		{"null", "~\n", ErrEmpty, "file is empty"},
-		{"too large", strings.Repeat("#", 1025), ErrTooLarge, "larger than 1024 bytes; a test file is at most"},
-		{"binary", "a: 1\nb: \x00\n", ErrNotText, "x.yaml:2:4: file is not UTF-8 text (control character U+0000)"},
+		{"too large", strings.Repeat("#", 1025), ErrTooLarge, "x.yaml: 1,025 bytes; a test file is at most 1,024 bytes"},
+		{"binary", "a: 1\nb: \x00\n", ErrNotText, "x.yaml:2:4: not a UTF-8 text file (control character U+0000)"},
 		{"syntax", "a: [\n", ErrSyntax, "x.yaml:"},
-		{"second document", "a: 1\n---\nb: 2\n", ErrSecondDocument, "x.yaml:2:1: a second YAML document starts here; a test file holds one"},
-		{"second empty document", "a: 1\n---\n", ErrSecondDocument, "second YAML document"},
+		{"second document", "a: 1\n---\nb: 2\n", ErrSecondDocument, "x.yaml:2: YAML syntax error: a second document starts here; a test file holds one"},
+		{"second empty document", "a: 1\n---\n", ErrSecondDocument, "a second document starts here"},
 		{"alias", "a: &x 1\nb: *x\n", ErrAlias, "YAML anchors and aliases are not supported"},
+		{"first alias in document order", "a: &x 1\nb: *x\nc: [*x]\n", ErrAlias, "x.yaml:2:4: alias *x: YAML anchors"},
+		{"anchor alone", "a: 1\nb: &x 2\n", ErrAlias, "x.yaml:2:4: anchor &x: YAML anchors"},
 		{"deep", "a: {b: {c: {d: {e: 1}}}}\n", ErrTooDeep, "nested more than 4 levels"},
 	}
 	for _, tt := range tests {
@@ -77,7 +79,7 @@ func TestDecodeStrict(t *testing.T) {
 func ExampleParse() {
 	_, err := Parse("plan.yaml", []byte("name: a\n---\nname: b\n"), Limits{MaxSize: 1 << 20, What: "a load plan"})
 	fmt.Println(err)
-	// Output: plan.yaml:2:1: a second YAML document starts here; a load plan holds one
+	// Output: plan.yaml:2: YAML syntax error: a second document starts here; a load plan holds one
 }
 
 // FuzzParse checks that any input is accepted or refused with an *Error,
