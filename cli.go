@@ -184,6 +184,23 @@ func newFlags(name, usage, example string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// usageNote adds note (a line or more) after the usage fs prints.
+func usageNote(fs *flag.FlagSet, stderr io.Writer, note string) {
+	usage := fs.Usage
+	fs.Usage = func() {
+		usage()
+		fmt.Fprintln(stderr, note)
+	}
+}
+
+// yesNo is how a table marks a check: "yes" when it passed, "NO" when not.
+func yesNo(pass bool) string {
+	if pass {
+		return "yes"
+	}
+	return "NO"
+}
+
 // isTerminal reports whether w is a terminal, so progress lines show only there.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)

@@ -85,10 +85,7 @@ func cmdBacktest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "figure\tobserved\tpredicted [95%% PI]\terror\tinside\n")
 	for _, p := range res.Predictions {
-		ok := "yes"
-		if !p.Inside() {
-			ok = "NO"
-		}
+		ok := yesNo(p.Inside())
 		show := pct1
 		if p.Count {
 			show = func(x float64) string { return commas(int(math.Round(x))) }

@@ -102,10 +102,8 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fmt.Fprintf(tw, "target\twant\tfitted [95%% CI]\tpass\twhat\n")
 	pass := true
 	for _, f := range fitted {
-		ok := "yes"
-		if !f.Pass() {
-			ok, pass = "NO", false
-		}
+		ok := yesNo(f.Pass())
+		pass = pass && f.Pass()
 		fmt.Fprintf(tw, "%s\t%.2f ± %.2f\t%.3f [%.3f, %.3f]\t%s\t%s\n", f.ID, f.Want, f.Tol, f.Value, f.Low, f.High, ok, f.Name)
 	}
 	fmt.Fprintf(tw, "\nparameter\tfitted\n")

@@ -129,10 +129,7 @@ func printLevels(w io.Writer, fit *calibrate.DataFit) {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "figure\tobserved [95%% CI]\tfitted [95%% CI]\ttolerance\tpass\n")
 	for _, l := range fit.Levels {
-		ok := "yes"
-		if !l.Pass() {
-			ok = "NO"
-		}
+		ok := yesNo(l.Pass())
 		fmt.Fprintf(tw, "%s\t%s [%s, %s]\t%s [%s, %s]\t±%s\t%s\n", l.Name,
 			pct1(l.Observed), pct1(l.ObsLow), pct1(l.ObsHigh), pct1(l.Model), pct1(l.ModelLow), pct1(l.ModelHigh), pct1(l.Tolerance), ok)
 	}

@@ -110,10 +110,7 @@ func printHoldOuts(ctx context.Context, v validation, from string, start sim.Beh
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "held out\twant\tpredicted [95%% CI]\terror\twithin tol\tits parameters\n")
 	for _, h := range hs {
-		ok := "yes"
-		if !h.Pass() {
-			ok = "NO"
-		}
+		ok := yesNo(h.Pass())
 		p := h.Predicted
 		fmt.Fprintf(tw, "%s\t%.2f ± %.2f\t%.3f [%.3f, %.3f]\t%s\t%s\t%s\n", h.Target.ID, h.Target.Want, h.Target.Tol, p.Value, p.Low, p.High, signedf(h.Misfit(), 3), ok, h.Status())
 	}
@@ -284,10 +281,7 @@ func printContexts(ctx context.Context, v validation, b sim.Behaviour, targets [
 	}
 	fmt.Fprintf(tw, "\tin tol\tkept by its arms\n")
 	for _, f := range fs {
-		ok := "yes"
-		if !f.Pass() {
-			ok = "NO"
-		}
+		ok := yesNo(f.Pass())
 		fmt.Fprintf(tw, "%s\t%.2f ± %.2f\t%.3f\t%s", f.ID, f.Want, f.Tol, f.Value, ok)
 		in := 0
 		var kept []string

@@ -22,6 +22,24 @@ func dispatchArgs(ctx context.Context, args ...string) (code int, stdout, stderr
 
 const example = "scenarios/examples/validity-7-vs-30.yaml"
 
+// wantBadInput checks that giftsim args exits 2 (bad input) with want on
+// stderr.
+func wantBadInput(t *testing.T, want string, args ...string) {
+	t.Helper()
+	code, _, stderr := dispatchArgs(context.Background(), args...)
+	if code != exitBadInput || !strings.Contains(stderr, want) {
+		t.Errorf("%q: exit %d, stderr %q; want 2 and %q", args, code, stderr, want)
+	}
+}
+
+// wantHelp checks that giftsim cmd -h exits 0 and shows an example.
+func wantHelp(t *testing.T, cmd string) {
+	t.Helper()
+	if code, _, stderr := dispatchArgs(context.Background(), cmd, "-h"); code != exitOK || !strings.Contains(stderr, "Example:") {
+		t.Errorf("%s -h: exit %d, stderr %q", cmd, code, stderr)
+	}
+}
+
 // TestRunFlagBounds checks that run's --replications is checked with the
 // same bounds and message as --set replications, and --workers likewise,
 // before anything runs.
@@ -40,10 +58,7 @@ func TestRunFlagBounds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.flag+"="+tt.value, func(t *testing.T) {
-			code, _, stderr := dispatchArgs(context.Background(), "run", example, tt.flag, tt.value, "--quiet")
-			if code != exitBadInput || !strings.Contains(stderr, tt.want) {
-				t.Fatalf("exit %d, stderr %q; want 2 and %q", code, stderr, tt.want)
-			}
+			wantBadInput(t, tt.want, "run", example, tt.flag, tt.value, "--quiet")
 		})
 	}
 	// --set replications says the same.

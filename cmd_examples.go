@@ -12,12 +12,7 @@ import (
 // cmdExamples lists the bundled example scenarios, or prints one.
 func cmdExamples(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("examples", "[NAME]", "giftsim examples validity-7-vs-30 > my.yaml", stderr)
-	usage := fs.Usage
-	fs.Usage = func() {
-		usage()
-		fmt.Fprintln(stderr, "\nWithout NAME it lists the examples and their questions; with NAME it prints the file.")
-		fmt.Fprintln(stderr, "Exit status: 0 ok, 2 for an unknown name.")
-	}
+	usageNote(fs, stderr, "\nWithout NAME it lists the examples and their questions; with NAME it prints the file.\nExit status: 0 ok, 2 for an unknown name.")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

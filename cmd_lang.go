@@ -20,7 +20,7 @@ type reportFlags struct {
 func addReportFlags(fs *flag.FlagSet) *reportFlags {
 	return &reportFlags{
 		fs:   fs,
-		lang: fs.String("lang", "", "language of the summary and report: en or zh (default: zh when LC_ALL, LC_MESSAGES or LANG starts with zh, else en)"),
+		lang: addLangFlag(fs),
 		bom:  fs.Bool("csv-bom", false, "start the CSV files with a UTF-8 byte-order mark so that Excel and WPS read Chinese (default: on with --lang zh)"),
 	}
 }
@@ -29,13 +29,9 @@ func addReportFlags(fs *flag.FlagSet) *reportFlags {
 // the locale, and the byte-order mark on when asked or, unless
 // --csv-bom=false, when the language is Chinese.
 func (r *reportFlags) options() ([]reports.Option, error) {
-	lang := reports.LangFromEnv(os.Getenv)
-	if *r.lang != "" {
-		l, err := reports.ParseLang(*r.lang)
-		if err != nil {
-			return nil, fmt.Errorf("--lang: %w", err)
-		}
-		lang = l
+	lang, err := langOf(*r.lang)
+	if err != nil {
+		return nil, err
 	}
 	bom := *r.bom
 	set := false
@@ -44,4 +40,23 @@ func (r *reportFlags) options() ([]reports.Option, error) {
 		bom = lang == reports.Chinese
 	}
 	return []reports.Option{reports.WithLang(lang), reports.WithCSVBOM(bom)}, nil
+}
+
+// addLangFlag declares --lang on fs (run, report, load, sensitivity and
+// optimize).
+func addLangFlag(fs *flag.FlagSet) *string {
+	return fs.String("lang", "", "language of the summary and report: en or zh (default: zh when LC_ALL, LC_MESSAGES or LANG starts with zh, else en)")
+}
+
+// langOf is the language a --lang value asks for: the locale's when v is
+// empty.
+func langOf(v string) (reports.Lang, error) {
+	if v == "" {
+		return reports.LangFromEnv(os.Getenv), nil
+	}
+	l, err := reports.ParseLang(v)
+	if err != nil {
+		return "", fmt.Errorf("--lang: %w", err)
+	}
+	return l, nil
 }

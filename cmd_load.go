@@ -32,7 +32,14 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 // or an unreachable target, 130 when Ctrl-C (or SIGTERM) stopped the run
 // (the report of what ran is written first, marked interrupted).
 func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("load", "[flags] PLAN | [flags] --merge PLAN DIR...",
+	fs := newFlags("load", `[flags] PLAN | [flags] --merge PLAN DIR...
+
+Drives the platform with a load plan and judges its thresholds. --out DIR
+writes results.bin (every result, vegeta's format), summary.json (what a
+report needs beside it: plan, target and target rate, seed and run tag,
+shard, merchant and quota, thresholds as judged) and the report; giftsim
+report DIR re-renders it. --merge judges the plan on the result
+directories of several shards of one run (refused for unrelated runs).`,
 		"giftsim load scenarios/loadplans/api-bulk-50k.yaml --out out/bulk", stderr)
 	target := fs.String("target", "", "base URL of the platform, e.g. http://127.0.0.1:8080 (default: the plan's; builtin starts the mock in-process)")
 	out := fs.String("out", "", "directory for results.bin (vegeta's format), summary.json and the report")
@@ -131,6 +138,9 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		sum, err := loadgen.ReadResults(ctx, pos[1:]...)
 		if err != nil {
 			return badInput(err)
+		}
+		if err := results.CheckRelated(sum.Sources()...); err != nil {
+			return badInput(fmt.Errorf("%w; --merge judges the shards of one run", err))
 		}
 		sum.Judge(plan)
 		if err := finish(ctx, sum, *out, stdout, ropts); err != nil {

@@ -34,8 +34,13 @@ func cmdOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	state := fs.String("state", "", "a JSON file of observations: resume from it and save to it after every batch")
 	out := fs.String("out", "", "write report.html, optimize.csv, optimize.json and charts/ to this directory")
 	quiet := fs.Bool("quiet", false, "no progress output")
+	langFlag := addLangFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	lang, err := langOf(*langFlag)
+	if err != nil {
+		return badInput(err)
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
@@ -75,6 +80,8 @@ func cmdOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return failed(err)
 	}
 	footer := fmt.Sprintf("%d candidate-replications in %.2fs, seed %d", res.Evaluations, time.Since(began).Seconds(), res.Seed)
-	return present(ctx, stdout, *out, func(w io.Writer) error { return reports.WriteOptimizationText(w, res) }, footer,
-		func(ctx context.Context, dir string) error { return reports.WriteOptimization(ctx, dir, res) })
+	return present(ctx, stdout, *out, func(w io.Writer) error { return reports.WriteOptimizationText(w, res, reports.WithLang(lang)) }, footer,
+		func(ctx context.Context, dir string) error {
+			return reports.WriteOptimization(ctx, dir, res, reports.WithLang(lang))
+		})
 }

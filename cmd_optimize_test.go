@@ -48,16 +48,9 @@ func TestOptimizeBadInput(t *testing.T) {
 		{[]string{good, "--budget-evals", "10"}, "cannot screen"},
 		{[]string{good, "--state", junk}, "is not a giftsim optimize state file"},
 	} {
-		var stdout, stderr bytes.Buffer
-		code := dispatch(context.Background(), append([]string{"optimize"}, c.args...), &stdout, &stderr)
-		if code != exitBadInput || !strings.Contains(stderr.String(), c.want) {
-			t.Errorf("%q: exit %d, stderr %q, want 2 and %q", c.args, code, stderr.String(), c.want)
-		}
+		wantBadInput(t, c.want, append([]string{"optimize"}, c.args...)...)
 	}
-	var stdout, stderr bytes.Buffer
-	if code := dispatch(context.Background(), []string{"optimize", "-h"}, &stdout, &stderr); code != exitOK || !strings.Contains(stderr.String(), "Example:") {
-		t.Errorf("-h: exit %d, stderr %q", code, stderr.String())
-	}
+	wantHelp(t, "optimize")
 }
 
 // TestSensitivityLeversFromFile runs sensitivity without --lever on a

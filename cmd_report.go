@@ -15,22 +15,28 @@ import (
 )
 
 // reportUsage is the usage line of giftsim report, with what it reads.
-const reportUsage = `[--out DIR] [--pdf] PATH...
+const reportUsage = `[--out DIR] [--pdf] [--merge-unrelated] PATH...
 
 Renders a report (report.html, charts/ as SVG and PNG, CSV) from saved results:
 one simulation's results.json (schema giftsim/results/v1), or load runs: load
 summaries (schema giftsim/load/v1) and raw vegeta result files written by
 giftsim load --out, from one or several hosts, all merged into one report. A
 PATH that is a directory stands for its results.json, or for its raw results
-when it has none. The same input gives the same bytes. --pdf also prints
-report.pdf with headless Chromium. Exit codes: 0 written,
-2 bad input (unknown or unreadable file, mixed kinds).`
+when it has none; raw results without the summary.json beside them give a
+report that says what it does not know (plan, target rate, thresholds,
+merchants). Load inputs merge only when they are the hosts or shards of one
+run (same plan and seed, running at the same time); --merge-unrelated merges
+other runs anyway, quota kept per run and merchant. The same input gives the
+same bytes. --pdf also prints report.pdf with headless Chromium. Exit codes:
+0 written, 2 bad input (unknown or unreadable file, mixed kinds, unrelated
+runs).`
 
 // cmdReport renders a report from saved results.
 func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("report", reportUsage, "giftsim report out/results.json --out out/report", stderr)
 	out := fs.String("out", "", "write the report into `DIR` (default: the directory of the first PATH)")
 	pdf := fs.Bool("pdf", false, "also print the report to report.pdf with headless Chromium (which must be installed)")
+	unrelated := fs.Bool("merge-unrelated", false, "merge load results even when they are not one run (other plans, seeds or times)")
 	rf := addReportFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -47,7 +53,8 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	var sims []*results.Simulation
 	var loads []*results.Load
-	var raw []string // raw vegeta result files, summarized together
+	var raw []string           // raw vegeta result files, summarized together
+	var runs []results.LoadRun // every load input, to check they are one run
 	for _, p := range paths {
 		if isRawResults(p) {
 			raw = append(raw, p)
@@ -65,13 +72,20 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return badInput(fmt.Errorf("%s: the load summary holds no results (no requests were answered); nothing to report", p))
 		}
 		loads = append(loads, in.Load)
+		runs = append(runs, in.Load.Run(p))
 	}
 	if len(raw) > 0 {
-		l, err := loadgen.SummarizeFiles(ctx, raw...)
+		s, err := loadgen.ReadResults(ctx, raw...)
 		if err != nil {
 			return badInput(fmt.Errorf("not a giftsim result (results.json or a load summary) nor raw vegeta results: %w", err))
 		}
-		loads = append(loads, l)
+		loads = append(loads, s.Load())
+		runs = append(runs, s.Sources()...)
+	}
+	if !*unrelated {
+		if err := results.CheckRelated(runs...); err != nil {
+			return badInput(fmt.Errorf("%w; render them apart, or give --merge-unrelated to merge them anyway", err))
+		}
 	}
 	switch {
 	case len(sims) > 0 && len(loads) > 0:

@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"fmt"
+	"html"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,4 +103,154 @@ func TestCmdReport(t *testing.T) {
 	if !strings.Contains(string(page), "h1, h2") {
 		t.Error("the merged load report does not name both hosts")
 	}
+}
+
+// loadRun runs a small builtin load with one threshold into dir, as a user
+// would, and returns dir.
+func loadRun(t *testing.T, dir string) string {
+	t.Helper()
+	code, stdout, stderr := dispatchArgs(context.Background(), "load", "--requests", "20", "--rate", "200/s",
+		"--threshold", "codes.5xx == 0", "--out", dir)
+	if code != exitOK {
+		t.Fatalf("load: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	return dir
+}
+
+// TestReportRawWithoutSummary renders a report from vegeta's own file
+// alone (no summary.json beside it): the page says what it does not know
+// (plan, target, target rate, thresholds, merchants) instead of an empty
+// plan, "0/s targeted" and a green "The plan set no thresholds".
+func TestReportRawWithoutSummary(t *testing.T) {
+	dir := t.TempDir()
+	run := loadRun(t, filepath.Join(dir, "run"))
+	if err := os.Remove(filepath.Join(run, results.LoadSummaryFile)); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "report")
+	if code, _, stderr := dispatchArgs(context.Background(), "report", filepath.Join(run, results.LoadRawFile), "--out", out); code != exitOK {
+		t.Fatalf("report: exit %d\n%s", code, stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(out, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := html.UnescapeString(string(data))
+	for _, want := range []string{"Not judged: the plan's thresholds are not known", "the target rate is not known",
+		"plan, target, target rate, thresholds, merchants and quota: read from raw vegeta results without the summary.json"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	for _, bad := range []string{"0/s targeted", "The plan set no thresholds", `class="answer verdict-pass"`} {
+		if strings.Contains(page, bad) {
+			t.Errorf("the page says %q", bad)
+		}
+	}
+}
+
+// TestReportUnrelatedRuns gives report two runs made one after the other:
+// it refuses to merge them unless --merge-unrelated is given, and then
+// credits each run's quota to its own run and merchant.
+func TestReportUnrelatedRuns(t *testing.T) {
+	dir := t.TempDir()
+	a := loadRun(t, filepath.Join(dir, "a"))
+	time.Sleep(1100 * time.Millisecond) // the runs must not overlap (a run takes about 0.1 s)
+	b := loadRun(t, filepath.Join(dir, "b"))
+	la, err := results.ReadLoadFile(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb, err := results.ReadLoadFile(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := dispatchArgs(context.Background(), "load", "--merge", "scenarios/loadplans/quota-new-merchant.yaml", a, b)
+	if code != exitBadInput || !strings.Contains(stderr, "are not one run") {
+		t.Errorf("load --merge of two runs: exit %d, %s", code, stderr)
+	}
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"raw results", []string{a, b}, exitBadInput, "are not one run: they ran one after the other"},
+		{"summaries", []string{filepath.Join(a, results.LoadSummaryFile), filepath.Join(b, results.LoadSummaryFile)}, exitBadInput, "--merge-unrelated"},
+		{"the same run twice", []string{a, filepath.Join(a, results.LoadSummaryFile)}, exitBadInput, "the same results given twice"},
+		{"asked to merge", []string{"--merge-unrelated", a, b}, exitOK, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "report")
+			code, _, stderr := dispatchArgs(context.Background(), append([]string{"report", "--out", out}, tc.args...)...)
+			if code != tc.code || !strings.Contains(stderr, tc.stderr) {
+				t.Fatalf("exit %d, want %d; stderr %q lacks %q", code, tc.code, stderr, tc.stderr)
+			}
+			if code != exitOK {
+				return
+			}
+			data, err := os.ReadFile(filepath.Join(out, "report.html"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			page := string(data)
+			for _, l := range []*results.Load{la, lb} {
+				row := fmt.Sprintf("<td>%s (run %s)</td><td class=\"num\">20</td><td class=\"num\">%s</td>", l.Quota[0].Merchant, l.RunTag, formatInt(l.Quota[0].Quota))
+				if !strings.Contains(page, row) {
+					t.Errorf("the quota table lacks %s", row)
+				}
+			}
+		})
+	}
+}
+
+// TestReportQuotaPerRun merges five days' summaries of a plan that used a
+// new merchant's 500 a day: the quota table shows each run's 500 of 500,
+// never "2,500 of 500 (500%)".
+func TestReportQuotaPerRun(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for i := range 5 {
+		l := &results.Load{Plan: "quota-new-merchant", Hosts: []string{"h1"}, RunTag: fmt.Sprintf("r%d", i),
+			Started: time.Unix(1000, 0).UTC().Add(time.Duration(i) * 24 * time.Hour), Duration: 6,
+			Seconds: []results.LoadSecond{{T: 0, Count: 600, Codes: map[string]int{results.CodeAccepted: 500, "FREQUENCY_LIMITED": 100}}},
+			Codes:   map[string]int{results.CodeAccepted: 500, "FREQUENCY_LIMITED": 100},
+			Quota:   []results.QuotaUse{{Merchant: "m1", Used: 500, Quota: 500}}}
+		var buf bytes.Buffer
+		if err := reports.WriteLoadJSON(&buf, l); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, writeFile(t, dir, fmt.Sprintf("day%d.json", i), buf.String()))
+	}
+	out := filepath.Join(dir, "report")
+	if code, _, stderr := dispatchArgs(context.Background(), append([]string{"report", "--out", out}, paths...)...); code != exitBadInput {
+		t.Fatalf("five days' runs merged without --merge-unrelated: exit %d, %s", code, stderr)
+	}
+	if code, _, stderr := dispatchArgs(context.Background(), append([]string{"report", "--merge-unrelated", "--out", out}, paths...)...); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(out, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(data)
+	for i := range 5 {
+		row := fmt.Sprintf(`<td>m1 (run r%d)</td><td class="num">500</td><td class="num">500</td><td class="num">100%%</td>`, i)
+		if !strings.Contains(page, row) {
+			t.Errorf("the quota table lacks %s", row)
+		}
+	}
+	if strings.Contains(page, `<td class="num">2,500</td><td class="num">500</td>`) || strings.Contains(page, "(500%)") {
+		t.Error("the report adds five days' use of one merchant into one quota")
+	}
+}
+
+// formatInt formats n with thousands separators, as the report does.
+func formatInt(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

@@ -11,12 +11,7 @@ import (
 // cmdSchema prints the JSON Schema of scenario files, for editors.
 func cmdSchema(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("schema", "", "giftsim schema > scenario.schema.json", stderr)
-	usage := fs.Usage
-	fs.Usage = func() {
-		usage()
-		fmt.Fprintln(stderr, "\nPrints the JSON Schema (draft-07) of scenario files; docs/SCENARIOS.md shows how to use it in VS Code.")
-		fmt.Fprintln(stderr, "Exit status: 0 ok, 2 for bad flags or arguments.")
-	}
+	usageNote(fs, stderr, "\nPrints the JSON Schema (draft-07) of scenario files; docs/SCENARIOS.md shows how to use it in VS Code.\nExit status: 0 ok, 2 for bad flags or arguments.")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

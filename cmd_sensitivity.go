@@ -32,8 +32,13 @@ func cmdSensitivity(ctx context.Context, args []string, stdout, stderr io.Writer
 	workers := fs.Int("workers", 0, "replications run at once (0: all cores)")
 	out := fs.String("out", "", "write report.html, sensitivity.csv, sensitivity.json and charts/ to this directory")
 	quiet := fs.Bool("quiet", false, "no progress output")
+	langFlag := addLangFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	lang, err := langOf(*langFlag)
+	if err != nil {
+		return badInput(err)
 	}
 	if err := checkOut(*out); err != nil {
 		return badInput(err)
@@ -89,8 +94,10 @@ func cmdSensitivity(ctx context.Context, args []string, stdout, stderr io.Writer
 		return runFailed(err)
 	}
 	footer := fmt.Sprintf("%d arm-replications in %.2fs, seed %d", res.Runs, time.Since(began).Seconds(), res.Seed)
-	return present(ctx, stdout, *out, func(w io.Writer) error { return reports.WriteSensitivityText(w, res) }, footer,
-		func(ctx context.Context, dir string) error { return reports.WriteSensitivity(ctx, dir, res) })
+	return present(ctx, stdout, *out, func(w io.Writer) error { return reports.WriteSensitivityText(w, res, reports.WithLang(lang)) }, footer,
+		func(ctx context.Context, dir string) error {
+			return reports.WriteSensitivity(ctx, dir, res, reports.WithLang(lang))
+		})
 }
 
 // studyLevers turns the scenario's levers: section into sensitivity levers,

@@ -25,10 +25,7 @@ func TestSetNamesTheFlag(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			code, _, stderr := dispatchArgs(context.Background(), tt.args...)
-			if code != exitBadInput || !strings.Contains(stderr, tt.want) {
-				t.Fatalf("exit %d, stderr %q; want 2 and %q", code, stderr, tt.want)
-			}
+			wantBadInput(t, tt.want, tt.args...)
 		})
 	}
 	code, stdout, stderr := dispatchArgs(context.Background(), "validate", example, "-v", "--set", "population.users=500")

@@ -20,11 +20,7 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	canonical := fs.Bool("canonical", false, "print each valid file in canonical form (fields at their default left out)")
 	var sets stringList
 	fs.Var(&sets, "set", "check each file with a field overridden in every arm, as run --set does, e.g. --set coupon.validity=7d (repeatable)")
-	usage := fs.Usage
-	fs.Usage = func() {
-		usage()
-		fmt.Fprintln(stderr, "\nExit status: 0 when every file is valid, 2 otherwise (each problem is listed on stderr).")
-	}
+	usageNote(fs, stderr, "\nExit status: 0 when every file is valid, 2 otherwise (each problem is listed on stderr).")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

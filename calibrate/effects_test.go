@@ -17,9 +17,7 @@ var loadExample = ScenarioLoader(func(name string) string { return "scenarios/ex
 // replications reproduce every measured effect of the seed (B1–B3, B5–B7)
 // within its tolerance.
 func TestShippedProfileReproducesSeed(t *testing.T) {
-	if testing.Short() || raceEnabled {
-		t.Skip("full-size runs; .ci/run runs this test without -race")
-	}
+	skipFullSize(t)
 	b, err := scenarios.LoadProfile("")
 	if err != nil {
 		t.Fatal(err)
@@ -47,13 +45,8 @@ func TestShippedProfileReproducesSeed(t *testing.T) {
 // from constants keyed to it, so each step may stay level within noise (1%),
 // never move against its trend beyond it.
 func TestValiditySweepIsMonotone(t *testing.T) {
-	if testing.Short() || raceEnabled {
-		t.Skip("full-size runs; .ci/run runs this test without -race")
-	}
-	exp, err := scenarios.LoadExample("validity-sweep")
-	if err != nil {
-		t.Fatal(err)
-	}
+	skipFullSize(t)
+	exp := mustExample(t, "validity-sweep")
 	res, err := sim.RunExperiment(context.Background(), exp, sim.RunOptions{})
 	if err != nil {
 		t.Fatal(err)

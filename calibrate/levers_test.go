@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"giftsim/results"
-	"giftsim/scenarios"
 	"giftsim/sim"
 )
 
@@ -75,13 +74,8 @@ var unasserted = []lever{
 // lever does nothing at all. Run with -v, it prints docs/MODEL.md's lever
 // table.
 func TestLeverDirections(t *testing.T) {
-	if testing.Short() || raceEnabled {
-		t.Skip("full-size runs; .ci/run runs this test without -race")
-	}
-	exp, err := scenarios.LoadExample("levers")
-	if err != nil {
-		t.Fatal(err)
-	}
+	skipFullSize(t)
+	exp := mustExample(t, "levers")
 	rows := append(append([]lever(nil), levers...), unasserted...)
 	diffs := pairedDiffs(t, exp, rows)
 	var table strings.Builder
@@ -162,14 +156,9 @@ func num(x float64) string { return fmt.Sprintf("%.4g", x) }
 // discounts and more pushes bring more, but past a point the subsidy on
 // purchases that happen anyway, and the customers lost to fatigue, cost more.
 func TestSweepsHaveInteriorOptimum(t *testing.T) {
-	if testing.Short() || raceEnabled {
-		t.Skip("full-size runs; .ci/run runs this test without -race")
-	}
+	skipFullSize(t)
 	for _, name := range []string{"face-value-sweep", "sends-sweep"} {
-		exp, err := scenarios.LoadExample(name)
-		if err != nil {
-			t.Fatal(err)
-		}
+		exp := mustExample(t, name)
 		// The shape is the central profile's: with the ensemble, levels
 		// carry the parameters' uncertainty, which moves every arm together
 		// and says nothing about where the peak is.

@@ -276,6 +276,8 @@ func (d *Driver) Run(ctx context.Context) (*Summary, error) {
 	}
 	if d.shards == 1 {
 		sum.Judge(p)
+	} else {
+		sum.unjudged = checks(p)
 	}
 	return sum, nil
 }

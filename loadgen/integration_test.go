@@ -3,8 +3,6 @@ package loadgen_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"errors"
 	"net/http/httptest"
 	"os"
@@ -16,6 +14,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"giftsim/internal/testkey"
 	"giftsim/loadgen"
 	"giftsim/platform/fixture"
 	"giftsim/platform/mock"
@@ -42,6 +41,26 @@ func loadPlan(t testing.TB, name string) *loadgen.Plan {
 	return p
 }
 
+// parsePlan parses a plan a test writes out, as the file name.
+func parsePlan(t testing.TB, name, text string) *loadgen.Plan {
+	t.Helper()
+	p, err := loadgen.ParsePlan(strings.NewReader(text), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// builtinFixture is the fixture giftsim load builds for p.
+func builtinFixture(t testing.TB, p *loadgen.Plan) *fixture.Fixture {
+	t.Helper()
+	f, err := loadgen.BuiltinFixture(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
 // isTiming reports whether a threshold reads timing metrics.
 func isTiming(expr string) bool {
 	return strings.Contains(expr, "latency.") || strings.Contains(expr, "rate.") || strings.Contains(expr, "lag.")
@@ -50,10 +69,7 @@ func isTiming(expr string) bool {
 // runPlan runs p against a fresh mock and returns the summary.
 func runPlan(t testing.TB, p *loadgen.Plan, opts ...func(*loadgen.Driver)) *loadgen.Summary {
 	t.Helper()
-	f, err := loadgen.BuiltinFixture(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := builtinFixture(t, p)
 	url := startMock(t, p, f)
 	d, err := loadgen.New(append([]func(*loadgen.Driver){loadgen.WithPlan(p), loadgen.WithTarget(url), loadgen.WithFixture(f)}, opts...)...)
 	if err != nil {
@@ -182,10 +198,7 @@ func TestAPIBulk50k(t *testing.T) {
 func TestShardsMerge(t *testing.T) {
 	p := loadPlan(t, "quota-new-merchant")
 	p.Day, p.MaxDuration = time.Minute, 3*time.Minute // as in TestQuotaNewMerchant: all sends within one day
-	f, err := loadgen.BuiltinFixture(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := builtinFixture(t, p)
 	url := startMock(t, p, f)
 	dirs := []string{t.TempDir(), t.TempDir()}
 	var wg sync.WaitGroup
@@ -231,26 +244,17 @@ func TestShardsMerge(t *testing.T) {
 // TestRSA signs with the real v3 scheme, the private key read from the
 // environment.
 func TestRSA(t *testing.T) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := testkey.RSA()
 	pub, _ := sign.MarshalPublicKeyPEM(&key.PublicKey)
 	priv, _ := sign.MarshalPrivateKeyPEM(key)
-	p, err := loadgen.ParsePlan(strings.NewReader(`
+	p := parsePlan(t, "rsa.yaml", `
 name: rsa
 day: 10s
 merchant: {tier: certified, scheme: rsa, serial: RSA01, key_env: GIFTSIM_TEST_KEY}
 phases: [{name: sends, requests: 200, rate: 1000/s, mix: {send_v3: 1, send_card: 1}}]
 thresholds: [sends.accepted == 200, codes.SIGN_ERROR == 0]
-`), "rsa.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := loadgen.BuiltinFixture(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
+	f := builtinFixture(t, p)
 	for i := range f.Merchants {
 		if f.Merchants[i].Tier == "certified" {
 			f.Merchants[i].Keys = append(f.Merchants[i].Keys, fixture.Key{Serial: "RSA01", RSAPublicKey: string(pub)})
@@ -278,7 +282,7 @@ thresholds: [sends.accepted == 200, codes.SIGN_ERROR == 0]
 // TestCapacitySteps checks the stepping logic with a hold that breaks at a
 // known step: capacity is the last step that held, and the run stops there.
 func TestCapacitySteps(t *testing.T) {
-	p, err := loadgen.ParsePlan(strings.NewReader(`
+	p := parsePlan(t, "steps.yaml", `
 name: steps
 day: 10s
 merchant: {tier: filed}
@@ -287,10 +291,7 @@ phases:
     rate: {profile: steps, start: 100, step: 100, steps: 5, every: 300ms}
     hold: rate.target < 350 && codes.5xx == 0
 thresholds: [capacity == 300]
-`), "steps.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	sum := runPlan(t, p)
 	ph := sum.Phase("steps")
 	if !ph.HasCapacity || ph.Capacity != 300 || len(ph.Steps) != 5 {
@@ -308,19 +309,13 @@ thresholds: [capacity == 300]
 // TestAlignDayStart waits for the next platform day when the current one
 // is well under way.
 func TestAlignDayStart(t *testing.T) {
-	p, err := loadgen.ParsePlan(strings.NewReader(`
+	p := parsePlan(t, "align.yaml", `
 name: align
 day: 1s
 merchant: {tier: new}
 phases: [{requests: 20, rate: 1000/s, align: day-start}]
-`), "align.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := loadgen.BuiltinFixture(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
+	f := builtinFixture(t, p)
 	url := startMock(t, p, f) // its platform day starts now
 	time.Sleep(300 * time.Millisecond)
 	d, err := loadgen.New(loadgen.WithPlan(p), loadgen.WithTarget(url), loadgen.WithFixture(f))
@@ -338,12 +333,9 @@ phases: [{requests: 20, rate: 1000/s, align: day-start}]
 }
 
 func TestRunErrors(t *testing.T) {
-	p, err := loadgen.ParsePlan(strings.NewReader("name: e\nmerchant: {tier: new}\nphases: [{requests: 5}]\n"), "e.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := parsePlan(t, "e.yaml", "name: e\nmerchant: {tier: new}\nphases: [{requests: 5}]\n")
 	f := fixture.Generate(fixture.DefaultGenerateConfig(1))
-	_, err = loadgen.New(loadgen.WithPlan(p), loadgen.WithFixture(f), loadgen.WithTarget("http://10.1.2.3:8080"))
+	_, err := loadgen.New(loadgen.WithPlan(p), loadgen.WithFixture(f), loadgen.WithTarget("http://10.1.2.3:8080"))
 	if !errors.Is(err, loadgen.ErrRemoteTarget) {
 		t.Errorf("remote target: err = %v, want ErrRemoteTarget", err)
 	}
@@ -367,10 +359,7 @@ func TestRunErrors(t *testing.T) {
 // TestInterrupted stops a run through its context: the summary holds what
 // was measured, and the results file is complete.
 func TestInterrupted(t *testing.T) {
-	p, err := loadgen.ParsePlan(strings.NewReader("name: i\nday: 10s\nmerchant: {tier: filed}\nphases: [{requests: 2000, rate: 200/s}]\n"), "i.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := parsePlan(t, "i.yaml", "name: i\nday: 10s\nmerchant: {tier: filed}\nphases: [{requests: 2000, rate: 200/s}]\n")
 	f, _ := loadgen.BuiltinFixture(p)
 	url := startMock(t, p, f)
 	var out bytes.Buffer

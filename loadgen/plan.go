@@ -768,6 +768,16 @@ func (p *Plan) check() PlanErrors {
 	if p.Name == "" {
 		bad("name", "a plan needs a name")
 	}
+	// badName refuses a name of the kind that is malformed or already in
+	// seen; the caller marks it seen.
+	badName := func(path, kind, name string, seen map[string]bool) {
+		if !namePattern.MatchString(name) {
+			bad(path, "%s name %q: want lower-case letters, digits, - and _", kind, name)
+		}
+		if seen[name] {
+			bad(path, "%s %q defined twice", kind, name)
+		}
+	}
 	if p.Target != TargetBuiltin {
 		if _, err := ParseTarget(p.Target); err != nil {
 			bad("target", "%s", planMsg(err))
@@ -808,12 +818,7 @@ func (p *Plan) check() PlanErrors {
 	stocks := map[string]bool{}
 	for _, s := range p.Stocks {
 		path := "stocks." + s.Name
-		if !namePattern.MatchString(s.Name) {
-			bad(path, "stock name %q: want lower-case letters, digits, - and _", s.Name)
-		}
-		if stocks[s.Name] {
-			bad(path, "stock %q defined twice", s.Name)
-		}
+		badName(path, "stock", s.Name, stocks)
 		stocks[s.Name] = true
 		if _, _, err := s.Platform(); err != nil {
 			for _, e := range unjoin(err) {
@@ -824,12 +829,7 @@ func (p *Plan) check() PlanErrors {
 	groups := map[string]bool{}
 	for _, g := range p.Groups {
 		path := "groups." + g.Name
-		if !namePattern.MatchString(g.Name) {
-			bad(path, "group name %q: want lower-case letters, digits, - and _", g.Name)
-		}
-		if groups[g.Name] {
-			bad(path, "group %q defined twice", g.Name)
-		}
+		badName(path, "group", g.Name, groups)
 		groups[g.Name] = true
 		if g.Count < 1 {
 			bad(path+".count", "want at least 1 user")
@@ -847,12 +847,7 @@ func (p *Plan) check() PlanErrors {
 	var total time.Duration
 	for i, ph := range p.Phases {
 		path := fmt.Sprintf("phases[%d]", i)
-		if !namePattern.MatchString(ph.Name) {
-			bad(path+".name", "phase name %q: want lower-case letters, digits, - and _", ph.Name)
-		}
-		if phases[ph.Name] {
-			bad(path+".name", "phase %q defined twice", ph.Name)
-		}
+		badName(path+".name", "phase", ph.Name, phases)
 		if len(ph.Mix) == 0 {
 			bad(path+".mix", "a phase needs at least one operation (allowed: %s)", strings.Join(OpNames(), ", "))
 		}

@@ -42,6 +42,11 @@ type Summary struct {
 	hosts   []string            // hosts name the machines of merged results.
 	targetR float64             // targetR is a merged run's target rate from its hosts' summaries.
 	saved   []results.Threshold // saved are the thresholds the summaries beside read-back results were judged on.
+	sources []results.LoadRun   // sources identify the files of read-back results.
+	quota   []results.QuotaUse  // quota is read-back results' quota use per run and merchant.
+	unknown []string            // unknown is what read-back results do not know (results.Load.Unknown).
+	// unjudged are the thresholds left unjudged (results.Load.Unjudged).
+	unjudged []string
 }
 
 // PhaseSummary is one phase's results.
@@ -148,6 +153,20 @@ func (s *Summary) Metric(phase, name string) (float64, bool) {
 	return s.total.metric(name)
 }
 
+// checks returns the plan's thresholds as Judge labels them.
+func checks(p *Plan) []string {
+	var out []string
+	for _, ph := range p.Phases {
+		for _, c := range ph.Thresholds {
+			out = append(out, Verdict{Phase: ph.Name, Expr: c.String()}.label())
+		}
+	}
+	for _, c := range p.Thresholds {
+		out = append(out, Verdict{Expr: c.String()}.label())
+	}
+	return out
+}
+
 // Judge evaluates the plan's thresholds against the summary (Run does for
 // a whole run; call it for results merged from several hosts) and returns
 // the verdicts, which it also keeps in Verdicts.
@@ -225,16 +244,21 @@ func (s *Summary) Load() *results.Load {
 			l.Latency = append(l.Latency, results.LoadPercentile{Quantile: f, Ms: v * 1e3})
 		}
 	}
-	if s.Merchant != "" {
-		l.Quota = []results.QuotaUse{{Merchant: s.Merchant, Used: t.count(groupOps("sends"), "issued"), Quota: s.Quota}}
+	switch {
+	case s.quota != nil:
+		l.Quota = slices.Clone(s.quota)
+	case s.Merchant != "":
+		l.Quota = []results.QuotaUse{{Run: s.RunTag, Merchant: s.Merchant, Used: t.count(groupOps("sends"), "issued"), Quota: s.Quota}}
 	}
+	l.Unknown = slices.Clone(s.unknown)
 	for _, v := range s.Verdicts {
 		l.Thresholds = append(l.Thresholds, results.Threshold{Expr: v.label(), Observed: v.observed(), Pass: v.Pass, Host: host})
 	}
 	if len(s.Verdicts) == 0 {
 		// Results read back from files keep the thresholds their run was
-		// judged on.
+		// judged on, and say which were left unjudged.
 		l.Thresholds = slices.Clone(s.saved)
+		l.Unjudged = slices.Clone(s.unjudged)
 	}
 	l.Seed, l.RunTag, l.Interrupted = s.Seed, s.RunTag, s.Interrupted
 	if s.Shards > 1 {
@@ -315,31 +339,43 @@ func (p *PhaseSummary) behind() string {
 // sends answered, to tell a replayed send (an idempotent retry) from a
 // new issue.
 type collector struct {
-	seen  map[string]struct{}
+	seen  map[couponKey]struct{}
 	total *stats
+	// src is the input the next results come from: replays are told
+	// within one driver's results, since separate runs (or mocks) may
+	// answer the same coupon ids.
+	src int
+}
+
+// couponKey is a coupon id as answered to one input.
+type couponKey struct {
+	src int
+	id  string
 }
 
 func newCollector(start time.Time) *collector {
-	return &collector{seen: map[string]struct{}{}, total: &stats{start: start}}
+	return &collector{seen: map[couponKey]struct{}{}, total: &stats{start: start}}
 }
 
-// add records r in the phase's stats, the step's (if any) and the total.
-func (c *collector) add(r *vegeta.Result, scopes []*stats, lag time.Duration) {
-	op := classifyURL(r.Method, r.URL)
+// add records r in the phase's stats, the step's (if any) and the total,
+// and returns how it classified r.
+func (c *collector) add(r *vegeta.Result, scopes []*stats, lag time.Duration) (op Op, code string, replayed bool) {
+	op = classifyURL(r.Method, r.URL)
 	rep := parseReply(r.Body)
-	code := codeOf(r, rep)
-	replayed := false
+	code = codeOf(r, rep)
 	if (op == OpSendV3 || op == OpSendCard) && code == CodeAccepted && rep.CouponID != "" {
-		if _, dup := c.seen[rep.CouponID]; dup {
+		k := couponKey{c.src, rep.CouponID}
+		if _, dup := c.seen[k]; dup {
 			replayed = true
 		} else {
-			c.seen[rep.CouponID] = struct{}{}
+			c.seen[k] = struct{}{}
 		}
 	}
 	for _, s := range scopes {
 		s.add(r, op, code, replayed, lag)
 	}
 	c.total.add(r, op, code, replayed, lag)
+	return op, code, replayed
 }
 
 // ErrResults marks a results file that cannot be read.
@@ -348,65 +384,129 @@ var ErrResults = errors.New("results file")
 // ReadResults reads raw result files in vegeta's binary format, from one
 // host or several that ran a plan together, into one summary: phases are
 // the attacks' names. A summary.json beside a file supplies the plan's
-// name, the target, the target rate and the merchant's quota. Thresholds are not judged; call
-// Judge with the plan.
+// name, the target, the target rate, the merchant and its quota, and the
+// thresholds the run was judged on; what no summary.json supplies is
+// listed in the results.Load's Unknown, never shown as zero. Quota use is
+// counted per file and credited to that file's run and merchant.
+// Sources identifies each file for results.CheckRelated; ReadResults does
+// not check that the files belong together. Thresholds are not judged;
+// call Judge with the plan.
 func ReadResults(ctx context.Context, paths ...string) (*Summary, error) {
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("%w: no files", ErrResults)
 	}
 	var all []vegeta.Result
+	var from []int // from[i] is the index in paths of all[i]'s file
 	sum := &Summary{Shards: 1}
 	var plans, targets []string
-	for _, p := range paths {
+	saved := make([]*results.Load, len(paths))
+	for i, p := range paths {
 		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
 			p = filepath.Join(p, results.LoadRawFile)
 		}
+		n := len(all)
 		if err := readResultFile(ctx, p, &all); err != nil {
 			return nil, err
 		}
-		if l, err := results.ReadLoadFile(filepath.Join(filepath.Dir(p), results.LoadSummaryFile)); err == nil {
-			plans = appendNew(plans, l.Plan)
-			targets = appendNew(targets, l.Target)
-			for _, h := range l.Hosts {
-				sum.hosts = appendNew(sum.hosts, h)
+		for range len(all) - n {
+			from = append(from, i)
+		}
+		src := results.LoadRun{Source: paths[i]}
+		for _, r := range all[n:] {
+			if src.Started.IsZero() || r.Timestamp.Before(src.Started) {
+				src.Started = r.Timestamp
 			}
-			sum.targetR += l.Rate.Target
-			if len(l.Quota) > 0 {
-				sum.Merchant, sum.Quota = l.Quota[0].Merchant, l.Quota[0].Quota
+			if e := r.Timestamp.Add(r.Latency); e.After(src.End) {
+				src.End = e
 			}
-			for _, th := range l.Thresholds {
-				if th.Host == "" && len(l.Hosts) == 1 && len(paths) > 1 {
-					th.Host = l.Hosts[0]
-				}
-				sum.saved = append(sum.saved, th)
+		}
+		l, err := results.ReadLoadFile(filepath.Join(filepath.Dir(p), results.LoadSummaryFile))
+		if err != nil {
+			sum.unknown = appendNew(sum.unknown, results.UnknownPlan)
+			sum.unknown = appendNew(sum.unknown, results.UnknownTarget)
+			sum.unknown = appendNew(sum.unknown, results.UnknownRate)
+			sum.unknown = appendNew(sum.unknown, results.UnknownThresholds)
+			sum.unknown = appendNew(sum.unknown, results.UnknownQuota)
+			sum.sources = append(sum.sources, src)
+			continue
+		}
+		saved[i] = l
+		id := l.Run(paths[i])
+		id.Started, id.End = src.Started, src.End // the results read, not the summary's claim
+		sum.sources = append(sum.sources, id)
+		plans = appendNew(plans, l.Plan)
+		targets = appendNew(targets, l.Target)
+		for _, h := range l.Hosts {
+			sum.hosts = appendNew(sum.hosts, h)
+		}
+		sum.targetR += l.Rate.Target
+		for _, u := range l.Unknown {
+			sum.unknown = appendNew(sum.unknown, u)
+		}
+		for _, u := range l.Unjudged {
+			sum.unjudged = appendNew(sum.unjudged, u)
+		}
+		for _, th := range l.Thresholds {
+			if th.Host == "" && len(l.Hosts) == 1 && len(paths) > 1 {
+				th.Host = l.Hosts[0]
 			}
-			if len(paths) == 1 {
-				sum.Seed, sum.RunTag, sum.Interrupted = l.Seed, l.RunTag, l.Interrupted
-			}
+			sum.saved = append(sum.saved, th)
+		}
+		if len(paths) == 1 {
+			sum.Seed, sum.RunTag, sum.Interrupted = l.Seed, l.RunTag, l.Interrupted
 		}
 	}
 	if len(all) == 0 {
 		return nil, fmt.Errorf("%w: %s hold no results", ErrResults, strings.Join(paths, ", "))
 	}
 	sum.Plan, sum.Target, sum.Host = strings.Join(plans, ", "), strings.Join(targets, ", "), strings.Join(sum.hosts, ", ")
-	slices.SortStableFunc(all, func(a, b vegeta.Result) int { return a.Timestamp.Compare(b.Timestamp) })
-	sum.Started = all[0].Timestamp
+	if slices.Contains(sum.unknown, results.UnknownRate) {
+		sum.targetR = 0 // a sum over some files only would understate it
+	}
+	order := make([]int, len(all))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return all[a].Timestamp.Compare(all[b].Timestamp) })
+	sum.Started = all[order[0]].Timestamp
 	col := newCollector(sum.Started)
-	for i := range all {
+	files := make([]tally, len(paths)) // files[i] counts the answers of paths[i], for its quota
+	for _, i := range order {
 		r := &all[i]
 		p := sum.Phase(r.Attack)
 		if p == nil {
 			p = &PhaseSummary{Name: r.Attack, Started: r.Timestamp, stats: &stats{start: r.Timestamp}}
 			sum.Phases = append(sum.Phases, p)
 		}
-		col.add(r, []*stats{p.stats}, -1)
+		col.src = from[i]
+		op, code, replayed := col.add(r, []*stats{p.stats}, -1)
+		files[from[i]].add(op, code, r.Code, replayed)
 	}
 	for _, p := range sum.Phases {
 		col.total.active += p.stats.lastStart
 	}
 	sum.total = col.total
+	// Quota use is the issued sends of each file, credited to the run and
+	// merchant of the summary beside it (R11: the quota is a merchant's);
+	// the files of one run add up per merchant.
+	for i, l := range saved {
+		if l == nil || len(l.Quota) == 0 {
+			continue
+		}
+		q := l.Quota[0]
+		if q.Run == "" {
+			q.Run = l.RunTag
+		}
+		q.Used = files[i].count(groupOps("sends"), "issued")
+		sum.quota = append(sum.quota, q)
+	}
+	sum.quota = results.MergeQuota(results.CheckRelated(sum.sources...) == nil, sum.quota)
 	return sum, nil
 }
+
+// Sources identifies each file ReadResults read, in the order given, for
+// results.CheckRelated (nil for a summary of a run).
+func (s *Summary) Sources() []results.LoadRun { return slices.Clone(s.sources) }
 
 // SummarizeFiles reads raw result files (or directories written with
 // --out) from one or several hosts and returns their merged plain summary.

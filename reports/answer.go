@@ -497,7 +497,7 @@ func decideIn(l Lang, sim *results.Simulation, kpis []results.KPI) decision {
 		dec.Cards = append(dec.Cards, newCard(l, sim, f))
 	}
 	if l == Chinese {
-		dec.Answer = zhAnswer(sim, k, dec.Focus)
+		dec.Answer = zhAnswer(sim, k, dec.Focus, sweepKPIs(sim, kpis, dec.Focus))
 		return dec
 	}
 	switch {
@@ -507,13 +507,7 @@ func decideIn(l Lang, sim *results.Simulation, kpis []results.KPI) decision {
 		dec.Answer = fmt.Sprintf("Only one arm ran (%s): %s is %s (%s %s), so there is nothing to compare it with.",
 			sim.Arms[0].Name, lowerFirst(k.Name), m, kindsOf(sim).Level(), ci)
 	case len(sim.Sweep) > 0 && len(sim.Arms) > 2:
-		// A sweep's answer weighs the KPIs its question names, when it
-		// names any: "balances redemption, new customers and fund float".
-		named := questionKPIs(sim, kpis, sim.Scenario.Question)
-		if len(named) == 0 {
-			named = dec.Focus
-		}
-		dec.Answer = sweepAnswer(sim, named)
+		dec.Answer = sweepAnswer(sim, sweepKPIs(sim, kpis, dec.Focus))
 	case len(sim.Arms) == 2:
 		dec.Answer = pairAnswer(sim, k, dec.Focus)
 	default:
@@ -692,6 +686,26 @@ func armsAnswer(sim *results.Simulation, k results.KPI, focus []results.KPI) str
 	}
 	s += "."
 	var other []string
+	for _, t := range armsTradeoffs(sim, k, focus, b) {
+		other = append(other, fmt.Sprintf("%s is best on %s (%s)", sim.Arms[t.Arm].Name, lowerFirst(t.K.Name), levelText(sim, t.Arm, t.K)))
+	}
+	if len(other) > 0 {
+		s += " The trade-off: " + joinAnd(other) + "."
+	}
+	return s
+}
+
+// armBest is an arm that is best on a KPI.
+type armBest struct {
+	K   results.KPI
+	Arm int
+}
+
+// armsTradeoffs returns, for three or more arms whose best on the lead KPI
+// k is arm b, the other focus KPIs with a direction on which another arm
+// than the baseline is best, significantly so.
+func armsTradeoffs(sim *results.Simulation, k results.KPI, focus []results.KPI, b int) []armBest {
+	var out []armBest
 	for _, f := range focus {
 		if f.ID == k.ID || f.Better == "" {
 			continue
@@ -701,13 +715,10 @@ func armsAnswer(sim *results.Simulation, k results.KPI, focus []results.KPI) str
 			continue
 		}
 		if l, ok := pairLead(sim, f, max(fb, b)); ok && !l.Tie && fb > 0 {
-			other = append(other, fmt.Sprintf("%s is best on %s (%s)", sim.Arms[fb].Name, lowerFirst(f.Name), levelText(sim, fb, f)))
+			out = append(out, armBest{K: f, Arm: fb})
 		}
 	}
-	if len(other) > 0 {
-		s += " The trade-off: " + joinAnd(other) + "."
-	}
-	return s
+	return out
 }
 
 // sweepField names a sweep's field for sentences: "validity" for
@@ -723,15 +734,42 @@ func sweepField(sim *results.Simulation) string {
 	return strings.ReplaceAll(f, "_", " ")
 }
 
-// sweepAnswer answers for a sweep: where each focus KPI is best (or, with
-// no direction, its range), naming levels too close to call; then which
-// levels no other beats on every focus KPI with a direction at once, and
-// how sure the differences are.
-func sweepAnswer(sim *results.Simulation, focus []results.KPI) string {
-	field := sweepField(sim)
-	var parts []string
-	var directed []results.KPI
-	robust, members, sig := 0, 0, 0
+// sweepKPIs are the KPIs a sweep's answer weighs: those its question
+// names, when it names any ("balances redemption, new customers and fund
+// float"), else focus.
+func sweepKPIs(sim *results.Simulation, kpis, focus []results.KPI) []results.KPI {
+	if named := questionKPIs(sim, kpis, sim.Scenario.Question); len(named) > 0 {
+		return named
+	}
+	return focus
+}
+
+// sweepItem is what a sweep's answer says about one focus KPI: for a KPI
+// with a direction its best level and the levels too close to call, else
+// its lowest and highest levels.
+type sweepItem struct {
+	K        results.KPI
+	Directed bool
+	Lo, Hi   int   // Lo and Hi are the lowest and highest levels, for a KPI without a direction.
+	Best     int   // Best is the best level, -1 when none has the KPI.
+	Close    []int // Close are the levels that cannot be told apart from Best.
+}
+
+// sweepFacts is what a sweep's answer says, in any language: each focus
+// KPI's item; the levels no other beats on every directed KPI at once (when
+// there are two or more such KPIs); and how many best levels differ
+// significantly from the baseline, how many of those were tested across
+// the ensemble and how many of those are robust.
+type sweepFacts struct {
+	Items                []sweepItem
+	Directed             []results.KPI
+	Front, Beaten        []int
+	Robust, Members, Sig int
+}
+
+// sweepFactsOf works out sweepFacts for focus.
+func sweepFactsOf(sim *results.Simulation, focus []results.KPI) sweepFacts {
+	var f sweepFacts
 	for _, k := range focus {
 		if k.Better == "" {
 			lo, hi := -1, -1
@@ -746,72 +784,102 @@ func sweepAnswer(sim *results.Simulation, focus []results.KPI) string {
 				}
 			}
 			if lo >= 0 {
-				parts = append(parts, fmt.Sprintf("%s runs from %s at %s to %s at %s",
-					lowerFirst(k.Name), levelText(sim, lo, k), armLabel(sim, lo), levelText(sim, hi, k), armLabel(sim, hi)))
+				f.Items = append(f.Items, sweepItem{K: k, Lo: lo, Hi: hi, Best: -1})
 			}
 			continue
 		}
-		directed = append(directed, k)
+		f.Directed = append(f.Directed, k)
 		b := bestArm(sim, k, 0)
 		if b < 0 {
 			continue
 		}
-		word := "highest"
-		if k.Better == "lower" {
-			word = "lowest"
-		}
-		part := fmt.Sprintf("%s is %s at %s (%s)", lowerFirst(k.Name), word, armLabel(sim, b), levelText(sim, b, k))
-		if c := closeTo(sim, k, b); len(c) > 0 {
-			if len(c) > 3 {
-				part += fmt.Sprintf(", with %d other %ss too close to call", len(c), field)
-			} else {
-				part += ", with " + joinAnd(labels(sim, c)) + " too close to call"
-			}
-		}
-		parts = append(parts, part)
+		f.Items = append(f.Items, sweepItem{K: k, Directed: true, Best: b, Close: closeTo(sim, k, b)})
 		if l, ok := pairLead(sim, k, rival(sim, k, b)); ok && !l.Tie {
-			sig++
+			f.Sig++
 			if l.Diff.Members > 0 {
-				members++
+				f.Members++
 				if l.Diff.Robust() {
-					robust++
+					f.Robust++
 				}
 			}
 		}
 	}
-	s := fmt.Sprintf("Across %s %s to %s: %s.", field, armLabel(sim, 0), armLabel(sim, len(sim.Arms)-1), strings.Join(parts, "; "))
-	if len(directed) < 2 {
-		return s
-	}
-	front := paretoFront(sim, directed)
-	names := make([]string, len(directed))
-	for i, k := range directed {
-		names[i] = lowerFirst(k.Name)
-	}
-	switch {
-	case len(front) == 1:
-		s += fmt.Sprintf(" %s is best on %s at once", armLabel(sim, front[0]), joinAnd(names))
-	case len(front) == len(sim.Arms):
-		s += fmt.Sprintf(" No %s is best on %s at once: each trades one for another", field, joinAnd(names))
-	default:
-		var beaten []int
+	if len(f.Directed) >= 2 {
+		f.Front = paretoFront(sim, f.Directed)
 		for i := range sim.Arms {
-			if !slices.Contains(front, i) {
-				beaten = append(beaten, i)
+			if !slices.Contains(f.Front, i) {
+				f.Beaten = append(f.Beaten, i)
 			}
 		}
-		s += fmt.Sprintf(" No %s is best on %s at once: %s trade one for another, while for %s another %s is no worse on any and clearly better on one",
-			field, joinAnd(names), joinAnd(labels(sim, front)), joinAnd(labels(sim, beaten)), field)
+	}
+	return f
+}
+
+// sweepAnswer answers for a sweep: where each focus KPI is best (or, with
+// no direction, its range), naming levels too close to call; then which
+// levels no other beats on every focus KPI with a direction at once, and
+// how sure the differences are.
+func sweepAnswer(sim *results.Simulation, focus []results.KPI) string {
+	return sweepAnswerIn(English, sim, focus)
+}
+
+// sweepAnswerIn is sweepAnswer in lg, every phrase through the catalogue;
+// for Chinese sim is localized.
+func sweepAnswerIn(lg Lang, sim *results.Simulation, focus []results.KPI) string {
+	field := lg.T(sweepField(sim))
+	name := func(k results.KPI) string {
+		if lg == English {
+			return lowerFirst(k.Name)
+		}
+		return k.Name
+	}
+	f := sweepFactsOf(sim, focus)
+	var parts []string
+	for _, it := range f.Items {
+		k := it.K
+		if !it.Directed {
+			parts = append(parts, lg.T("%s runs from %s at %s to %s at %s",
+				name(k), levelText(sim, it.Lo, k), armLabel(sim, it.Lo), levelText(sim, it.Hi, k), armLabel(sim, it.Hi)))
+			continue
+		}
+		word := lg.T("highest")
+		if k.Better == "lower" {
+			word = lg.T("lowest")
+		}
+		part := lg.T("%s is %s at %s (%s)", name(k), word, armLabel(sim, it.Best), levelText(sim, it.Best, k))
+		if c := it.Close; len(c) > 3 {
+			part += lg.T(", with %d other %ss too close to call", len(c), field)
+		} else if len(c) > 0 {
+			part += lg.T(", with %s too close to call", lg.join(labels(sim, c)))
+		}
+		parts = append(parts, part)
+	}
+	s := lg.T("Across %s %s to %s: %s.", field, armLabel(sim, 0), armLabel(sim, len(sim.Arms)-1), strings.Join(parts, lg.T("; ")))
+	if len(f.Directed) < 2 {
+		return s
+	}
+	names := make([]string, len(f.Directed))
+	for i, k := range f.Directed {
+		names[i] = name(k)
 	}
 	switch {
-	case members > 0 && robust == members:
-		s += fmt.Sprintf("; the best levels' differences from %s are robust across the model's calibrated parameter sets", armLabel(sim, 0))
-	case members > 0:
-		s += fmt.Sprintf("; only %d of the %d best levels' differences from %s are robust across the model's calibrated parameter sets", robust, members, armLabel(sim, 0))
-	case sig > 0 && !sim.PredictionIntervals():
-		s += "; their robustness to the model's uncertainty is untested: the run used its central parameters only"
+	case len(f.Front) == 1:
+		s += lg.T(" %s is best on %s at once", armLabel(sim, f.Front[0]), lg.join(names))
+	case len(f.Front) == len(sim.Arms):
+		s += lg.T(" No %s is best on %s at once: each trades one for another", field, lg.join(names))
+	default:
+		s += lg.T(" No %s is best on %s at once: %s trade one for another, while for %s another %s is no worse on any and clearly better on one",
+			field, lg.join(names), lg.join(labels(sim, f.Front)), lg.join(labels(sim, f.Beaten)), field)
 	}
-	return s + "."
+	switch {
+	case f.Members > 0 && f.Robust == f.Members:
+		s += lg.T("; the best levels' differences from %s are robust across the model's calibrated parameter sets", armLabel(sim, 0))
+	case f.Members > 0:
+		s += lg.T("; only %d of the %d best levels' differences from %s are robust across the model's calibrated parameter sets", f.Robust, f.Members, armLabel(sim, 0))
+	case f.Sig > 0 && !sim.PredictionIntervals():
+		s += lg.T("; their robustness to the model's uncertainty is untested: the run used its central parameters only")
+	}
+	return s + lg.T(".")
 }
 
 // paretoFront returns the arms that no other arm matches or beats on every

@@ -18,15 +18,17 @@ func answerIn(l Lang, sim *results.Simulation) string {
 // zhAnswer answers sim's question in Chinese on the same lead KPI and with
 // the same verdicts as decide: for two arms which does better, both levels,
 // the difference with its 95% CI and how robust it is, a 是/否 for a
-// yes-or-no question, then the trade-off; for more arms and sweeps the best
-// arm on the lead KPI against the baseline and the arms too close to call.
-// sim's KPI names and units are already Chinese (localized).
-func zhAnswer(sim *results.Simulation, k results.KPI, focus []results.KPI) string {
-	return panguSpacing(zhAnswerText(sim, k, focus))
+// yes-or-no question, then the trade-off; for more arms the best arm on the
+// lead KPI against the baseline, the arms too close to call and the
+// trade-off; for a sweep of three or more levels, as sweepAnswer, where
+// each of swept (sweepKPIs) is best and which levels are dominated. sim's
+// KPI names and units are already Chinese (localized).
+func zhAnswer(sim *results.Simulation, k results.KPI, focus, swept []results.KPI) string {
+	return panguSpacing(zhAnswerText(sim, k, focus, swept))
 }
 
 // zhAnswerText is zhAnswer before spacing.
-func zhAnswerText(sim *results.Simulation, k results.KPI, focus []results.KPI) string {
+func zhAnswerText(sim *results.Simulation, k results.KPI, focus, swept []results.KPI) string {
 	if len(sim.Arms) == 1 {
 		e := sim.Arms[0].KPIs[k.ID]
 		m, ci := estimateText(e.Mean, e.Low, e.High, k.Unit, false)
@@ -36,7 +38,10 @@ func zhAnswerText(sim *results.Simulation, k results.KPI, focus []results.KPI) s
 	if len(sim.Arms) == 2 {
 		return zhPairAnswer(sim, k, focus)
 	}
-	return zhArmsAnswer(sim, k)
+	if len(sim.Sweep) > 0 {
+		return sweepAnswerIn(Chinese, sim, swept)
+	}
+	return zhArmsAnswer(sim, k, focus)
 }
 
 // zhRange rewrites estimateText's "lo to hi" as "lo 至 hi".
@@ -174,11 +179,10 @@ func zhPairAnswer(sim *results.Simulation, k results.KPI, focus []results.KPI) s
 	return s
 }
 
-// zhArmsAnswer answers for three or more arms, a sweep's levels included:
-// the best arm on k against the baseline, how sure, and the arms that
-// cannot be told apart from it. It is shorter than the English armsAnswer
-// and sweepAnswer: it names no trade-offs or dominated levels.
-func zhArmsAnswer(sim *results.Simulation, k results.KPI) string {
+// zhArmsAnswer is armsAnswer in Chinese: the best arm on k against the
+// baseline, how sure, the arms that cannot be told apart from it, and the
+// trade-off on the other focus KPIs.
+func zhArmsAnswer(sim *results.Simulation, k results.KPI, focus []results.KPI) string {
 	b := bestArm(sim, k, 0)
 	if b < 0 {
 		return fmt.Sprintf("没有方案有%s的数值。", k.Name)
@@ -217,7 +221,15 @@ func zhArmsAnswer(sim *results.Simulation, k results.KPI) string {
 	if c := closeTo(sim, k, b); len(c) > 0 && !(b == 0 && len(c) == len(sim.Arms)-1) {
 		s += "；" + strings.Join(labels(sim, c), "、") + "与" + armLabel(sim, b) + "难以区分"
 	}
-	return s + "。"
+	s += "。"
+	var other []string
+	for _, t := range armsTradeoffs(sim, k, focus, b) {
+		other = append(other, fmt.Sprintf("%s的%s最好（%s）", sim.Arms[t.Arm].Name, t.K.Name, levelText(sim, t.Arm, t.K)))
+	}
+	if len(other) > 0 {
+		s += "权衡：" + strings.Join(other, "；") + "。"
+	}
+	return s
 }
 
 // panguSpacing puts a space between Chinese characters and Latin letters,

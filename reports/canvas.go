@@ -123,18 +123,7 @@ func (c *canvas) text(s string, x, y, size float64, col drawing.Color, a align) 
 	case alignRight:
 		x -= c.textWidth(s, size)
 	}
-	c.record(traceItem{Kind: traceText, Text: s})
-	runs := c.font.runs(s)
-	for i, run := range runs {
-		c.r.ResetStyle()
-		c.r.SetFont(run.font)
-		c.r.SetFontSize(size)
-		c.r.SetFontColor(col)
-		c.r.Text(run.s, iround(x), iround(y+c.px(size)*0.35))
-		if i < len(runs)-1 {
-			x += c.runWidth(run, size, true)
-		}
-	}
+	c.drawRuns(s, x, y, size, col, false)
 }
 
 // textUp draws s turned a quarter left (reading upwards), centred on (x, y).
@@ -143,6 +132,12 @@ func (c *canvas) textUp(s string, x, y, size float64, col drawing.Color) {
 		return
 	}
 	y += c.textWidth(s, size) / 2
+	c.drawRuns(s, x, y, size, col, true)
+}
+
+// drawRuns draws s from (x, y) one font run at a time, along the line or,
+// with up, turned a quarter left (reading upwards).
+func (c *canvas) drawRuns(s string, x, y, size float64, col drawing.Color, up bool) {
 	c.record(traceItem{Kind: traceText, Text: s})
 	runs := c.font.runs(s)
 	for i, run := range runs {
@@ -150,11 +145,20 @@ func (c *canvas) textUp(s string, x, y, size float64, col drawing.Color) {
 		c.r.SetFont(run.font)
 		c.r.SetFontSize(size)
 		c.r.SetFontColor(col)
-		c.r.SetTextRotation(-math.Pi / 2)
-		c.r.Text(run.s, iround(x+c.px(size)*0.35), iround(y))
-		c.r.ClearTextRotation()
-		if i < len(runs)-1 {
-			y -= c.runWidth(run, size, true)
+		if up {
+			c.r.SetTextRotation(-math.Pi / 2)
+			c.r.Text(run.s, iround(x+c.px(size)*0.35), iround(y))
+			c.r.ClearTextRotation()
+		} else {
+			c.r.Text(run.s, iround(x), iround(y+c.px(size)*0.35))
+		}
+		if i == len(runs)-1 {
+			break
+		}
+		if w := c.runWidth(run, size, true); up {
+			y -= w
+		} else {
+			x += w
 		}
 	}
 }

@@ -43,7 +43,7 @@ func chartCases(t testing.TB, mc *canvas) map[string]*figure {
 		"quota":       quotaFigure(mc, load),
 		"sim-quota":   quotaDaysFigure(mc, quotaFixture(), 0),
 		"tornado":     tornadoFigure(mc, sensFixture(), "tornado"),
-		"morris":      morrisFigure(sensFixture(), "morris"),
+		"morris":      morrisFigure(English, sensFixture(), "morris"),
 		"sobol":       sobolFigure(mc, sensFixture(), "sobol"),
 	}
 }

@@ -149,7 +149,7 @@ func TestSetupGrouped(t *testing.T) {
 		{Name: "behaviour.activity", Value: "[0.1, 0.05, 1.234567]"},
 		{Name: "compliance.brand_label", Value: "this coupon is provided by BRAND"},
 	}
-	groups := groupSettings(rows)
+	groups := groupSettings(English, rows)
 	var names []string
 	values := map[string]string{}
 	for _, g := range groups {

@@ -6,6 +6,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"text/tabwriter"
@@ -63,7 +64,7 @@ func TestTextSummaryGoldenZh(t *testing.T) {
 
 func TestAnswerGoldenZh(t *testing.T) {
 	var buf bytes.Buffer
-	for _, sim := range []*results.Simulation{zhPairFixture(), pairFixture(), reportFixture(), simFixture(1, 14, false), simFixture(5, 14, true)} {
+	for _, sim := range []*results.Simulation{zhPairFixture(), pairFixture(), reportFixture(), simFixture(1, 14, false), simFixture(5, 14, true), simFixture(4, 14, false)} {
 		buf.WriteString(answerIn(Chinese, sim) + "\n")
 	}
 	got := buf.String()
@@ -71,6 +72,15 @@ func TestAnswerGoldenZh(t *testing.T) {
 		t.Errorf("a format verb went wrong:\n%s", got)
 	}
 	golden(t, "answer-zh.txt", buf.Bytes())
+	// A sweep's answer names where each KPI is best, the levels that trade
+	// one for another and the dominated ones, as the English one does; three
+	// arms name the trade-off.
+	if a := answerIn(Chinese, simFixture(5, 14, true)); !strings.HasPrefix(a, "有效期从 1d 到 21d：") || !strings.Contains(a, "此消彼长") || !strings.Contains(a, "3d 则被支配") {
+		t.Errorf("zh sweep answer %q lacks its levels, trade-offs or dominated levels", a)
+	}
+	if a := answerIn(Chinese, simFixture(4, 14, false)); !strings.Contains(a, "权衡：") {
+		t.Errorf("zh answer for four arms %q names no trade-off", a)
+	}
 	// The Chinese question is a yes-or-no one about 七天, in both languages.
 	if a := answerIn(Chinese, zhPairFixture()); !strings.HasPrefix(a, "是：") && !strings.HasPrefix(a, "否：") && !strings.HasPrefix(a, "可能") && !strings.HasPrefix(a, "不明确") {
 		t.Errorf("zh answer %q does not answer the yes-or-no question", a)
@@ -267,43 +277,101 @@ func verbCount(s string) int {
 	return n
 }
 
-// TestGlyphCoverage draws every chart of the Chinese report, in Chinese
-// and in English, and checks that the fonts have a glyph for every
-// character of every text drawn.
+// TestGlyphCoverage draws every chart of the simulation page (two arms, a
+// sweep with its sweep charts, a quota that binds with its note), of the
+// sensitivity page and of both optimisation pages, in Chinese and English,
+// and checks that the fonts have a glyph for every character of every
+// string drawn; then that the CJK font has every Chinese character of the
+// catalogue's messages and the KPI names, which the pages show.
 func TestGlyphCoverage(t *testing.T) {
 	fonts := mustFont(t)
 	for _, l := range []Lang{Chinese, English} {
 		mc := measurer(fonts)
 		mc.lang = l
-		page := newSimPage(mc, localized(zhPairFixture(), l))
-		drawn := 0
-		for _, f := range page.figures() {
-			for _, svg := range []bool{false, true} {
-				c, err := newCanvas(svg, f.W, f.H, fonts)
-				if err != nil {
-					t.Fatal(err)
-				}
-				c.lang = l
-				c.trace = func(it traceItem) {
-					if it.Kind != traceText {
-						return
+		quota := simFixture(1, 30, false)
+		quota.Arms = append(quota.Arms, quotaFixture())
+		pages := map[string][]*figure{
+			"optimize":        newOptPage(mc, optFixture(false), l).figures(),
+			"optimize-pareto": newOptPage(mc, optFixture(true), l).figures(),
+			"sensitivity":     newSensPage(mc, sensFixture(), l).figures(),
+		}
+		var texts []string
+		for name, sim := range map[string]*results.Simulation{"pair": zhPairFixture(), "sweep": simFixture(5, 14, true), "quota": quota} {
+			page := newSimPage(mc, localized(sim, l))
+			pages["simulation "+name] = page.figures()
+			texts = append(texts, page.Head.Title, page.Question, page.Answer)
+		}
+		drawn := map[string]int{}
+		for name, figs := range pages {
+			for _, f := range figs {
+				for _, svg := range []bool{false, true} {
+					c, err := newCanvas(svg, f.W, f.H, fonts)
+					if err != nil {
+						t.Fatal(err)
 					}
-					drawn++
-					if miss := fonts.missingGlyphs(it.Text); len(miss) > 0 {
-						t.Errorf("%s, chart %s: no glyph for %q in %q", l, f.Name, string(miss), it.Text)
+					c.lang = l
+					c.trace = func(it traceItem) {
+						if it.Kind != traceText {
+							return
+						}
+						drawn[name]++
+						if miss := fonts.missingGlyphs(it.Text); len(miss) > 0 {
+							t.Errorf("%s, %s chart %s: no glyph for %q in %q", l, name, f.Name, string(miss), it.Text)
+						}
 					}
+					f.draw(c)
 				}
-				f.draw(c)
 			}
 		}
-		if drawn == 0 {
-			t.Fatalf("%s: no text drawn", l)
+		for name := range pages {
+			if drawn[name] == 0 {
+				t.Errorf("%s: no text drawn on the %s page", l, name)
+			}
 		}
-		for _, s := range []string{page.Head.Title, page.Question, page.Answer} {
+		for _, s := range texts {
 			if miss := fonts.missingGlyphs(s); len(miss) > 0 {
 				t.Errorf("%s: summary.png cannot draw %q in %q", l, string(miss), s)
 			}
 		}
+	}
+	// The page's CJK text is drawn by the inlined CJK font: every Chinese
+	// character and full-width mark of a message must be in it.
+	cjk := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if isHan(r) || r >= 0x3000 && r <= 0x303f || r >= 0xff00 && r <= 0xffef {
+				return r
+			}
+			return -1
+		}, s)
+	}
+	for id, zh := range catalogue {
+		if miss := fonts.missingGlyphs(cjk(zh)); len(miss) > 0 {
+			t.Errorf("no glyph for %q in the translation of %q: %q", string(miss), id, zh)
+		}
+	}
+	for id, zh := range zhKPINames {
+		if miss := fonts.missingGlyphs(cjk(zh)); len(miss) > 0 {
+			t.Errorf("no glyph for %q in KPI %s's name %q", string(miss), id, zh)
+		}
+	}
+}
+
+// TestTemplateMessagesTranslated checks that every message the page
+// templates pass through Head.T, Head.TH or Head.Tf has a Chinese
+// translation (TestCatalogueVerbs checks their verbs).
+func TestTemplateMessagesTranslated(t *testing.T) {
+	re := regexp.MustCompile("Head\\.T[Hf]? [`\"]([^`\"]*)[`\"]")
+	n := 0
+	for _, src := range []string{pageTemplate, optimizeTemplate} {
+		for _, m := range re.FindAllStringSubmatch(src, -1) {
+			n++
+			if _, ok := catalogue[m[1]]; !ok {
+				t.Errorf("no Chinese for the template's %q", m[1])
+			}
+		}
+	}
+	if n < 50 {
+		t.Errorf("found %d template messages: the pattern no longer matches the templates", n)
 	}
 }
 

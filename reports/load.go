@@ -77,18 +77,27 @@ func newLoadPage(mc *canvas, l *results.Load) *loadPage {
 	p.HasHosts = slices.ContainsFunc(l.Thresholds, func(t results.Threshold) bool { return t.Host != "" })
 	total := l.Requests()
 	p.Run = []results.Setting{
-		{Name: "plan", Value: l.Plan},
-		{Name: "target", Value: l.Target},
+		{Name: "plan", Value: knownOr(l, results.UnknownPlan, l.Plan)},
+		{Name: "target", Value: knownOr(l, results.UnknownTarget, l.Target)},
 	}
 	if len(l.Hosts) > 0 {
 		p.Run = append(p.Run, results.Setting{Name: "hosts", Value: strings.Join(l.Hosts, ", ")})
+	}
+	rate := formatNumber(l.Rate.Achieved) + "/s achieved"
+	if l.Knows(results.UnknownRate) {
+		rate += " of " + formatNumber(l.Rate.Target) + "/s targeted"
+	} else {
+		rate += "; the target rate is not known"
 	}
 	p.Run = append(p.Run,
 		results.Setting{Name: "started", Value: l.Started.UTC().Format(time.RFC3339)},
 		results.Setting{Name: "duration", Value: formatNumber(l.Duration) + " s"},
 		results.Setting{Name: "responses", Value: formatCount(total)},
-		results.Setting{Name: "rate", Value: fmt.Sprintf("%s/s achieved of %s/s targeted", formatNumber(l.Rate.Achieved), formatNumber(l.Rate.Target))},
+		results.Setting{Name: "rate", Value: rate},
 	)
+	if len(l.Unknown) > 0 {
+		p.Run = append(p.Run, results.Setting{Name: "not known", Value: strings.Join(l.Unknown, ", ") + ": " + unknownWhy})
+	}
 	if l.Seed != 0 || l.RunTag != "" {
 		p.Run = append(p.Run, results.Setting{Name: "seed and run tag", Value: fmt.Sprintf("%d, %s", l.Seed, l.RunTag)})
 	}
@@ -125,7 +134,7 @@ func newLoadPage(mc *canvas, l *results.Load) *loadPage {
 		if q.Quota > 0 {
 			share = formatNumber(100*float64(q.Used)/float64(q.Quota)) + "%"
 		}
-		p.Quota = append(p.Quota, quotaRow{Merchant: q.Merchant, Used: formatCount(q.Used), Quota: formatCount(q.Quota), Share: share})
+		p.Quota = append(p.Quota, quotaRow{Merchant: quotaName(l, q), Used: formatCount(q.Used), Quota: formatCount(q.Quota), Share: share})
 	}
 	p.Nav = []navItem{{"verdict", "Verdict"}, {"run", "Run"}, {"charts", "Charts"}}
 	if len(p.Quota) > 0 {
@@ -135,8 +144,39 @@ func newLoadPage(mc *canvas, l *results.Load) *loadPage {
 	return p
 }
 
+// unknownWhy says why a load summary does not know something.
+const unknownWhy = "read from raw vegeta results without the summary.json that giftsim load --out writes beside them"
+
+// knownOr returns v, or says that what is not known.
+func knownOr(l *results.Load, what, v string) string {
+	if !l.Knows(what) {
+		return "not known (" + unknownWhy + ")"
+	}
+	return v
+}
+
+// quotaName names a quota row: its merchant, and its run when the rows
+// come from several runs (quota is attributed per run and merchant).
+func quotaName(l *results.Load, q results.QuotaUse) string {
+	if q.Run == "" || !slices.ContainsFunc(l.Quota, func(o results.QuotaUse) bool { return o.Run != q.Run }) {
+		return q.Merchant
+	}
+	return q.Merchant + " (run " + q.Run + ")"
+}
+
 // loadVerdict sums up the thresholds in one sentence.
 func loadVerdict(l *results.Load) (string, bool) {
+	if len(l.Unjudged) > 0 && len(l.Thresholds) == 0 {
+		what := "these shards' results"
+		if l.Shards > 1 {
+			what = fmt.Sprintf("shard %d of %d alone", l.Shard, l.Shards)
+		}
+		return fmt.Sprintf("Not judged: the plan's %d thresholds (%s) were not judged on %s, since a shard's share cannot be judged against whole-run thresholds; giftsim load --merge PLAN DIR... judges the shards together.",
+			len(l.Unjudged), strings.Join(l.Unjudged, "; "), what), false
+	}
+	if !l.Knows(results.UnknownThresholds) {
+		return "Not judged: the plan's thresholds are not known (" + unknownWhy + "); giftsim load --merge PLAN DIR... judges them.", false
+	}
 	var failed []string
 	for _, t := range l.Thresholds {
 		if !t.Pass {
@@ -236,7 +276,14 @@ func WriteLoadText(w io.Writer, l *results.Load, opts ...Option) error {
 		return errors.New("reports: no load summary")
 	}
 	lang := optionsOf(opts).lang
-	fmt.Fprint(w, lang.T("plan %s  target %s  seed %d  run %s", l.Plan, l.Target, l.Seed, l.RunTag))
+	plan, target := l.Plan, l.Target
+	if !l.Knows(results.UnknownPlan) {
+		plan = "?"
+	}
+	if !l.Knows(results.UnknownTarget) {
+		target = "?"
+	}
+	fmt.Fprint(w, lang.T("plan %s  target %s  seed %d  run %s", plan, target, l.Seed, l.RunTag))
 	if l.Shards > 1 {
 		fmt.Fprint(w, lang.T("  shard %d/%d", l.Shard, l.Shards))
 	}
@@ -300,7 +347,13 @@ func WriteLoadText(w io.Writer, l *results.Load, opts ...Option) error {
 		}
 	}
 	for _, q := range l.Quota {
-		fmt.Fprintln(w, lang.T("quota  merchant %s issued %d of %d a day", q.Merchant, q.Used, q.Quota))
+		fmt.Fprintln(w, lang.T("quota  merchant %s issued %d of %d a day", quotaName(l, q), q.Used, q.Quota))
+	}
+	if len(l.Unknown) > 0 {
+		fmt.Fprintf(w, "not known: %s (%s)\n", strings.Join(l.Unknown, ", "), unknownWhy)
+	}
+	if len(l.Unjudged) > 0 && len(l.Thresholds) == 0 {
+		fmt.Fprintf(w, "%d thresholds not judged: a shard's share alone cannot be judged against whole-run thresholds (giftsim load --merge PLAN DIR... judges the shards together)\n", len(l.Unjudged))
 	}
 	if l.Interrupted {
 		fmt.Fprintln(w, lang.T("the run was interrupted before its schedule ended"))

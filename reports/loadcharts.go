@@ -275,7 +275,7 @@ func quotaFigure(mc *canvas, l *results.Load) *figure {
 		draw: func(c *canvas) {
 			names := make([]string, len(rowsQ))
 			for i, q := range rowsQ {
-				names[i] = q.Merchant
+				names[i] = quotaName(l, q)
 			}
 			p := plot{Title: title, W: narrowW + 120, H: h,
 				X:      axis{Label: "sends accepted", Zero: true, Nice: true},

@@ -25,7 +25,8 @@ var optimizeTemplate string
 // report.html (the answer, the best and its runners-up, the candidates'
 // chart, for two objectives the Pareto front), the charts as SVG and PNG
 // under charts/, optimize.csv and optimize.json.
-func WriteOptimization(ctx context.Context, dir string, r *results.Optimization) error {
+// opts set the language (WithLang).
+func WriteOptimization(ctx context.Context, dir string, r *results.Optimization, opts ...Option) error {
 	if r == nil || len(r.Candidates) == 0 || len(r.Objectives) == 0 {
 		return errors.New("reports: no optimisation results")
 	}
@@ -33,7 +34,7 @@ func WriteOptimization(ctx context.Context, dir string, r *results.Optimization)
 	if err != nil {
 		return err
 	}
-	page := newOptPage(measurer(font), r)
+	page := newOptPage(measurer(font), r, optionsOf(opts).lang)
 	if err := renderAll(ctx, font, page.figures()); err != nil {
 		return fmt.Errorf("reports: %w", err)
 	}
@@ -67,33 +68,39 @@ func WriteOptimization(ctx context.Context, dir string, r *results.Optimization)
 // OptimizationAnswer is the result in a sentence or two: the best strategy
 // with its objective and interval, whether it keeps the constraints, and
 // how many runners-up cannot be told apart from it; or for two objectives
-// the size of the Pareto front.
-func OptimizationAnswer(r *results.Optimization) string {
+// the size of the Pareto front. opts set the language (WithLang).
+func OptimizationAnswer(r *results.Optimization, opts ...Option) string {
+	lg := optionsOf(opts).lang
+	return lg.spaced(optAnswerIn(lg, r))
+}
+
+// optAnswerIn is OptimizationAnswer in lg, before spacing.
+func optAnswerIn(lg Lang, r *results.Optimization) string {
 	var b strings.Builder
 	o := r.Objectives[0]
 	if len(r.Objectives) == 2 {
 		o2 := r.Objectives[1]
-		fmt.Fprintf(&b, "%d strategies form the Pareto front of %s %s against %s %s", len(r.Front), o.Sense, o.Expr, o2.Sense, o2.Expr)
+		b.WriteString(lg.T("%d strategies form the Pareto front of %s %s against %s %s", len(r.Front), lg.T(o.Sense), lg.kpiName(o.Expr, o.Expr), lg.T(o2.Sense), lg.kpiName(o2.Expr, o2.Expr)))
 		if len(r.Front) > 0 {
 			f := r.Front[0].Objectives
-			fmt.Fprintf(&b, "; the one best in %s is %s, with %s (95%% CI %s) and %s %s (95%% CI %s)", o.Expr, joinSettings(r.Front[0].Settings),
-				formatValue(f[0].Mean, o.Unit), formatInterval(f[0].Low, f[0].High, o.Unit, false),
-				o2.Expr, formatValue(f[1].Mean, o2.Unit), formatInterval(f[1].Low, f[1].High, o2.Unit, false))
+			b.WriteString(lg.T("; the one best in %s is %s, with %s (95%% CI %s) and %s %s (95%% CI %s)", lg.kpiName(o.Expr, o.Expr), joinSettings(r.Front[0].Settings),
+				lg.value(f[0].Mean, o.Unit), lg.interval(f[0].Low, f[0].High, o.Unit, false),
+				lg.kpiName(o2.Expr, o2.Expr), lg.value(f[1].Mean, o2.Unit), lg.interval(f[1].Low, f[1].High, o2.Unit, false)))
 		}
-		b.WriteString(".")
+		b.WriteString(lg.T("."))
 		return b.String()
 	}
 	best := r.Best
 	if best == nil {
-		return "No strategy was selected."
+		return lg.T("No strategy was selected.")
 	}
 	e := best.Objectives[0]
-	fmt.Fprintf(&b, "Best strategy: %s. It gives %s %s (95%% CI %s)", joinSettings(best.Settings), o.Expr, formatValue(e.Mean, o.Unit),
-		formatInterval(e.Low, e.High, o.Unit, false))
+	b.WriteString(lg.T("Best strategy: %s. It gives %s %s (95%% CI %s)", joinSettings(best.Settings), lg.kpiName(o.Expr, o.Expr), lg.value(e.Mean, o.Unit),
+		lg.interval(e.Low, e.High, o.Unit, false)))
 	switch best.Feasibility {
 	case results.Feasible:
 		if len(r.Constraints) > 0 {
-			b.WriteString(" and keeps every constraint")
+			b.WriteString(lg.T(" and keeps every constraint"))
 		}
 	case results.Uncertain:
 		var which []string
@@ -102,10 +109,10 @@ func OptimizationAnswer(r *results.Optimization) string {
 				which = append(which, c.Text)
 			}
 		}
-		fmt.Fprintf(&b, ", but it may break %s: the interval straddles the bound", joinAnd(which))
+		b.WriteString(lg.T(", but it may break %s: the interval straddles the bound", lg.join(which)))
 	}
-	b.WriteString(".")
-	d := formatValue(r.Method.Delta, o.Unit)
+	b.WriteString(lg.T("."))
+	d := lg.value(r.Method.Delta, o.Unit)
 	var risky []string
 	n := 0
 	for _, c := range r.RunnersUp {
@@ -116,15 +123,15 @@ func OptimizationAnswer(r *results.Optimization) string {
 		}
 	}
 	if len(risky) > 0 {
-		fmt.Fprintf(&b, " %s does better on the objective but may break a constraint (an interval straddles its bound).", joinAnd(risky))
+		b.WriteString(lg.T(" %s does better on the objective but may break a constraint (an interval straddles its bound).", lg.join(risky)))
 	}
 	switch n {
 	case 0:
-		fmt.Fprintf(&b, " No other strategy comes within δ = %s of it.", d)
+		b.WriteString(lg.T(" No other strategy comes within δ = %s of it.", d))
 	case 1:
-		fmt.Fprintf(&b, " 1 runner-up cannot be told apart from it (within δ = %s).", d)
+		b.WriteString(lg.T(" 1 runner-up cannot be told apart from it (within δ = %s).", d))
 	default:
-		fmt.Fprintf(&b, " %d runners-up cannot be told apart from it (within δ = %s).", n, d)
+		b.WriteString(lg.T(" %d runners-up cannot be told apart from it (within δ = %s).", n, d))
 	}
 	return b.String()
 }
@@ -144,21 +151,21 @@ type optRow struct {
 }
 
 // optRows formats candidates.
-func optRows(r *results.Optimization, cs []results.OptCandidate) []optRow {
+func optRows(lg Lang, r *results.Optimization, cs []results.OptCandidate) []optRow {
 	var rows []optRow
 	for _, c := range cs {
-		row := optRow{ID: c.ID, Settings: c.Settings, Feasibility: c.Feasibility, Fate: c.Fate, Stage: c.Stage, Reps: c.Reps,
+		row := optRow{ID: c.ID, Settings: c.Settings, Feasibility: lg.T(c.Feasibility), Fate: lg.T(c.Fate), Stage: c.Stage, Reps: c.Reps,
 			Best: c.Fate == results.FateBest}
 		for i, o := range c.Objectives {
 			u := r.Objectives[i].Unit
-			row.Objectives = append(row.Objectives, formatValue(o.Mean, u)+" ("+formatInterval(o.Low, o.High, u, false)+")")
+			row.Objectives = append(row.Objectives, lg.value(o.Mean, u)+" ("+lg.interval(o.Low, o.High, u, false)+")")
 		}
 		if c.VsBest != nil {
 			u := r.Objectives[0].Unit
-			row.VsBest = formatDiff(c.VsBest.Mean, u) + " (" + formatInterval(c.VsBest.Low, c.VsBest.High, u, true) + ")"
+			row.VsBest = lg.diff(c.VsBest.Mean, u) + " (" + lg.interval(c.VsBest.Low, c.VsBest.High, u, true) + ")"
 		}
 		for _, k := range c.Constraints {
-			row.Constraints = append(row.Constraints, fmt.Sprintf("%s: %s (%s to %s)", k.Text, k.Status, formatNumber(k.Value.Low), formatNumber(k.Value.High)))
+			row.Constraints = append(row.Constraints, fmt.Sprintf("%s: %s (%s%s%s)", k.Text, lg.T(k.Status), formatNumber(k.Value.Low), lg.T(" to "), formatNumber(k.Value.High)))
 		}
 		rows = append(rows, row)
 	}
@@ -166,42 +173,44 @@ func optRows(r *results.Optimization, cs []results.OptCandidate) []optRow {
 }
 
 // WriteOptimizationText writes the answer, the best with its runners-up
-// (or the Pareto front) and what the procedure spent.
-func WriteOptimizationText(w io.Writer, r *results.Optimization) error {
+// (or the Pareto front) and what the procedure spent, in the language of
+// opts (WithLang), English by default.
+func WriteOptimizationText(w io.Writer, r *results.Optimization, opts ...Option) error {
+	lg := optionsOf(opts).lang
 	tw := newTextTable(w, 2, 2, false)
 	title := r.Scenario.Name
 	if r.Scenario.Question != "" {
-		title += ": " + r.Scenario.Question
+		title += lg.T(": ") + r.Scenario.Question
 	}
 	fmt.Fprintln(tw, title)
 	var objs []string
 	for _, o := range r.Objectives {
-		objs = append(objs, o.Sense+" "+o.Expr)
+		objs = append(objs, lg.T(o.Sense)+" "+lg.kpiName(o.Expr, o.Expr))
 	}
-	fmt.Fprintf(tw, "%s; seed %d, %s users%s\n", strings.Join(objs, " and "), r.Seed, formatCount(r.Users), ensembleText(r.EnsembleSets))
+	fmt.Fprintln(tw, lg.spaced(lg.T("%s; seed %d, %s users%s", lg.join(objs), r.Seed, formatCount(r.Users), ensembleText(lg, r.EnsembleSets))))
 	if len(r.Constraints) > 0 {
-		fmt.Fprintf(tw, "subject to %s\n", strings.Join(r.Constraints, ", "))
+		fmt.Fprintln(tw, lg.T("subject to %s", strings.Join(r.Constraints, lg.T(", "))))
 	}
-	fmt.Fprintf(tw, "\n%s\n\n", OptimizationAnswer(r))
+	fmt.Fprintf(tw, "\n%s\n\n", OptimizationAnswer(r, WithLang(lg)))
 	list := r.Front
-	head := "Pareto front"
+	head := lg.T("Pareto front")
 	if r.Best != nil {
 		list = append([]results.OptCandidate{*r.Best}, r.RunnersUp...)
-		head = "best and runners-up"
+		head = lg.T("best and runners-up")
 	}
-	fmt.Fprintln(tw, head+":")
-	hdr := "id\tsettings\t"
+	fmt.Fprintln(tw, head+lg.T(":"))
+	hdr := lg.T("id\tsettings\t")
 	for _, o := range r.Objectives {
-		hdr += o.Expr + " [95% CI]\t"
+		hdr += lg.kpiName(o.Expr, o.Expr) + lg.T(" [95% CI]\t")
 	}
 	if r.Best != nil {
-		hdr += "vs best [95% CI]\t"
+		hdr += lg.T("vs best [95% CI]\t")
 	}
 	if len(r.Constraints) > 0 {
-		hdr += "constraints\t"
+		hdr += lg.T("constraints\t")
 	}
-	fmt.Fprintln(tw, hdr+"fate\t")
-	for _, row := range optRows(r, list) {
+	fmt.Fprintln(tw, hdr+lg.T("fate\t"))
+	for _, row := range optRows(lg, r, list) {
 		line := fmt.Sprintf("%d\t%s\t", row.ID, joinSettings(row.Settings))
 		for _, o := range row.Objectives {
 			line += o + "\t"
@@ -215,13 +224,13 @@ func WriteOptimizationText(w io.Writer, r *results.Optimization) error {
 		fmt.Fprintln(tw, line+row.Fate+"\t")
 	}
 	m := r.Method
-	fmt.Fprintf(tw, "\n%s: %d candidates, %d replications each first; %s", m.Design, m.Candidates, m.Screen, m.Selection)
+	fmt.Fprint(tw, lg.T("\n%s: %d candidates, %d replications each first; %s", lg.T(m.Design), m.Candidates, m.Screen, lg.T(m.Selection)))
 	if r.Best != nil {
-		fmt.Fprintf(tw, " with δ = %s (%s), α = %g", formatNumber(m.Delta), m.DeltaFrom, m.Alpha)
+		fmt.Fprint(tw, lg.T(" with δ = %s (%s), α = %g", formatNumber(m.Delta), lg.T(m.DeltaFrom), m.Alpha))
 	}
-	fmt.Fprintf(tw, ".\n%d of a budget of %d candidate-replications spent.\n", r.Evaluations, r.Budget)
+	fmt.Fprint(tw, lg.T(".\n%d of a budget of %d candidate-replications spent.\n", r.Evaluations, r.Budget))
 	for _, n := range r.Notes {
-		fmt.Fprintf(tw, "Note: %s.\n", n)
+		fmt.Fprint(tw, lg.T("Note: %s.\n", n))
 	}
 	return tw.Flush()
 }
@@ -302,14 +311,15 @@ type optPage struct {
 }
 
 // newOptPage lays out the page and builds its figures.
-func newOptPage(mc *canvas, r *results.Optimization) *optPage {
-	p := &optPage{Head: head{Title: "Optimisation: " + r.Scenario.Name}, Question: r.Scenario.Question, Answer: OptimizationAnswer(r),
+func newOptPage(mc *canvas, r *results.Optimization, lg Lang) *optPage {
+	mc.lang = lg
+	p := &optPage{Head: head{Title: lg.T("Optimisation: %s", r.Scenario.Name), Lang: lg}, Question: r.Scenario.Question, Answer: OptimizationAnswer(r, WithLang(lg)),
 		Objectives: r.Objectives, Constraints: r.Constraints, HasBest: r.Best != nil, Rounds: r.Rounds, Notes: r.Notes,
 		Guarantee: r.Method.Guarantee, Schema: r.Schema, Seed: r.Seed, Setup: setupSettings(r.Scenario)}
 	if r.Best != nil {
-		p.Top = optRows(r, append([]results.OptCandidate{*r.Best}, r.RunnersUp...))
+		p.Top = optRows(lg, r, append([]results.OptCandidate{*r.Best}, r.RunnersUp...))
 	} else {
-		p.Top = optRows(r, r.Front)
+		p.Top = optRows(lg, r, r.Front)
 	}
 	sorted := slices.Clone(r.Candidates)
 	sign := 1.0
@@ -335,7 +345,7 @@ func newOptPage(mc *canvas, r *results.Optimization) *optPage {
 		}
 		return cmp.Or(cmp.Compare(sign*b.Objectives[0].Mean, sign*a.Objectives[0].Mean), cmp.Compare(a.ID, b.ID))
 	})
-	p.All = optRows(r, sorted)
+	p.All = optRows(lg, r, sorted)
 	for _, l := range r.Levers {
 		v := l.Low + " → " + l.High
 		if l.Levels != nil {
@@ -345,22 +355,22 @@ func newOptPage(mc *canvas, r *results.Optimization) *optPage {
 	}
 	m := r.Method
 	p.Run = []results.Setting{
-		{Name: "design", Value: fmt.Sprintf("%s, %d candidates", m.Design, m.Candidates)},
-		{Name: "screen", Value: fmt.Sprintf("%d replications each", m.Screen)},
-		{Name: "selection", Value: m.Selection},
-		{Name: "replications run", Value: fmt.Sprintf("%s of a budget of %s", formatCount(r.Evaluations), formatCount(r.Budget))},
-		{Name: "users", Value: formatCount(r.Users)},
-		{Name: "parameter sets", Value: strings.TrimPrefix(ensembleText(r.EnsembleSets), ", ")},
-		{Name: "seed", Value: fmt.Sprint(r.Seed)},
+		{Name: lg.T("design"), Value: lg.T("%s, %d candidates", lg.T(m.Design), m.Candidates)},
+		{Name: lg.T("screen"), Value: lg.T("%d replications each", m.Screen)},
+		{Name: lg.T("selection"), Value: lg.T(m.Selection)},
+		{Name: lg.T("replications run"), Value: lg.T("%s of a budget of %s", formatCount(r.Evaluations), formatCount(r.Budget))},
+		{Name: lg.T("users"), Value: formatCount(r.Users)},
+		{Name: lg.T("parameter sets"), Value: strings.TrimPrefix(strings.TrimPrefix(ensembleText(lg, r.EnsembleSets), ", "), "，")},
+		{Name: lg.T("seed"), Value: fmt.Sprint(r.Seed)},
 	}
 	if r.Best != nil {
-		p.Run = append(p.Run, results.Setting{Name: "indifference zone δ", Value: formatNumber(m.Delta) + " (" + m.DeltaFrom + ")"},
-			results.Setting{Name: "confidence", Value: fmt.Sprintf("%.0f%% (α = %g)", 100*(1-m.Alpha), m.Alpha)},
-			results.Setting{Name: "KN first stage n₀", Value: fmt.Sprint(m.FirstStage)})
+		p.Run = append(p.Run, results.Setting{Name: lg.T("indifference zone δ"), Value: formatNumber(m.Delta) + " (" + lg.T(m.DeltaFrom) + ")"},
+			results.Setting{Name: lg.T("confidence"), Value: fmt.Sprintf("%.0f%% (α = %g)", 100*(1-m.Alpha), m.Alpha)},
+			results.Setting{Name: lg.T("KN first stage n₀"), Value: fmt.Sprint(m.FirstStage)})
 	}
 	p.Chart = candidatesFigure(mc, r, sorted, "candidates")
 	if len(r.Objectives) == 2 {
-		p.Pareto = paretoFigure(r, "pareto")
+		p.Pareto = paretoFigure(lg, r, "pareto")
 	}
 	return p
 }
@@ -389,14 +399,15 @@ func candidatesFigure(mc *canvas, r *results.Optimization, sorted []results.OptC
 		}
 	}
 	o := r.Objectives[0]
-	title := fmt.Sprintf("Candidates: %s %s, 95%% CI (%d of %d, feasible first)", o.Sense, o.Expr, len(cs), len(r.Candidates))
+	lg := mc.lang
+	title := lg.T("Candidates: %s %s, 95%% CI (%d of %d, feasible first)", lg.T(o.Sense), lg.kpiName(o.Expr, o.Expr), len(cs), len(r.Candidates))
 	bestLook := look{Color: rgb(0xd55e00)}
 	nearLook := look{Color: rgb(0x0072b2)}
 	otherLook := look{Color: rgb(hexNeutral)}
 	legend := []legendItem{
-		{Label: "best", Look: bestLook, Kind: legendBox},
-		{Label: "cannot be told apart / on the front", Look: nearLook, Kind: legendBox},
-		{Label: "other", Look: otherLook, Kind: legendBox},
+		{Label: lg.T("best"), Look: bestLook, Kind: legendBox},
+		{Label: lg.T("cannot be told apart / on the front"), Look: nearLook, Kind: legendBox},
+		{Label: lg.T("other"), Look: otherLook, Kind: legendBox},
 	}
 	rows, lh := legendBlock(mc, legend, wideW)
 	h := barsHeight(len(cs)) + lh
@@ -408,7 +419,7 @@ func candidatesFigure(mc *canvas, r *results.Optimization, sorted []results.OptC
 		Name: name, Title: title, W: wideW, H: h,
 		draw: func(c *canvas) {
 			p := plot{Title: title, W: wideW, H: h,
-				X:      axis{Label: axisLabel(o.Expr, o.Unit), Nice: true},
+				X:      axis{Label: axisLabel(lg.kpiName(o.Expr, o.Expr), lg.unit(o.Unit)), Nice: true},
 				Y:      axis{Kind: scaleBand, Cats: cats},
 				Legend: legend, Rows: rows}
 			for _, cd := range cs {
@@ -440,20 +451,20 @@ func candidatesFigure(mc *canvas, r *results.Optimization, sorted []results.OptC
 
 // paretoFigure plots every run candidate's two objectives with their 95%
 // intervals; the front is joined by a line.
-func paretoFigure(r *results.Optimization, name string) *figure {
+func paretoFigure(lg Lang, r *results.Optimization, name string) *figure {
 	o1, o2 := r.Objectives[0], r.Objectives[1]
-	title := fmt.Sprintf("Pareto front: %s %s against %s %s", o1.Sense, o1.Expr, o2.Sense, o2.Expr)
+	title := lg.T("Pareto front: %s %s against %s %s", lg.T(o1.Sense), lg.kpiName(o1.Expr, o1.Expr), lg.T(o2.Sense), lg.kpiName(o2.Expr, o2.Expr))
 	const w, h = 760, 520
 	frontLook, otherLook := look{Color: rgb(0xd55e00)}, look{Color: rgb(hexNeutral)}
 	return &figure{
 		Name: name, Title: title, W: w, H: h,
 		draw: func(c *canvas) {
 			p := plot{Title: title, W: w, H: h,
-				X: axis{Label: axisLabel(o1.Expr, o1.Unit), Nice: true},
-				Y: axis{Label: axisLabel(o2.Expr, o2.Unit), Nice: true},
+				X: axis{Label: axisLabel(lg.kpiName(o1.Expr, o1.Expr), lg.unit(o1.Unit)), Nice: true},
+				Y: axis{Label: axisLabel(lg.kpiName(o2.Expr, o2.Expr), lg.unit(o2.Unit)), Nice: true},
 				Legend: []legendItem{
-					{Label: "on the front (95% CI)", Look: frontLook, Kind: legendWhisker},
-					{Label: "other candidates", Look: otherLook, Kind: legendBox},
+					{Label: lg.T("on the front (95% CI)"), Look: frontLook, Kind: legendWhisker},
+					{Label: lg.T("other candidates"), Look: otherLook, Kind: legendBox},
 				}}
 			for _, cd := range r.Candidates {
 				if len(cd.Objectives) == 2 {

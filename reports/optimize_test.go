@@ -125,7 +125,7 @@ func TestOptimizationGolden(t *testing.T) {
 		got[name] = text.Bytes()
 	}
 	mc := measurer(font)
-	page := newOptPage(mc, optFixture(true))
+	page := newOptPage(mc, optFixture(true), English)
 	for _, f := range page.figures() {
 		if err := f.renderSVG(font); err != nil {
 			t.Fatal(err)
@@ -138,5 +138,41 @@ func TestOptimizationGolden(t *testing.T) {
 	}
 	if !strings.Contains(string(got["optimize.txt"]), "1 runner-up cannot be told apart") {
 		t.Errorf("text:\n%s", got["optimize.txt"])
+	}
+}
+
+// TestSensOptTextZh compares the Chinese terminal text of a sensitivity
+// analysis and of both optimisations with testdata/golden; -update
+// rewrites them. English must not change: the English text of the same
+// fixtures is a golden too.
+func TestSensOptTextZh(t *testing.T) {
+	got := map[string][]byte{}
+	for _, lg := range []Lang{English, Chinese} {
+		var b bytes.Buffer
+		if err := WriteSensitivityText(&b, sensFixture(), WithLang(lg)); err != nil {
+			t.Fatal(err)
+		}
+		got["sensitivity-"+string(lg)+".txt"] = b.Bytes()
+	}
+	for _, two := range []bool{false, true} {
+		var b bytes.Buffer
+		if err := WriteOptimizationText(&b, optFixture(two), WithLang(Chinese)); err != nil {
+			t.Fatal(err)
+		}
+		name := "optimize-zh.txt"
+		if two {
+			name = "optimize-pareto-zh.txt"
+		}
+		got[name] = b.Bytes()
+	}
+	for name, data := range got {
+		golden(t, name, data)
+	}
+	for _, name := range []string{"sensitivity-zh.txt", "optimize-zh.txt", "optimize-pareto-zh.txt"} {
+		for _, en := range []string{"matters most", "Best strategy", "runner-up", "replications", "CNY", " to "} {
+			if strings.Contains(string(got[name]), en) {
+				t.Errorf("%s still has English %q:\n%s", name, en, got[name])
+			}
+		}
 	}
 }

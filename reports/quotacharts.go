@@ -59,7 +59,7 @@ func quotaDaysFigure(mc *canvas, a results.Arm, i int) *figure {
 		{Label: l.T("the day's quota"), Look: quotaLook, Kind: legendLine},
 	}
 	rows, lh := legendBlock(mc, legend, wideW)
-	note := wrapText(mc, quotaSentence(a), sizeSmall, wideW-2*margin)
+	note := wrapText(mc, quotaSentence(l, a), sizeSmall, wideW-2*margin)
 	noteH := float64(len(note))*legendLineH + margin/2
 	h := 360 + lh + int(math.Ceil(noteH))
 	days := a.Quota
@@ -141,8 +141,8 @@ func quotaTicks(l Lang, days []results.QuotaDay) []tick {
 // quotaSentence says where arm a's daily quota binds, with the sends it
 // refused, and where it does not; and when the budget ran out. Days are
 // counted from 0 as in the scenario (first_day, certified_from_day), with
-// their dates. It is "" for results without quota days.
-func quotaSentence(a results.Arm) string {
+// their dates. It is "" for results without quota days. It is in lg.
+func quotaSentence(lg Lang, a results.Arm) string {
 	days := a.Quota
 	if len(days) == 0 {
 		return ""
@@ -168,8 +168,8 @@ func quotaSentence(a results.Arm) string {
 		if !r.binds {
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("the %s-a-day quota binds on %s: %s sends refused",
-			results.FormatCount(int64(r.quota)), dayRange(days, r.from, r.to), roundCount(r.refused)))
+		parts = append(parts, lg.T("the %s-a-day quota binds on %s: %s sends refused",
+			results.FormatCount(int64(r.quota)), dayRange(lg, days, r.from, r.to), roundCount(r.refused)))
 		last = k
 	}
 	switch {
@@ -180,7 +180,7 @@ func quotaSentence(a results.Arm) string {
 				peak, at = share, j
 			}
 		}
-		parts = append(parts, fmt.Sprintf("the daily quota does not bind (at most %.0f%% of it used, on %s)", 100*peak, dayRange(days, at, at)))
+		parts = append(parts, lg.T("the daily quota does not bind (at most %.0f%% of it used, on %s)", 100*peak, dayRange(lg, days, at, at)))
 	case last < len(runs)-1:
 		from := runs[last+1].from
 		sends := false
@@ -188,12 +188,12 @@ func quotaSentence(a results.Arm) string {
 			sends = sends || d.Attempted.Mean >= quotaBinds
 		}
 		if sends {
-			parts = append(parts, fmt.Sprintf("from %s it does not bind", dayRange(days, from, from)))
+			parts = append(parts, lg.T("from %s it does not bind", dayRange(lg, days, from, from)))
 		} else {
-			parts = append(parts, fmt.Sprintf("from %s no sends are made", dayRange(days, from, from)))
+			parts = append(parts, lg.T("from %s no sends are made", dayRange(lg, days, from, from)))
 		}
 	}
-	s := a.Name + ": " + strings.Join(parts, "; ") + "."
+	s := a.Name + lg.T(": ") + strings.Join(parts, lg.T("; ")) + lg.T(".")
 	var budget float64
 	first := -1
 	for j, d := range days {
@@ -203,24 +203,27 @@ func quotaSentence(a results.Arm) string {
 		}
 	}
 	if first >= 0 {
-		s += fmt.Sprintf(" The budget is spent on %s: %s sends refused from then on.", dayRange(days, first, first), roundCount(budget))
+		s += lg.T(" The budget is spent on %s: %s sends refused from then on.", dayRange(lg, days, first, first), roundCount(budget))
 	}
 	return s
 }
 
 // dayRange names days from to to of days: "day 3 (Mar 5)" or "days 0–14
-// (Mar 2–Mar 16)".
-func dayRange(days []results.QuotaDay, from, to int) string {
+// (Mar 2–Mar 16)"; in Chinese "第 3 天（3月5日）".
+func dayRange(lg Lang, days []results.QuotaDay, from, to int) string {
 	date := func(j int) string {
 		if t, err := time.Parse(time.DateOnly, days[j].Date); err == nil {
+			if lg == Chinese {
+				return fmt.Sprintf("%d月%d日", int(t.Month()), t.Day())
+			}
 			return t.Format("Jan 2")
 		}
 		return days[j].Date
 	}
 	if from == to {
-		return fmt.Sprintf("day %d (%s)", days[from].Day, date(from))
+		return lg.T("day %d (%s)", days[from].Day, date(from))
 	}
-	return fmt.Sprintf("days %d–%d (%s–%s)", days[from].Day, days[to].Day, date(from), date(to))
+	return lg.T("days %d–%d (%s–%s)", days[from].Day, days[to].Day, date(from), date(to))
 }
 
 // roundCount writes a mean count rounded, with thousands separators.
@@ -238,16 +241,16 @@ func binding(days []results.QuotaDay) bool {
 }
 
 // writeQuotaText writes, for the terminal, the quota sentence of each arm
-// whose quota or budget bound.
-func writeQuotaText(w io.Writer, sim *results.Simulation) {
+// whose quota or budget bound, in lg.
+func writeQuotaText(w io.Writer, lg Lang, sim *results.Simulation) {
 	first := true
 	for _, a := range sim.Arms {
 		if !binding(a.Quota) {
 			continue
 		}
-		s := quotaSentence(a)
+		s := quotaSentence(lg, a)
 		if first {
-			fmt.Fprintln(w, "\nDaily quota (R11) and budget:")
+			fmt.Fprintln(w, lg.T("\nDaily quota (R11) and budget:"))
 			first = false
 		}
 		fmt.Fprintln(w, "  "+s)

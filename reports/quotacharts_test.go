@@ -79,7 +79,7 @@ func TestQuotaSentence(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := quotaSentence(tc.arm)
+			got := quotaSentence(English, tc.arm)
 			if tc.want == nil && got != "" {
 				t.Fatalf("got %q, want nothing", got)
 			}
@@ -97,12 +97,12 @@ func TestQuotaSentence(t *testing.T) {
 func TestQuotaTextOnlyWhenBinding(t *testing.T) {
 	sim := simFixture(1, 30, false)
 	var b strings.Builder
-	writeQuotaText(&b, sim)
+	writeQuotaText(&b, English, sim)
 	if b.Len() != 0 {
 		t.Fatalf("results without quota days: %q", b.String())
 	}
 	sim.Arms = append(sim.Arms, quotaFixture())
-	writeQuotaText(&b, sim)
+	writeQuotaText(&b, English, sim)
 	if !strings.Contains(b.String(), "certified-day-15: the 500-a-day quota binds") {
 		t.Fatalf("got %q", b.String())
 	}

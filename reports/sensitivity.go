@@ -20,7 +20,8 @@ import (
 // report.html (the answer, the tornado, the ranked table, the Morris and
 // Sobol charts), the charts as SVG and PNG under charts/, sensitivity.csv
 // and sensitivity.json.
-func WriteSensitivity(ctx context.Context, dir string, s *results.Sensitivity) error {
+// opts set the language (WithLang).
+func WriteSensitivity(ctx context.Context, dir string, s *results.Sensitivity, opts ...Option) error {
 	if s == nil || len(s.Levers) == 0 {
 		return errors.New("reports: no sensitivity results")
 	}
@@ -28,7 +29,7 @@ func WriteSensitivity(ctx context.Context, dir string, s *results.Sensitivity) e
 	if err != nil {
 		return err
 	}
-	page := newSensPage(measurer(font), s)
+	page := newSensPage(measurer(font), s, optionsOf(opts).lang)
 	if err := renderAll(ctx, font, page.figures()); err != nil {
 		return fmt.Errorf("reports: %w", err)
 	}
@@ -51,8 +52,14 @@ func WriteSensitivity(ctx context.Context, dir string, s *results.Sensitivity) e
 }
 
 // SensitivityAnswer is the analysis in one sentence: the lever that matters
-// most with its effect, and the levers that do not matter.
-func SensitivityAnswer(s *results.Sensitivity) string {
+// most with its effect, and the levers that do not matter; in the language
+// of opts (WithLang), English by default.
+func SensitivityAnswer(s *results.Sensitivity, opts ...Option) string {
+	return sensAnswerIn(optionsOf(opts).lang, s)
+}
+
+// sensAnswerIn is SensitivityAnswer in l.
+func sensAnswerIn(lg Lang, s *results.Sensitivity) string {
 	var not []string
 	for _, l := range s.Levers {
 		if l.Verdict == results.VerdictNotMatters {
@@ -62,39 +69,39 @@ func SensitivityAnswer(s *results.Sensitivity) string {
 	var b strings.Builder
 	first := s.Levers[0]
 	if first.Verdict == results.VerdictMatters {
-		fmt.Fprintf(&b, "%s matters most (%s)", first.Path, effectText(first, s.Objective.Unit))
+		b.WriteString(lg.T("%s matters most (%s)", first.Path, effectText(lg, first, s.Objective.Unit)))
 	} else {
-		b.WriteString("No lever moves " + s.Objective.Name + " distinguishably from zero")
+		b.WriteString(lg.T("No lever moves %s distinguishably from zero", lg.kpiName(s.Objective.ID, s.Objective.Name)))
 	}
 	switch {
 	case len(not) == len(s.Levers):
-		b.WriteString(": every effect's interval includes zero.")
+		b.WriteString(lg.T(": every effect's interval includes zero."))
 	case len(not) == 1:
-		fmt.Fprintf(&b, "; %s does not matter: its effect's interval includes zero.", not[0])
+		b.WriteString(lg.T("; %s does not matter: its effect's interval includes zero.", not[0]))
 	case len(not) > 1:
-		fmt.Fprintf(&b, "; %s do not matter: their effects' intervals include zero.", joinAnd(not))
+		b.WriteString(lg.T("; %s do not matter: their effects' intervals include zero.", lg.join(not)))
 	default:
-		b.WriteString("; every lever matters: each has an effect whose interval excludes zero.")
+		b.WriteString(lg.T("; every lever matters: each has an effect whose interval excludes zero."))
 	}
-	return b.String()
+	return lg.spaced(b.String())
 }
 
 // effectText names a lever's effect on the objective: its total Sobol
 // index when there is one, and high − low one at a time, else Morris's μ*.
-func effectText(l results.Lever, unit string) string {
+func effectText(lg Lang, l results.Lever, unit string) string {
 	var parts []string
 	if x := l.Sobol; x != nil {
-		parts = append(parts, fmt.Sprintf("its total Sobol index is %s, 95%% interval %s: that share of the variance over the levers' ranges involves it",
-			share(x.Total), shareInterval(x.TotalLow, x.TotalHigh)))
+		parts = append(parts, lg.T("its total Sobol index is %s, 95%% interval %s: that share of the variance over the levers' ranges involves it",
+			share(x.Total), shareInterval(lg, x.TotalLow, x.TotalHigh)))
 	}
 	if o := l.OAT; o != nil {
-		parts = append(parts, fmt.Sprintf("%s → %s changes it by %s, 95%% CI %s", l.Low, l.High, formatDiff(o.Effect.Mean, unit),
-			formatInterval(o.Effect.Low, o.Effect.High, unit, true)))
+		parts = append(parts, lg.T("%s → %s changes it by %s, 95%% CI %s", l.Low, l.High, lg.diff(o.Effect.Mean, unit),
+			lg.interval(o.Effect.Low, o.Effect.High, unit, true)))
 	} else if m := l.Morris; m != nil && l.Sobol == nil {
-		parts = append(parts, fmt.Sprintf("Morris μ* %s per range %s..%s, 95%% interval %s", formatValue(m.MuStar, unit), l.Low, l.High,
-			formatInterval(m.MuStarLow, m.MuStarHigh, unit, false)))
+		parts = append(parts, lg.T("Morris μ* %s per range %s..%s, 95%% interval %s", lg.value(m.MuStar, unit), l.Low, l.High,
+			lg.interval(m.MuStarLow, m.MuStarHigh, unit, false)))
 	}
-	return strings.Join(parts, "; ")
+	return strings.Join(parts, lg.T("; "))
 }
 
 // share formats a Sobol index, a share of variance, with two decimals.
@@ -107,7 +114,7 @@ func share(v float64) string {
 }
 
 // shareInterval formats an interval of a Sobol index.
-func shareInterval(lo, hi float64) string { return share(lo) + " to " + share(hi) }
+func shareInterval(lg Lang, lo, hi float64) string { return share(lo) + lg.T(" to ") + share(hi) }
 
 // joinAnd joins names as "a, b and c".
 func joinAnd(names []string) string {
@@ -132,48 +139,50 @@ type sensRow struct {
 }
 
 // sensRows formats the levers in rank order.
-func sensRows(s *results.Sensitivity) []sensRow {
+func sensRows(lg Lang, s *results.Sensitivity) []sensRow {
 	u := s.Objective.Unit
 	var rows []sensRow
 	for _, l := range s.Levers {
 		r := sensRow{Rank: l.Rank, Path: l.Path, Range: l.Low + " → " + l.High, Kind: l.Kind, Base: l.Base,
-			Verdict: l.Verdict, Matters: l.Verdict == results.VerdictMatters}
+			Verdict: lg.T(l.Verdict), Matters: l.Verdict == results.VerdictMatters}
 		if o := l.OAT; o != nil {
-			r.AtLow, r.AtHigh = formatValue(o.AtLow.Mean, u), formatValue(o.AtHigh.Mean, u)
-			r.Effect, r.EffectCI = formatDiff(o.Effect.Mean, u), formatInterval(o.Effect.Low, o.Effect.High, u, true)
+			r.AtLow, r.AtHigh = lg.value(o.AtLow.Mean, u), lg.value(o.AtHigh.Mean, u)
+			r.Effect, r.EffectCI = lg.diff(o.Effect.Mean, u), lg.interval(o.Effect.Low, o.Effect.High, u, true)
 			if o.Effect.Members > 0 && o.Effect.Mean != 0 {
-				r.Agree = fmt.Sprintf("%d of %d", o.Effect.Agree, o.Effect.Members)
+				r.Agree = lg.T("%d of %d", o.Effect.Agree, o.Effect.Members)
 			}
 		}
 		if m := l.Morris; m != nil {
-			r.MuStar, r.MuStarCI = formatValue(m.MuStar, u), formatInterval(m.MuStarLow, m.MuStarHigh, u, false)
-			r.Mu = formatDiff(m.Mu, u)
-			r.Sigma, r.SigmaCI = formatValue(m.Sigma, u), formatInterval(m.SigmaLow, m.SigmaHigh, u, false)
+			r.MuStar, r.MuStarCI = lg.value(m.MuStar, u), lg.interval(m.MuStarLow, m.MuStarHigh, u, false)
+			r.Mu = lg.diff(m.Mu, u)
+			r.Sigma, r.SigmaCI = lg.value(m.Sigma, u), lg.interval(m.SigmaLow, m.SigmaHigh, u, false)
 		}
 		if x := l.Sobol; x != nil {
-			r.First, r.FirstCI = share(x.First), shareInterval(x.FirstLow, x.FirstHigh)
-			r.Total, r.TotalCI = share(x.Total), shareInterval(x.TotalLow, x.TotalHigh)
+			r.First, r.FirstCI = share(x.First), shareInterval(lg, x.FirstLow, x.FirstHigh)
+			r.Total, r.TotalCI = share(x.Total), shareInterval(lg, x.TotalLow, x.TotalHigh)
 		}
 		rows = append(rows, r)
 	}
 	return rows
 }
 
-// WriteSensitivityText writes the sentence and the ranked table.
-func WriteSensitivityText(w io.Writer, s *results.Sensitivity) error {
+// WriteSensitivityText writes the sentence and the ranked table, in the
+// language of opts (WithLang), English by default.
+func WriteSensitivityText(w io.Writer, s *results.Sensitivity, opts ...Option) error {
+	lg := optionsOf(opts).lang
 	tw := newTextTable(w, 2, 2, false)
 	title := s.Scenario.Name
 	if s.Scenario.Question != "" {
-		title += ": " + s.Scenario.Question
+		title += lg.T(": ") + s.Scenario.Question
 	}
 	fmt.Fprintln(tw, title)
-	fmt.Fprintf(tw, "objective %s at base %s [%s]; seed %d, %d replications%s\n", s.Objective.Name,
-		formatValue(s.Base.Mean, s.Objective.Unit), formatInterval(s.Base.Low, s.Base.High, s.Objective.Unit, false),
-		s.Seed, s.Replications, ensembleText(s.EnsembleSets))
-	fmt.Fprintf(tw, "\n%s\n\n", SensitivityAnswer(s))
-	head := "rank\tlever\trange\tverdict\thigh − low [95% CI]\tsets agree\tMorris μ* [95%]\tσ\t"
+	fmt.Fprintln(tw, lg.spaced(lg.T("objective %s at base %s [%s]; seed %d, %d replications%s", lg.kpiName(s.Objective.ID, s.Objective.Name),
+		lg.value(s.Base.Mean, s.Objective.Unit), lg.interval(s.Base.Low, s.Base.High, s.Objective.Unit, false),
+		s.Seed, s.Replications, ensembleText(lg, s.EnsembleSets))))
+	fmt.Fprintf(tw, "\n%s\n\n", sensAnswerIn(lg, s))
+	head := lg.T("rank\tlever\trange\tverdict\thigh − low [95% CI]\tsets agree\tMorris μ* [95%]\tσ\t")
 	if s.Sobol != nil {
-		head += "Sobol S_i [95%]\tS_T [95%]\t"
+		head += lg.T("Sobol S_i [95%]\tS_T [95%]\t")
 	}
 	fmt.Fprintln(tw, head)
 	bracket := func(v, ci string) string {
@@ -182,7 +191,7 @@ func WriteSensitivityText(w io.Writer, s *results.Sensitivity) error {
 		}
 		return v + " [" + ci + "]"
 	}
-	for _, r := range sensRows(s) {
+	for _, r := range sensRows(lg, s) {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t", r.Rank, r.Path, r.Range, r.Verdict, bracket(r.Effect, r.EffectCI),
 			dash(r.Agree), bracket(r.MuStar, r.MuStarCI), dash(r.Sigma))
 		if s.Sobol != nil {
@@ -192,44 +201,44 @@ func WriteSensitivityText(w io.Writer, s *results.Sensitivity) error {
 	}
 	fmt.Fprintln(tw)
 	if s.Morris != nil {
-		fmt.Fprintf(tw, "Morris: %d trajectories on %d levels, %d points, %d bootstrap resamples; effects per whole range of a lever.\n",
-			s.Morris.Trajectories, s.Morris.Levels, s.Morris.Points, s.Morris.Bootstrap)
+		fmt.Fprintln(tw, lg.T("Morris: %d trajectories on %d levels, %d points, %d bootstrap resamples; effects per whole range of a lever.",
+			s.Morris.Trajectories, s.Morris.Levels, s.Morris.Points, s.Morris.Bootstrap))
 	}
 	if d := s.Sobol; d != nil {
-		fmt.Fprintf(tw, "Sobol: %s.\n", sobolText(d))
+		fmt.Fprintln(tw, lg.T("Sobol: %s.", sobolText(lg, d)))
 	} else if s.SobolNote != "" {
-		fmt.Fprintf(tw, "Sobol indices: %s.\n", s.SobolNote)
+		fmt.Fprintln(tw, lg.T("Sobol indices: %s.", s.SobolNote))
 	}
 	return tw.Flush()
 }
 
 // sobolText describes a Sobol design: its size, its bootstrap and the
 // share of noise.
-func sobolText(d *results.SobolDesign) string {
-	t := fmt.Sprintf("N = %d base samples, %s points, %s bootstrap resamples of the rows; %s", d.Samples,
-		formatCount(d.Points), formatCount(d.Bootstrap), noiseText(d))
+func sobolText(lg Lang, d *results.SobolDesign) string {
+	t := lg.T("N = %d base samples, %s points, %s bootstrap resamples of the rows; %s", d.Samples,
+		formatCount(d.Points), formatCount(d.Bootstrap), noiseText(lg, d))
 	if d.Note != "" {
-		t += "; " + d.Note
+		t += lg.T("; ") + d.Note
 	}
 	return t
 }
 
 // noiseText says how much of the objective's variance between points is
 // simulation noise, and that it was taken out.
-func noiseText(d *results.SobolDesign) string {
+func noiseText(lg Lang, d *results.SobolDesign) string {
 	if !d.NoiseKnown {
-		return "simulation noise not estimated (one replication, or none in the objective): it is left in the indices"
+		return lg.T("simulation noise not estimated (one replication, or none in the objective): it is left in the indices")
 	}
-	return fmt.Sprintf("simulation noise is %s%% of the variance between points and is taken out of S_T and the variance",
+	return lg.T("simulation noise is %s%% of the variance between points and is taken out of S_T and the variance",
 		strconv.FormatFloat(100*d.NoiseShare, 'f', 1, 64))
 }
 
 // ensembleText names the parameter sets a run used.
-func ensembleText(n int) string {
+func ensembleText(lg Lang, n int) string {
 	if n == 0 {
-		return ", central parameters"
+		return lg.T(", central parameters")
 	}
-	return fmt.Sprintf(", %d calibrated parameter sets", n)
+	return lg.T(", %d calibrated parameter sets", n)
 }
 
 // dash is s, or "—" when s is empty.
@@ -299,20 +308,21 @@ type sensPage struct {
 }
 
 // newSensPage lays out the page and builds its figures; mc measures text.
-func newSensPage(mc *canvas, s *results.Sensitivity) *sensPage {
-	title := "Sensitivity: " + s.Scenario.Name
+func newSensPage(mc *canvas, s *results.Sensitivity, lg Lang) *sensPage {
+	mc.lang = lg
+	title := lg.T("Sensitivity: %s", s.Scenario.Name)
 	p := &sensPage{
-		Head: head{Title: title}, Question: s.Scenario.Question, Answer: SensitivityAnswer(s),
-		Objective: s.Objective.Name, Rows: sensRows(s), Design: s.Morris, Sobol: s.Sobol, SobolNote: s.SobolNote,
-		Base:  formatValue(s.Base.Mean, s.Objective.Unit) + " (" + formatInterval(s.Base.Low, s.Base.High, s.Objective.Unit, false) + ")",
+		Head: head{Title: title, Lang: lg}, Question: s.Scenario.Question, Answer: sensAnswerIn(lg, s),
+		Objective: lg.kpiName(s.Objective.ID, s.Objective.Name), Rows: sensRows(lg, s), Design: s.Morris, Sobol: s.Sobol, SobolNote: s.SobolNote,
+		Base:  lg.value(s.Base.Mean, s.Objective.Unit) + " (" + lg.interval(s.Base.Low, s.Base.High, s.Objective.Unit, false) + ")",
 		Setup: setupSettings(s.Scenario), Schema: s.Schema, Seed: s.Seed,
 		Run: []results.Setting{
-			{Name: "objective", Value: s.Objective.Name + " (" + s.Objective.ID + ")"},
-			{Name: "methods", Value: strings.Join(s.Methods, ", ")},
-			{Name: "replications", Value: fmt.Sprint(s.Replications)},
-			{Name: "parameter sets", Value: strings.TrimPrefix(ensembleText(s.EnsembleSets), ", ")},
-			{Name: "arm-replications run", Value: formatCount(s.Runs)},
-			{Name: "seed", Value: fmt.Sprint(s.Seed)},
+			{Name: lg.T("objective"), Value: lg.kpiName(s.Objective.ID, s.Objective.Name) + " (" + s.Objective.ID + ")"},
+			{Name: lg.T("methods"), Value: strings.Join(s.Methods, ", ")},
+			{Name: lg.T("replications"), Value: fmt.Sprint(s.Replications)},
+			{Name: lg.T("parameter sets"), Value: strings.TrimPrefix(strings.TrimPrefix(ensembleText(lg, s.EnsembleSets), ", "), "，")},
+			{Name: lg.T("arm-replications run"), Value: formatCount(s.Runs)},
+			{Name: lg.T("seed"), Value: fmt.Sprint(s.Seed)},
 		},
 	}
 	for _, l := range s.Levers {
@@ -321,13 +331,13 @@ func newSensPage(mc *canvas, s *results.Sensitivity) *sensPage {
 		p.HasSobol = p.HasSobol || l.Sobol != nil
 	}
 	if s.Sobol != nil {
-		p.SobolText = sobolText(s.Sobol)
+		p.SobolText = sobolText(lg, s.Sobol)
 	}
 	if p.HasOAT {
 		p.Tornado = tornadoFigure(mc, s, "tornado")
 	}
 	if p.HasMorris {
-		p.Morris = morrisFigure(s, "morris")
+		p.Morris = morrisFigure(lg, s, "morris")
 	}
 	if p.HasSobol {
 		p.SobolFig = sobolFigure(mc, s, "sobol")
@@ -351,7 +361,9 @@ func abs(v float64) float64 { return math.Abs(v) }
 
 // leverLabel names a lever with its range, for an axis: "7d to 30d" (the
 // charts' fonts have no arrow).
-func leverLabel(l results.Lever) string { return l.Path + " (" + l.Low + " to " + l.High + ")" }
+func leverLabel(lg Lang, l results.Lever) string {
+	return l.Path + " (" + l.Low + lg.T(" to ") + l.High + ")"
+}
 
 // leversWith returns s's levers, in rank order, for which has is true.
 func leversWith(s *results.Sensitivity, has func(results.Lever) bool) []results.Lever {
@@ -370,7 +382,7 @@ func leverBands(mc *canvas, levers []results.Lever, legend []legendItem) (cats [
 	rows, lh := legendBlock(mc, legend, wideW)
 	cats = make([]string, len(levers))
 	for i, l := range levers {
-		cats[i] = leverLabel(l)
+		cats[i] = leverLabel(mc.lang, l)
 	}
 	return cats, rows, barsHeight(len(levers)) + lh
 }
@@ -382,14 +394,15 @@ func leverBands(mc *canvas, levers []results.Lever, legend []legendItem) (cats [
 // low end exactly when the effect could be zero.
 func tornadoFigure(mc *canvas, s *results.Sensitivity, name string) *figure {
 	levers := leversWith(s, func(l results.Lever) bool { return l.OAT != nil })
-	k := s.Objective
-	title := "Tornado: " + k.Name + ", each lever from low to high"
+	lg := mc.lang
+	k := localKPI(lg, s.Objective)
+	title := lg.T("Tornado: %s, each lever from low to high", k.Name)
 	lowLook, highLook := look{Color: rgb(0x56b4e9)}, look{Color: rgb(0xe69f00)}
 	legend := []legendItem{
-		{Label: "low end", Look: lowLook, Kind: legendBox},
-		{Label: "high end", Look: highLook, Kind: legendBox},
-		{Label: "95% CI of high − low, from the low end", Look: look{Color: rgb(hexText)}, Kind: legendWhisker},
-		{Label: "base", Look: look{Color: rgb(hexMuted), Dash: []float64{4, 3}}, Kind: legendLine},
+		{Label: lg.T("low end"), Look: lowLook, Kind: legendBox},
+		{Label: lg.T("high end"), Look: highLook, Kind: legendBox},
+		{Label: lg.T("95% CI of high − low, from the low end"), Look: look{Color: rgb(hexText)}, Kind: legendWhisker},
+		{Label: lg.T("base"), Look: look{Color: rgb(hexMuted), Dash: []float64{4, 3}}, Kind: legendLine},
 	}
 	cats, rows, h := leverBands(mc, levers, legend)
 	return &figure{
@@ -438,21 +451,21 @@ func tornadoFigure(mc *canvas, s *results.Sensitivity, name string) *figure {
 
 // morrisFigure plots each lever's Morris μ* against σ with their 95%
 // bootstrap intervals: far right matters, high up interacts or bends.
-func morrisFigure(s *results.Sensitivity, name string) *figure {
-	k := s.Objective
-	title := "Morris screening: μ* against σ of " + k.Name
+func morrisFigure(lg Lang, s *results.Sensitivity, name string) *figure {
+	k := localKPI(lg, s.Objective)
+	title := lg.T("Morris screening: μ* against σ of %s", k.Name)
 	const w, h = 760, 480
 	unit := ""
 	if k.Unit != "" {
-		unit = ", " + k.Unit + " per range"
+		unit = lg.T(", %s per range", k.Unit)
 	}
 	return &figure{
 		Name: name, Title: title, W: w, H: h,
 		draw: func(c *canvas) {
 			p := plot{Title: title, W: w, H: h,
-				X:      axis{Label: "μ*, mean absolute elementary effect" + unit, Zero: true, Nice: true, Limits: limits(results.NonNegative)},
-				Y:      axis{Label: "σ, spread of elementary effects" + unit, Zero: true, Nice: true, Limits: limits(results.NonNegative)},
-				Legend: []legendItem{{Label: "95% bootstrap interval over trajectories", Look: look{Color: rgb(hexNeutral)}, Kind: legendWhisker}}}
+				X:      axis{Label: lg.T("μ*, mean absolute elementary effect%s", unit), Zero: true, Nice: true, Limits: limits(results.NonNegative)},
+				Y:      axis{Label: lg.T("σ, spread of elementary effects%s", unit), Zero: true, Nice: true, Limits: limits(results.NonNegative)},
+				Legend: []legendItem{{Label: lg.T("95% bootstrap interval over trajectories"), Look: look{Color: rgb(hexNeutral)}, Kind: legendWhisker}}}
 			for _, l := range s.Levers {
 				if m := l.Morris; m != nil {
 					p.X.include(m.MuStarLow, m.MuStarHigh)
@@ -493,19 +506,20 @@ func morrisFigure(s *results.Sensitivity, name string) *figure {
 // the lever causes alone (S_i) and alone or together with others (S_T).
 func sobolFigure(mc *canvas, s *results.Sensitivity, name string) *figure {
 	levers := leversWith(s, func(l results.Lever) bool { return l.Sobol != nil })
-	title := "Sobol indices: shares of the variance of " + s.Objective.Name
+	lg := mc.lang
+	title := lg.T("Sobol indices: shares of the variance of %s", lg.kpiName(s.Objective.ID, s.Objective.Name))
 	firstLook, totalLook := look{Color: rgb(0x56b4e9)}, look{Color: rgb(0x0072b2)}
 	legend := []legendItem{
-		{Label: "S_i, first order (alone)", Look: firstLook, Kind: legendBox},
-		{Label: "S_T, total (alone or with others)", Look: totalLook, Kind: legendBox},
-		{Label: "95% bootstrap interval", Look: look{Color: rgb(hexText)}, Kind: legendWhisker},
+		{Label: lg.T("S_i, first order (alone)"), Look: firstLook, Kind: legendBox},
+		{Label: lg.T("S_T, total (alone or with others)"), Look: totalLook, Kind: legendBox},
+		{Label: lg.T("95% bootstrap interval"), Look: look{Color: rgb(hexText)}, Kind: legendWhisker},
 	}
 	cats, rows, h := leverBands(mc, levers, legend)
 	return &figure{
 		Name: name, Title: title, W: wideW, H: h,
 		draw: func(c *canvas) {
 			p := plot{Title: title, W: wideW, H: h,
-				X:      axis{Label: "share of variance over the levers' ranges", Nice: true},
+				X:      axis{Label: lg.T("share of variance over the levers' ranges"), Nice: true},
 				Y:      axis{Kind: scaleBand, Cats: cats},
 				Legend: legend, Rows: rows}
 			p.X.include(0, 1)
@@ -537,4 +551,10 @@ func sobolFigure(mc *canvas, s *results.Sensitivity, name string) *figure {
 			p.drawAxes(c)
 		},
 	}
+}
+
+// localKPI returns k with its name and unit in lg, for charts.
+func localKPI(lg Lang, k results.KPI) results.KPI {
+	k.Name, k.Unit = lg.kpiName(k.ID, k.Name), lg.unit(k.Unit)
+	return k
 }

@@ -256,7 +256,7 @@ func funnelFigure(mc *canvas, sim *results.Simulation) *figure {
 		draw: func(c *canvas) {
 			stages := funnelStages(sim.Arms)
 			p := plot{Title: title, W: wideW, H: h,
-				X:      axis{Kind: scaleBand, Cats: stages, Label: l.T("stage")},
+				X:      axis{Kind: scaleBand, Cats: translated(l, stages), Label: l.T("stage")},
 				Y:      axis{Label: l.T("coupons (mean per run)"), Zero: true, Nice: true, Limits: limits(results.NonNegative)},
 				Legend: legend, Rows: rows}
 			for _, a := range sim.Arms {
@@ -278,6 +278,15 @@ func funnelFigure(mc *canvas, sim *results.Simulation) *figure {
 			p.drawAxes(c)
 		},
 	}
+}
+
+// translated returns ids in l (Lang.T), for labels.
+func translated(l Lang, ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = l.T(id)
+	}
+	return out
 }
 
 // funnelStages returns the funnel's stage names in order of first
@@ -435,7 +444,9 @@ func cascadeFigure(mc *canvas, sim *results.Simulation) *figure {
 // sweepAxis is how arms sit on the x-axis of a sweep chart: at numbers when
 // every value of the first swept field parses as one, else as categories.
 type sweepAxis struct {
-	Label  string
+	Label  string    // Label is the axis label in English: the field and its unit.
+	Field  string    // Field is the first swept field.
+	Unit   string    // Unit is the unit its values are read in, "" for none.
 	X      []float64 // X is each arm's position.
 	Cats   []string  // Cats are the categories when the values are not numbers.
 	Groups [][]int   // Groups are the arms of each line, in order of X.
@@ -445,7 +456,7 @@ type sweepAxis struct {
 // newSweepAxis places the arms of a sweep by their first swept value and
 // groups them by the others.
 func newSweepAxis(sim *results.Simulation) sweepAxis {
-	sa := sweepAxis{Label: sim.Sweep[0], X: make([]float64, len(sim.Arms))}
+	sa := sweepAxis{Label: sim.Sweep[0], Field: sim.Sweep[0], X: make([]float64, len(sim.Arms))}
 	vals := make([]string, len(sim.Arms))
 	for i, a := range sim.Arms {
 		if len(a.SweepValues) > 0 {
@@ -453,7 +464,7 @@ func newSweepAxis(sim *results.Simulation) sweepAxis {
 		}
 	}
 	if xs, unit, ok := firstSweepNumbers(sim); ok {
-		sa.X = xs
+		sa.X, sa.Unit = xs, unit
 		if unit != "" {
 			sa.Label += " (" + unit + ")"
 		}
@@ -507,25 +518,30 @@ func sortByX(idx []int, xs []float64) {
 // band per group, named as a prediction or confidence band, a marker in
 // each arm's colour.
 func sweepKPIFigure(mc *canvas, sim *results.Simulation, sa sweepAxis, k results.KPI, name string) *figure {
-	title := k.Name + " against " + sim.Sweep[0]
+	l := mc.lang
+	title := l.T("%s against %s", k.Name, sim.Sweep[0])
+	label := sa.Field
+	if sa.Unit != "" {
+		label += " (" + l.T(sa.Unit) + ")"
+	}
 	legend := armLegend(sim.Arms, legendMarker)
 	if len(sa.Groups) > 1 {
 		for g, name := range sa.Names {
 			legend = append(legend, legendItem{Label: name, Look: look{Color: rgb(hexNeutral), Dash: groupDash(g)}, Kind: legendLine})
 		}
 	}
-	legend = append(legend, legendItem{Label: kindsOf(sim).LevelBand(), Look: look{Color: rgb(hexNeutral)}, Kind: legendBand})
+	legend = append(legend, legendItem{Label: l.T(kindsOf(sim).LevelBand()), Look: look{Color: rgb(hexNeutral)}, Kind: legendBand})
 	rows, lh := legendBlock(mc, legend, narrowW)
 	h := 340 + lh
 	return &figure{
 		Name: name, Title: title, W: narrowW, H: h,
 		draw: func(c *canvas) {
 			p := plot{Title: title, W: narrowW, H: h,
-				X:      axis{Label: sa.Label, Nice: true},
+				X:      axis{Label: label, Nice: true},
 				Y:      axis{Label: axisLabel(k.Name, k.Unit), Nice: true, Limits: limits(k.Bounds())},
 				Legend: legend, Rows: rows}
 			if sa.Cats != nil {
-				p.X = axis{Kind: scaleBand, Cats: sa.Cats, Label: sa.Label}
+				p.X = axis{Kind: scaleBand, Cats: sa.Cats, Label: label}
 			} else {
 				p.X.include(sa.X...)
 			}

@@ -178,9 +178,9 @@ func newSimPage(mc *canvas, sim *results.Simulation) *simPage {
 		Cards:         dec.Cards,
 		Baseline:      sim.Arms[0].Name,
 		Verdicts:      verdicts(sim, kpis),
-		Run:           runSettings(sim),
+		Run:           runSettings(l, sim),
 		Setup:         setupSettings(sim.Scenario),
-		Groups:        groupSettings(setupSettings(sim.Scenario)),
+		Groups:        groupSettings(l, setupSettings(sim.Scenario)),
 		SweepFields:   strings.Join(sim.Sweep, " × "),
 		Replications:  sim.Replications,
 		Adjustment:    simAdjustment(sim),
@@ -248,15 +248,16 @@ func newSimPage(mc *canvas, sim *results.Simulation) *simPage {
 	}
 	p.Time = append(p.Time, quotaFigures(mc, sim)...) // quota use per day (quotacharts.go)
 	p.Funnel = funnelFigure(mc, sim)
-	p.Stages = funnelStages(sim.Arms)
+	stages := funnelStages(sim.Arms)
+	p.Stages = translated(l, stages)
 	for i, a := range sim.Arms {
 		row := funnelRow{Arm: a.Name, Color: cssColor(i)}
 		first := 0.0
 		if len(a.Funnel) > 0 {
 			first = a.Funnel[0].Count
 		}
-		for _, st := range p.Stages {
-			cell := "n/a"
+		for _, st := range stages {
+			cell := l.T("n/a")
 			if j := slices.IndexFunc(a.Funnel, func(s results.Stage) bool { return s.Name == st }); j >= 0 {
 				cell = formatNumber(a.Funnel[j].Count)
 				if first > 0 {
@@ -374,22 +375,22 @@ func findKPI(kpis []results.KPI, id string, hints ...string) (results.KPI, bool)
 	return results.KPI{}, false
 }
 
-// runSettings describes the run for the setup section.
-func runSettings(sim *results.Simulation) []results.Setting {
+// runSettings describes the run for the setup section, in l.
+func runSettings(l Lang, sim *results.Simulation) []results.Setting {
 	sc := sim.Scenario
-	rows := []results.Setting{{Name: "scenario", Value: sc.Name}}
+	rows := []results.Setting{{Name: l.T("scenario"), Value: sc.Name}}
 	if sc.File != "" {
-		rows = append(rows, results.Setting{Name: "file", Value: sc.File})
+		rows = append(rows, results.Setting{Name: l.T("file"), Value: sc.File})
 	}
 	rows = append(rows,
-		results.Setting{Name: "start", Value: sc.Start},
-		results.Setting{Name: "horizon", Value: fmt.Sprintf("%s (%d days)", sc.Horizon, sc.Days)},
-		results.Setting{Name: "seed", Value: strconv.FormatUint(sim.Seed, 10)},
-		results.Setting{Name: "replications", Value: strconv.Itoa(sim.Replications)},
-		results.Setting{Name: "arms", Value: fmt.Sprintf("%d (baseline: %s)", len(sim.Arms), sim.Arms[0].Name)},
+		results.Setting{Name: l.T("start"), Value: sc.Start},
+		results.Setting{Name: l.T("horizon"), Value: l.T("%s (%d days)", sc.Horizon, sc.Days)},
+		results.Setting{Name: l.T("seed"), Value: strconv.FormatUint(sim.Seed, 10)},
+		results.Setting{Name: l.T("replications"), Value: strconv.Itoa(sim.Replications)},
+		results.Setting{Name: l.T("arms"), Value: l.T("%d (baseline: %s)", len(sim.Arms), sim.Arms[0].Name)},
 	)
 	if len(sim.Sweep) > 0 {
-		rows = append(rows, results.Setting{Name: "sweep", Value: strings.Join(sim.Sweep, " × ")})
+		rows = append(rows, results.Setting{Name: l.T("sweep"), Value: strings.Join(sim.Sweep, " × ")})
 	}
 	return rows
 }
@@ -444,10 +445,12 @@ var settingSections = []struct{ Prefix, Name, Note string }{
 // groupSettings sorts setup rows into sections (settingSections; anything
 // else under "Run"), drops empty values, rounds numbers to four
 // significant digits and adds the units its names imply (settingUnit).
-func groupSettings(rows []results.Setting) []settingGroup {
-	groups := []settingGroup{{Name: "Run", Open: true}}
+// Section names, notes and units are in l; the settings' names are the
+// scenario format's, English in every language.
+func groupSettings(l Lang, rows []results.Setting) []settingGroup {
+	groups := []settingGroup{{Name: l.T("Run"), Open: true}}
 	for _, sec := range settingSections {
-		groups = append(groups, settingGroup{Name: sec.Name, Note: sec.Note, Open: sec.Prefix != "behaviour"})
+		groups = append(groups, settingGroup{Name: l.T(sec.Name), Note: l.T(sec.Note), Open: sec.Prefix != "behaviour"})
 	}
 	for _, r := range rows {
 		v := strings.TrimSpace(r.Value)
@@ -465,7 +468,7 @@ func groupSettings(rows []results.Setting) []settingGroup {
 		if g > 0 {
 			name = strings.TrimPrefix(strings.TrimPrefix(name, settingSections[g-1].Prefix), ".")
 		}
-		groups[g].Rows = append(groups[g].Rows, results.Setting{Name: name, Value: roundSetting(v, settingUnit(r.Name))})
+		groups[g].Rows = append(groups[g].Rows, results.Setting{Name: name, Value: roundSetting(v, l.T(l.unit(settingUnit(r.Name))))})
 	}
 	return slices.DeleteFunc(groups, func(g settingGroup) bool { return len(g.Rows) == 0 })
 }

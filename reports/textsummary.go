@@ -103,7 +103,7 @@ func WriteText(w io.Writer, sim *results.Simulation, opts ...Option) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	writeQuotaText(w, raw)
+	writeQuotaText(w, l, raw)
 	// The report's answer closes the summary, as it opens the page.
 	if _, err := fmt.Fprintf(w, "\n%s\n", l.T("Answer: %s", answerIn(l, raw))); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -119,6 +120,28 @@ func TestAnswer(t *testing.T) {
 		sim.KPIs = []results.KPI{fixtureKPIs()[1]}
 		return sim
 	}
+	// tradeOff is a comparison in which 7-day wins on redemption rate (K2)
+	// and loses on new customers; question, if not "", replaces the
+	// fixture's.
+	tradeOff := func(question string) *results.Simulation {
+		sim := withDiff(simFixture(2, 3, false), 1, "redemption_rate", 4, 3, 5)
+		sim = withDiff(sim, 1, "new_customers", -300, -400, -200)
+		sim.KPIs = []results.KPI{fixtureKPIs()[1], fixtureKPIs()[4]}
+		if question != "" {
+			sim.Scenario.Question = question
+		}
+		return sim
+	}
+	// ensembleAgree is a K2 comparison 7-day wins, on which agree of the
+	// model's 10 calibrated parameter sets agree.
+	ensembleAgree := func(agree int) *results.Simulation {
+		sim := onlyK2(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 4, 3, 5))
+		sim.EnsembleSets = 10
+		d := sim.Arms[1].Diffs["redemption_rate"]
+		d.Members, d.Agree = 10, agree
+		sim.Arms[1].Diffs["redemption_rate"] = d
+		return sim
+	}
 	tests := []struct {
 		name string
 		sim  *results.Simulation
@@ -143,35 +166,10 @@ func TestAnswer(t *testing.T) {
 			sim.KPIs = []results.KPI{fixtureKPIs()[6]}
 			return sim
 		}(), []string{"7-day does better on cost", "500 CNY lower, 95% CI 300 to 700 CNY"}, nil},
-		{"trade-off", func() *results.Simulation {
-			sim := withDiff(simFixture(2, 3, false), 1, "redemption_rate", 4, 3, 5)
-			sim = withDiff(sim, 1, "new_customers", -300, -400, -200)
-			sim.KPIs = []results.KPI{fixtureKPIs()[1], fixtureKPIs()[4]}
-			return sim
-		}(), []string{"7-day does better on redemption rate (K2)", "The trade-off: 30-day is better on new customers, by 300 users, 95% CI 200 to 400 users."}, nil},
-		{"the question's KPI leads", func() *results.Simulation {
-			sim := withDiff(simFixture(2, 3, false), 1, "redemption_rate", 4, 3, 5)
-			sim = withDiff(sim, 1, "new_customers", -300, -400, -200)
-			sim.KPIs = []results.KPI{fixtureKPIs()[1], fixtureKPIs()[4]}
-			sim.Scenario.Question = "Does 7-day win more new customers than 30-day?"
-			return sim
-		}(), []string{"No: 30-day does better on new customers", "The trade-off: 7-day is better on redemption rate (K2)"}, nil},
-		{"not robust", func() *results.Simulation {
-			sim := onlyK2(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 4, 3, 5))
-			sim.EnsembleSets = 10
-			d := sim.Arms[1].Diffs["redemption_rate"]
-			d.Members, d.Agree = 10, 6
-			sim.Arms[1].Diffs["redemption_rate"] = d
-			return sim
-		}(), []string{"Probably: 7-day does better", "but not robustly: only 6 of the model's 10 calibrated parameter sets agree"}, nil},
-		{"robust", func() *results.Simulation {
-			sim := onlyK2(withDiff(simFixture(2, 3, false), 1, "redemption_rate", 4, 3, 5))
-			sim.EnsembleSets = 10
-			d := sim.Arms[1].Diffs["redemption_rate"]
-			d.Members, d.Agree = 10, 10
-			sim.Arms[1].Diffs["redemption_rate"] = d
-			return sim
-		}(), []string{"Yes: 7-day does better", "robust: all 10 of the model's calibrated parameter sets agree"}, []string{"not robust"}},
+		{"trade-off", tradeOff(""), []string{"7-day does better on redemption rate (K2)", "The trade-off: 30-day is better on new customers, by 300 users, 95% CI 200 to 400 users."}, nil},
+		{"the question's KPI leads", tradeOff("Does 7-day win more new customers than 30-day?"), []string{"No: 30-day does better on new customers", "The trade-off: 7-day is better on redemption rate (K2)"}, nil},
+		{"not robust", ensembleAgree(6), []string{"Probably: 7-day does better", "but not robustly: only 6 of the model's 10 calibrated parameter sets agree"}, nil},
+		{"robust", ensembleAgree(10), []string{"Yes: 7-day does better", "robust: all 10 of the model's calibrated parameter sets agree"}, []string{"not robust"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -259,14 +257,7 @@ func TestCards(t *testing.T) {
 
 func TestKPIsCSV(t *testing.T) {
 	sim := reportFixture()
-	var buf bytes.Buffer
-	if err := WriteKPIsCSV(&buf, sim); err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(&buf).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := csvOf(t, sim, WriteKPIsCSV)
 	if len(rows) != 1+len(sim.Arms)*len(sim.KPIs) {
 		t.Fatalf("%d rows, want a header and one per arm and KPI", len(rows))
 	}
@@ -304,7 +295,7 @@ func TestKPIsCSV(t *testing.T) {
 	// Results saved before the adjustment have no p-values to write, and
 	// none before ratio intervals an interval for the ratio.
 	legacy := withDiff(reportFixture(), 1, "redemption_rate", 4, 3, 5)
-	buf.Reset()
+	var buf bytes.Buffer
 	if err := WriteKPIsCSV(&buf, legacy); err != nil {
 		t.Fatal(err)
 	}
@@ -328,14 +319,7 @@ func TestKPIsCSV(t *testing.T) {
 
 func TestTimeseriesCSV(t *testing.T) {
 	sim := reportFixture()
-	var buf bytes.Buffer
-	if err := WriteTimeseriesCSV(&buf, sim); err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(&buf).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := csvOf(t, sim, WriteTimeseriesCSV)
 	if want := 1 + len(sim.Arms)*len(sim.Arms[0].Series); len(rows) != want {
 		t.Errorf("%d rows, want %d", len(rows), want)
 	}
@@ -427,4 +411,18 @@ func TestWriteTextNamesAdjustment(t *testing.T) {
 	if !strings.Contains(buf.String(), "common random numbers; * = significant at 95%)") {
 		t.Errorf("without an adjustment:\n%s", buf.String())
 	}
+}
+
+// csvOf writes sim with write and reads the CSV back.
+func csvOf(t *testing.T, sim *results.Simulation, write func(io.Writer, *results.Simulation) error) [][]string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := write(&buf, sim); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
 }

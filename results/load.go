@@ -71,7 +71,30 @@ type Load struct {
 	Phases []LoadPhase `json:"phases,omitempty"`
 	// Total is the whole run in the phases' terms.
 	Total *LoadStats `json:"total,omitempty"`
+
+	// Unknown lists what this summary does not know (the Unknown*
+	// constants): set when it was read from raw vegeta results without the
+	// summary.json the load command writes beside them, so a report says
+	// "not known" instead of showing zeros or "no thresholds".
+	Unknown []string `json:"unknown,omitempty"`
+	// Unjudged are the plan's thresholds that were not judged: a shard's
+	// share alone cannot be judged against whole-run thresholds (giftsim
+	// load --merge judges the shards together).
+	Unjudged []string `json:"unjudged,omitempty"`
 }
+
+// What a load summary read from raw vegeta results alone cannot know
+// (Load.Unknown).
+const (
+	UnknownPlan       = "plan"
+	UnknownTarget     = "target"
+	UnknownRate       = "target rate"
+	UnknownThresholds = "thresholds"
+	UnknownQuota      = "merchants and quota"
+)
+
+// Knows reports whether l knows what (one of the Unknown* constants).
+func (l *Load) Knows(what string) bool { return !slices.Contains(l.Unknown, what) }
 
 // LoadStats are the headline figures of a phase or a whole run. A nil
 // figure was not measured (no responses, or no schedule to compare with).
@@ -245,6 +268,9 @@ type LoadPercentile struct {
 // QuotaUse is one merchant's daily quota and the sends of the run that the
 // platform accepted against it.
 type QuotaUse struct {
+	// Run is the run tag of the run that used it (hosts of a sharded run
+	// each have their own); quota is attributed per run and merchant.
+	Run      string `json:"run,omitempty"`
 	Merchant string `json:"merchant"`
 	Used     int    `json:"used"`
 	Quota    int    `json:"quota"`
@@ -279,9 +305,12 @@ func (l *Load) Requests() int {
 // into one. Seconds are aligned on wall-clock time and their counts added;
 // per-second percentiles become the count-weighted mean of the hosts'
 // (an approximation); the latency curve is the exact mixture of the hosts'
-// curves (each read as a piecewise-linear distribution); rates and quota use
-// add up, quotas take the largest; thresholds are kept per host, since the
-// driver judged them. The result does not depend on the order of loads.
+// curves (each read as a piecewise-linear distribution); rates add up;
+// quota is kept per run and merchant (mergeQuota); what any summary does
+// not know the merge does not know; thresholds are kept per host, since
+// the driver judged them. The result does not depend on the order of
+// loads. MergeLoad does not check that the runs belong together: call
+// CheckRelated first.
 func MergeLoad(loads ...*Load) (*Load, error) {
 	if len(loads) == 0 {
 		return nil, errors.New("merge load: no summaries")
@@ -334,6 +363,14 @@ func MergeLoad(loads ...*Load) (*Load, error) {
 	out.Quota = mergeQuota(in)
 	mergeRun(out, in)
 	for _, l := range in {
+		for _, u := range l.Unknown {
+			out.Unknown = appendUnique(out.Unknown, u)
+		}
+		for _, u := range l.Unjudged {
+			out.Unjudged = appendUnique(out.Unjudged, u)
+		}
+	}
+	for _, l := range in {
 		for _, th := range l.Thresholds {
 			if th.Host == "" && len(l.Hosts) == 1 {
 				th.Host = l.Hosts[0]
@@ -356,6 +393,8 @@ func (l *Load) clone() *Load {
 	c.Codes = maps.Clone(l.Codes)
 	c.Quota = slices.Clone(l.Quota)
 	c.Thresholds = slices.Clone(l.Thresholds)
+	c.Unknown = slices.Clone(l.Unknown)
+	c.Unjudged = slices.Clone(l.Unjudged)
 	c.Phases = slices.Clone(l.Phases)
 	for i := range c.Phases {
 		p := &c.Phases[i]
@@ -542,29 +581,57 @@ func mergeSeconds(in []*Load, start time.Time) []LoadSecond {
 	return out
 }
 
-// mergeQuota adds the quota used per merchant and keeps the largest quota.
+// mergeQuota attributes the summaries' quota use per run and merchant: a
+// row without a run takes its summary's run tag (or its one host); when
+// the summaries are one run (CheckRelated), its hosts drew on the same
+// daily quota, so their rows add up per merchant (MergeQuota).
 func mergeQuota(in []*Load) []QuotaUse {
-	byName := map[string]*QuotaUse{}
-	var names []string
-	for _, l := range in {
+	var rows []QuotaUse
+	runs := make([]LoadRun, len(in))
+	for i, l := range in {
+		runs[i] = l.Run(fmt.Sprint(i))
 		for _, q := range l.Quota {
-			m := byName[q.Merchant]
-			if m == nil {
-				m = &QuotaUse{Merchant: q.Merchant}
-				byName[q.Merchant] = m
-				names = append(names, q.Merchant)
+			if q.Run == "" {
+				q.Run = l.RunTag
+				if q.Run == "" && len(l.Hosts) == 1 {
+					q.Run = l.Hosts[0]
+				}
 			}
-			m.Used += q.Used
-			m.Quota = max(m.Quota, q.Quota)
+			rows = append(rows, q)
 		}
 	}
-	slices.Sort(names)
-	out := make([]QuotaUse, 0, len(names))
-	for _, n := range names {
-		out = append(out, *byName[n])
+	return MergeQuota(CheckRelated(runs...) == nil, rows)
+}
+
+// MergeQuota adds up quota rows of the same run and merchant, taking the
+// largest quota; with oneRun (the rows are the hosts of one run) rows of
+// the same merchant add up whatever their run. Sends of one run are never
+// credited against another run's or merchant's quota (R11: the quota is a
+// merchant's, per day). Rows come out by merchant, then run.
+func MergeQuota(oneRun bool, rows []QuotaUse) []QuotaUse {
+	type key struct{ run, merchant string }
+	byKey := map[key]*QuotaUse{}
+	var keys []key
+	for _, q := range rows {
+		if oneRun {
+			q.Run = ""
+		}
+		k := key{q.Run, q.Merchant}
+		m := byKey[k]
+		if m == nil {
+			m = &QuotaUse{Run: q.Run, Merchant: q.Merchant}
+			byKey[k] = m
+			keys = append(keys, k)
+		}
+		m.Used += q.Used
+		m.Quota = max(m.Quota, q.Quota)
 	}
-	if len(out) == 0 {
-		return nil
+	slices.SortFunc(keys, func(a, b key) int {
+		return cmp.Or(strings.Compare(a.merchant, b.merchant), strings.Compare(a.run, b.run))
+	})
+	var out []QuotaUse
+	for _, k := range keys {
+		out = append(out, *byKey[k])
 	}
 	return out
 }

@@ -335,10 +335,8 @@ func (d *decoder) sweepArms(key, n *yaml.Node, base *config) ([]axis, []arm) {
 		ax := axis{path: p}
 		seen := map[string]bool{}
 		for _, val := range v.Content {
-			trial := base.clone()
-			before := d.errs.count()
-			d.sub().apply(p, nil, val, &trial)
-			if d.errs.count() != before {
+			trial, ok := d.trial(p, val, base)
+			if !ok {
 				good = false
 				continue
 			}

@@ -215,23 +215,24 @@ func typeMatches(typ, x any) bool {
 	}
 	switch typ {
 	case "object":
-		_, ok := x.(map[string]any)
-		return ok
+		return is[map[string]any](x)
 	case "array":
-		_, ok := x.([]any)
-		return ok
+		return is[[]any](x)
 	case "string":
-		_, ok := x.(string)
-		return ok
+		return is[string](x)
 	case "boolean":
-		_, ok := x.(bool)
-		return ok
+		return is[bool](x)
 	case "number":
-		_, ok := x.(float64)
-		return ok
+		return is[float64](x)
 	case "integer":
 		f, ok := x.(float64)
 		return ok && f == math.Trunc(f)
 	}
 	return false
+}
+
+// is reports whether x holds a T.
+func is[T any](x any) bool {
+	_, ok := x.(T)
+	return ok
 }

@@ -348,6 +348,15 @@ func (d *decoder) setBy(p string, s *Scenario) string {
 	return ""
 }
 
+// trial applies val at path p to a copy of base and reports whether it
+// read without error.
+func (d *decoder) trial(p string, val *yaml.Node, base *config) (config, bool) {
+	trial := base.clone()
+	before := d.errs.count()
+	d.sub().apply(p, nil, val, &trial)
+	return trial, d.errs.count() == before
+}
+
 // leverValues checks that each of values is allowed at path p of the first
 // arm, as a field and by the platform's rules, reporting problems at v.
 func (d *decoder) leverValues(p, path string, v *yaml.Node, values []string, s *Scenario) bool {
@@ -369,10 +378,8 @@ func (d *decoder) leverValues(p, path string, v *yaml.Node, values []string, s *
 			continue
 		}
 		setPos(node, v.Line, v.Column)
-		trial := base.clone()
-		before := d.errs.count()
-		d.sub().apply(p, nil, node, &trial)
-		if d.errs.count() != before {
+		trial, ok := d.trial(p, node, base)
+		if !ok {
 			good = false
 			continue
 		}

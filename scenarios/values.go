@@ -371,19 +371,11 @@ func enumsField[T any, E enum](name, doc string, max int, names []string, parse 
 	return field[T]{
 		spec: spec{name: name, doc: doc, kind: kindChoices, enum: names, hi: float64(max)},
 		decode: func(d *decoder, path string, n *yaml.Node, t *T) {
-			if !d.readSeq(path, n, max, false) {
-				return
-			}
-			var out []E
-			ok := true
-			for i, item := range n.Content {
-				j, good := d.readChoice(fmt.Sprintf("%s[%d]", path, i), item, names)
-				if v, err := parse(names[j]); good && err == nil {
-					out = append(out, v)
-				} else {
-					ok = false
-				}
-			}
+			out, ok := readList(d, path, n, max, func(path string, item *yaml.Node) (E, bool) {
+				j, good := d.readChoice(path, item, names)
+				v, err := parse(names[j])
+				return v, good && err == nil
+			})
 			if ok {
 				*p(t) = out // an empty list reads as nil, like the default
 			}
@@ -488,16 +480,11 @@ func recordsField[T, E any](name, doc string, max int, what, example string, ite
 	return field[T]{
 		spec: spec{name: name, doc: doc, kind: kindRecords, hi: float64(max), items: specs},
 		decode: func(d *decoder, path string, n *yaml.Node, t *T) {
-			if !d.readSeq(path, n, max, false) {
-				return
-			}
-			var out []E
-			ok := true
-			for i, item := range n.Content {
+			out, ok := readList(d, path, n, max, func(path string, item *yaml.Node) (E, bool) {
 				var e E
-				ok = readRecord(d, fmt.Sprintf("%s[%d]", path, i), what, example, item, items, &e) && ok
-				out = append(out, e)
-			}
+				good := readRecord(d, path, what, example, item, items, &e)
+				return e, good
+			})
 			if ok {
 				*p(t) = out
 			}
@@ -514,6 +501,23 @@ func recordsField[T, E any](name, doc string, max int, what, example string, ite
 			return flowSeq(entries)
 		},
 	}
+}
+
+// readList reads the sequence n of at most max entries, each with item at
+// its own path (path[i]). It reports whether the list and every entry are
+// valid; an empty list reads as nil.
+func readList[E any](d *decoder, path string, n *yaml.Node, max int, item func(path string, n *yaml.Node) (E, bool)) ([]E, bool) {
+	if !d.readSeq(path, n, max, false) {
+		return nil, false
+	}
+	var out []E
+	ok := true
+	for i, it := range n.Content {
+		v, good := item(fmt.Sprintf("%s[%d]", path, i), it)
+		out = append(out, v)
+		ok = ok && good
+	}
+	return out, ok
 }
 
 // readRecord reads the mapping n into e: every field of items, once, and no

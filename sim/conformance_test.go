@@ -216,12 +216,7 @@ func (s *confSim) do(t *testing.T, st confStep) string {
 		}
 	case "gift":
 		// What gift does once CheckGift passed, to the chosen friend.
-		cs := s.held[st.from]
-		if len(cs) == 0 {
-			t.Fatalf("user %d has no coupon to gift", st.from)
-		}
-		c := cs[len(cs)-1]
-		s.held[st.from] = cs[:len(cs)-1]
+		c := popHeld(t, s.held, st.from)
 		m.move(c, platform.EventGift)
 		m.pending[c] = u
 		s.gift[st.user] = c
@@ -329,12 +324,7 @@ func (k *confMock) do(t *testing.T, st confStep) string {
 			k.held[st.user] = append(k.held[st.user], c.ID)
 		}
 	case "gift":
-		cs := k.held[st.from]
-		if len(cs) == 0 {
-			t.Fatalf("user %d has no coupon to gift", st.from)
-		}
-		id := cs[len(cs)-1]
-		k.held[st.from] = cs[:len(cs)-1]
+		id := popHeld(t, k.held, st.from)
 		_, err = k.st.Gift(ctx, mock.GiftOp{MchID: confMch, AppID: confApp, OpenID: confOpenID(st.from),
 			CouponID: id, ToOpenID: confOpenID(st.user), Now: now})
 		k.gift[st.user] = id
@@ -360,4 +350,16 @@ func (k *confMock) do(t *testing.T, st confStep) string {
 		return platform.RuleOf(err)
 	}
 	return string(platform.CodeOf(err))
+}
+
+// popHeld takes the coupon user received last, the one a gift step
+// hands on, off held.
+func popHeld[C any](t *testing.T, held map[int][]C, user int) C {
+	t.Helper()
+	cs := held[user]
+	if len(cs) == 0 {
+		t.Fatalf("user %d has no coupon to gift", user)
+	}
+	held[user] = cs[:len(cs)-1]
+	return cs[len(cs)-1]
 }

@@ -232,70 +232,54 @@ func (s *Server) couponCall(c *call, needUser bool) (api.CouponRequest, CouponOp
 	return req, CouponOp{MchID: mch, AppID: req.AppID, OpenID: req.OpenID, CouponID: req.CouponID, StockID: req.CardID, Now: c.now}, nil
 }
 
-func (s *Server) cardOffer(c *call) (any, error) {
-	req, op, err := s.couponCall(c, true)
+// couponStep answers a seed coupon call: it decodes and checks the call
+// (couponCall), hands it to do and answers with the coupon do returns.
+func (s *Server) couponStep(c *call, needUser bool, do func(api.CouponRequest, CouponOp) (Coupon, error)) (any, error) {
+	req, op, err := s.couponCall(c, needUser)
 	if err != nil {
 		return nil, err
 	}
-	if err := check(field{"to_openid", req.ToOpenID}); err != nil {
-		return nil, err
-	}
-	cp, err := s.store.Gift(c.ctx, GiftOp{MchID: op.MchID, AppID: op.AppID, OpenID: op.OpenID, CouponID: op.CouponID, ToOpenID: req.ToOpenID, Now: op.Now})
+	cp, err := do(req, op)
 	if err != nil {
 		return nil, err
 	}
 	return s.view(c, cp), nil
+}
+
+func (s *Server) cardOffer(c *call) (any, error) {
+	return s.couponStep(c, true, func(req api.CouponRequest, op CouponOp) (Coupon, error) {
+		if err := check(field{"to_openid", req.ToOpenID}); err != nil {
+			return Coupon{}, err
+		}
+		return s.store.Gift(c.ctx, GiftOp{MchID: op.MchID, AppID: op.AppID, OpenID: op.OpenID, CouponID: op.CouponID, ToOpenID: req.ToOpenID, Now: op.Now})
+	})
 }
 
 func (s *Server) cardClaim(c *call) (any, error) {
-	_, op, err := s.couponCall(c, true)
-	if err != nil {
-		return nil, err
-	}
-	cp, err := s.store.Claim(c.ctx, ClaimOp{MchID: op.MchID, AppID: op.AppID, OpenID: op.OpenID, CouponID: op.CouponID, IP: c.ip, Now: op.Now})
-	if err != nil {
-		return nil, err
-	}
-	return s.view(c, cp), nil
+	return s.couponStep(c, true, func(_ api.CouponRequest, op CouponOp) (Coupon, error) {
+		return s.store.Claim(c.ctx, ClaimOp{MchID: op.MchID, AppID: op.AppID, OpenID: op.OpenID, CouponID: op.CouponID, IP: c.ip, Now: op.Now})
+	})
 }
 
 func (s *Server) cardRefuse(c *call) (any, error) {
-	_, op, err := s.couponCall(c, true)
-	if err != nil {
-		return nil, err
-	}
-	cp, err := s.store.Refuse(c.ctx, op)
-	if err != nil {
-		return nil, err
-	}
-	return s.view(c, cp), nil
+	return s.couponStep(c, true, func(_ api.CouponRequest, op CouponOp) (Coupon, error) {
+		return s.store.Refuse(c.ctx, op)
+	})
 }
 
 func (s *Server) cardConsume(c *call) (any, error) {
-	_, op, err := s.couponCall(c, true)
-	if err != nil {
-		return nil, err
-	}
-	cp, err := s.store.Redeem(c.ctx, op)
-	if err != nil {
-		return nil, err
-	}
-	return s.view(c, cp), nil
+	return s.couponStep(c, true, func(_ api.CouponRequest, op CouponOp) (Coupon, error) {
+		return s.store.Redeem(c.ctx, op)
+	})
 }
 
 func (s *Server) cardRecover(c *call) (any, error) {
-	_, op, err := s.couponCall(c, false)
-	if err != nil {
-		return nil, err
-	}
-	if op.MchID == "" {
-		return nil, fmt.Errorf("%w: mch_id is required", platform.ErrInvalid)
-	}
-	cp, err := s.store.Recover(c.ctx, op)
-	if err != nil {
-		return nil, err
-	}
-	return s.view(c, cp), nil
+	return s.couponStep(c, false, func(_ api.CouponRequest, op CouponOp) (Coupon, error) {
+		if op.MchID == "" {
+			return Coupon{}, fmt.Errorf("%w: mch_id is required", platform.ErrInvalid)
+		}
+		return s.store.Recover(c.ctx, op)
+	})
 }
 
 // stockView is st as the API answers it.

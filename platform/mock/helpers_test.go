@@ -3,21 +3,19 @@ package mock
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"giftsim/internal/testkey"
 	"giftsim/platform"
 	"giftsim/platform/fixture"
 	"giftsim/platform/sign"
@@ -34,21 +32,8 @@ const (
 	hmacKey  = "filed-secret"
 )
 
-var (
-	rsaOnce sync.Once
-	rsaPriv *rsa.PrivateKey
-)
-
-func testRSA() *rsa.PrivateKey {
-	rsaOnce.Do(func() {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
-		rsaPriv = k
-	})
-	return rsaPriv
-}
+// testRSA is the filed merchant's RSA key.
+var testRSA = testkey.RSA
 
 // testFixture has a filed merchant with quota filedQuota and stocks for
 // every rule, a new and a certified merchant, and users: u0000… on the

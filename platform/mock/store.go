@@ -286,6 +286,17 @@ func (e *engine) binding(mch, app, openid string) (*merchant, *user, error) {
 	return m, u, nil
 }
 
+// lockMutable takes the lock for a change; if the store takes no changes
+// (mutable) it lets go again and says why.
+func (e *engine) lockMutable() error {
+	e.mu.Lock()
+	if err := e.mutable(); err != nil {
+		e.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
 // mutable refuses writes once the journal failed.
 func (e *engine) mutable() error {
 	if e.failed != nil {
@@ -319,9 +330,7 @@ func (e *engine) finish(ctx context.Context, g *group) error {
 
 func (e *engine) Send(ctx context.Context, op SendOp) (Coupon, bool, error) {
 	fp := fingerprint(op.AppID, op.OpenID, op.StockID)
-	e.mu.Lock()
-	if err := e.mutable(); err != nil {
-		e.mu.Unlock()
+	if err := e.lockMutable(); err != nil {
 		return Coupon{}, false, err
 	}
 	m, u, err := e.binding(op.MchID, op.AppID, op.OpenID)
@@ -412,9 +421,7 @@ func (e *engine) coupon(mch, id, stockID string, now time.Time) (*Coupon, error)
 }
 
 func (e *engine) Gift(ctx context.Context, op GiftOp) (Coupon, error) {
-	e.mu.Lock()
-	if err := e.mutable(); err != nil {
-		e.mu.Unlock()
+	if err := e.lockMutable(); err != nil {
 		return Coupon{}, err
 	}
 	_, from, err := e.binding(op.MchID, op.AppID, op.OpenID)
@@ -498,9 +505,7 @@ func (e *engine) offer(op CouponOp) (*Coupon, *user, error) {
 }
 
 func (e *engine) Claim(ctx context.Context, op ClaimOp) (Coupon, error) {
-	e.mu.Lock()
-	if err := e.mutable(); err != nil {
-		e.mu.Unlock()
+	if err := e.lockMutable(); err != nil {
 		return Coupon{}, err
 	}
 	c, u, err := e.offer(CouponOp{MchID: op.MchID, AppID: op.AppID, OpenID: op.OpenID, CouponID: op.CouponID, Now: op.Now})
@@ -556,9 +561,7 @@ func (e *engine) isAbnormal(ip netip.Addr) bool {
 }
 
 func (e *engine) Refuse(ctx context.Context, op CouponOp) (Coupon, error) {
-	e.mu.Lock()
-	if err := e.mutable(); err != nil {
-		e.mu.Unlock()
+	if err := e.lockMutable(); err != nil {
 		return Coupon{}, err
 	}
 	c, u, err := e.offer(op)
@@ -578,9 +581,7 @@ func (e *engine) Refuse(ctx context.Context, op CouponOp) (Coupon, error) {
 }
 
 func (e *engine) Redeem(ctx context.Context, op CouponOp) (Coupon, error) {
-	e.mu.Lock()
-	if err := e.mutable(); err != nil {
-		e.mu.Unlock()
+	if err := e.lockMutable(); err != nil {
 		return Coupon{}, err
 	}
 	_, u, err := e.binding(op.MchID, op.AppID, op.OpenID)
@@ -607,9 +608,7 @@ func (e *engine) Redeem(ctx context.Context, op CouponOp) (Coupon, error) {
 }
 
 func (e *engine) Recover(ctx context.Context, op CouponOp) (Coupon, error) {
-	e.mu.Lock()
-	if err := e.mutable(); err != nil {
-		e.mu.Unlock()
+	if err := e.lockMutable(); err != nil {
 		return Coupon{}, err
 	}
 	c, err := e.coupon(op.MchID, op.CouponID, op.StockID, op.Now)
@@ -692,9 +691,7 @@ func (e *engine) Coupons(ctx context.Context, op CouponOp, offset, limit int) ([
 
 func (e *engine) CreateStock(ctx context.Context, op StockOp) (Stock, error) {
 	fp := fingerprint(op.Name, fmt.Sprint(op.Rule), op.Channel.String(), strconv.Itoa(op.MaxCoupons))
-	e.mu.Lock()
-	if err := e.mutable(); err != nil {
-		e.mu.Unlock()
+	if err := e.lockMutable(); err != nil {
 		return Stock{}, err
 	}
 	m := e.merchants[op.MchID]
@@ -755,9 +752,7 @@ func (e *engine) stockOf(id, mchID string) (*Stock, error) {
 }
 
 func (e *engine) StartStock(ctx context.Context, op StockOp) (Stock, error) {
-	e.mu.Lock()
-	if err := e.mutable(); err != nil {
-		e.mu.Unlock()
+	if err := e.lockMutable(); err != nil {
 		return Stock{}, err
 	}
 	s, err := e.stockOf(op.StockID, op.MchID)

@@ -1,34 +1,20 @@
 package sign
 
 import (
-	"crypto/rand"
 	"crypto/rsa"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"giftsim/internal/testkey"
 	"giftsim/platform"
 )
 
-var (
-	rsaOnce sync.Once
-	rsaKey  *rsa.PrivateKey
-)
-
-func testRSAKey(t testing.TB) *rsa.PrivateKey {
-	rsaOnce.Do(func() {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
-		rsaKey = k
-	})
-	return rsaKey
-}
+// testRSAKey is the merchant key the tests sign with.
+func testRSAKey(testing.TB) *rsa.PrivateKey { return testkey.RSA() }
 
 func fixedNow() time.Time { return time.Unix(1_770_000_000, 0) }
 
