@@ -575,22 +575,9 @@ func pairAnswer(sim *results.Simulation, k results.KPI, focus []results.KPI) str
 // direction the lead's loser is significantly better (the trade-off), or,
 // after a tie, on which the arms differ; "" when there are none.
 func tradeoffSentence(sim *results.Simulation, k results.KPI, focus []results.KPI, l lead) string {
-	var against, also []string
-	for _, f := range focus {
-		if f.ID == k.ID || f.Better == "" {
-			continue
-		}
-		fl, ok := pairLead(sim, f, 1)
-		if !ok || fl.Tie {
-			continue
-		}
-		part := fmt.Sprintf("%s is better on %s, %s", sim.Arms[fl.Win].Name, lowerFirst(f.Name), leadText(f, fl))
-		if !l.Tie && fl.Win == l.Win {
-			also = append(also, part)
-		} else {
-			against = append(against, part)
-		}
-	}
+	against, also := pairTradeoffs(sim, k, focus, l, func(f results.KPI, fl lead) string {
+		return fmt.Sprintf("%s is better on %s, %s", sim.Arms[fl.Win].Name, lowerFirst(f.Name), leadText(f, fl))
+	})
 	switch {
 	case l.Tie && len(against) > 0:
 		return "They differ elsewhere: " + joinAnd(against) + "."
@@ -602,6 +589,28 @@ func tradeoffSentence(sim *results.Simulation, k results.KPI, focus []results.KP
 		return "No trade-off among the KPIs shown: " + joinAnd(also) + "."
 	}
 	return ""
+}
+
+// pairTradeoffs returns, for two arms whose lead on k is l, the focus KPIs
+// (other than k, with a direction) on which one arm is significantly
+// better, each written by part: against holds those the lead's loser wins
+// (or all of them after a tie), also those the lead's winner wins too.
+func pairTradeoffs(sim *results.Simulation, k results.KPI, focus []results.KPI, l lead, part func(results.KPI, lead) string) (against, also []string) {
+	for _, f := range focus {
+		if f.ID == k.ID || f.Better == "" {
+			continue
+		}
+		fl, ok := pairLead(sim, f, 1)
+		if !ok || fl.Tie {
+			continue
+		}
+		if !l.Tie && fl.Win == l.Win {
+			also = append(also, part(f, fl))
+		} else {
+			against = append(against, part(f, fl))
+		}
+	}
+	return against, also
 }
 
 // closeTo returns the arms other than b that the results cannot tell apart

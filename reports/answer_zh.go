@@ -150,23 +150,10 @@ func zhPairAnswer(sim *results.Simulation, k results.KPI, focus []results.KPI) s
 			}
 		}
 	}
-	var against, also []string
-	for _, f := range focus {
-		if f.ID == k.ID || f.Better == "" {
-			continue
-		}
-		fl, ok := pairLead(sim, f, 1)
-		if !ok || fl.Tie {
-			continue
-		}
+	against, also := pairTradeoffs(sim, k, focus, l, func(f results.KPI, fl lead) string {
 		m, ci := zhPP(f, fl.Gap)
-		part := fmt.Sprintf("%s的%s更好，领先 %s（95%% 置信区间 %s）", sim.Arms[fl.Win].Name, f.Name, m, ci)
-		if !l.Tie && fl.Win == l.Win {
-			also = append(also, part)
-		} else {
-			against = append(against, part)
-		}
-	}
+		return fmt.Sprintf("%s的%s更好，领先 %s（95%% 置信区间 %s）", sim.Arms[fl.Win].Name, f.Name, m, ci)
+	})
 	switch {
 	case l.Tie && len(against) > 0:
 		s += "其他方面有差异：" + strings.Join(against, "；") + "。"
