@@ -22,12 +22,15 @@ import (
 const FileStoreName = "giftsim-mock.db"
 
 var bucketNames = [...][]byte{
-	bucketCoupons: []byte("coupons"),
-	bucketStocks:  []byte("stocks"),
-	bucketUsers:   []byte("users"),
-	bucketQuota:   []byte("quota"),
-	bucketIPs:     []byte("ips"),
-	bucketMeta:    []byte("meta"),
+	bucketCoupons:   []byte("coupons"),
+	bucketStocks:    []byte("stocks"),
+	bucketUsers:     []byte("users"),
+	bucketQuota:     []byte("quota"),
+	bucketIPs:       []byte("ips"),
+	bucketMeta:      []byte("meta"),
+	bucketNonces:    []byte("nonces"),
+	bucketCallbacks: []byte("callbacks"),
+	bucketSchedule:  []byte("schedule"),
 }
 
 // OpenFileStore opens (or creates) the durable store in dir: a bbolt file

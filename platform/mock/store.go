@@ -160,6 +160,9 @@ const (
 	bucketQuota
 	bucketIPs
 	bucketMeta
+	bucketNonces    // bucketNonces holds request nonces until their window ends (security: replay after restart).
+	bucketCallbacks // bucketCallbacks holds notify URLs and callback delivery state.
+	bucketSchedule  // bucketSchedule holds scheduled sends (R12).
 )
 
 // journal persists records; append is called with the engine's lock held
