@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/term"
 
 	"giftsim/loadgen"
 	"giftsim/platform"
@@ -39,7 +42,11 @@ writes results.bin (every result, vegeta's format), summary.json (what a
 report needs beside it: plan, target and target rate, seed and run tag,
 shard, merchant and quota, thresholds as judged) and the report; giftsim
 report DIR re-renders it. --merge judges the plan on the result
-directories of several shards of one run (refused for unrelated runs).`,
+directories of several shards of one run (refused for unrelated runs).
+A threshold written {expr: ..., abort: true, window: 30s} is also watched
+during the run and stops it when it fails over that window (exit 1, the
+report marked aborted). --metrics-addr serves live Prometheus metrics
+(deploy/grafana/giftsim-load.json shows them beside the mock's).`,
 		"giftsim load scenarios/loadplans/api-bulk-50k.yaml --out out/bulk", stderr)
 	target := fs.String("target", "", "base URL of the platform, e.g. http://127.0.0.1:8080 (default: the plan's; builtin starts the mock in-process)")
 	out := fs.String("out", "", "directory for results.bin (vegeta's format), summary.json and the report")
@@ -49,6 +56,8 @@ directories of several shards of one run (refused for unrelated runs).`,
 	seed := fs.Uint64("seed", 0, "seed of the driver's random choices (default: the plan's)")
 	store := fs.String("store", "", "with the builtin target: keep the mock's state in this directory (durable store) instead of memory")
 	merge := fs.Bool("merge", false, "judge the plan's thresholds on result directories from several shards instead of running")
+	tf := addLoadTLSFlags(fs)
+	metricsAddr := fs.String("metrics-addr", "", "serve the run's live Prometheus metrics on this address while it runs, e.g. 127.0.0.1:9102 (a bare :PORT listens on 127.0.0.1)")
 	// A plan from flags, when no PLAN file is given.
 	name := fs.String("name", "adhoc", "plan name (flag-built plan)")
 	rate := fs.String("rate", "100/s", "constant rate (flag-built plan), e.g. 500, 500/s, 30/m")
@@ -124,6 +133,9 @@ directories of several shards of one run (refused for unrelated runs).`,
 	if *target != "" {
 		plan.Target = *target
 	}
+	if err := tf.apply(plan); err != nil {
+		return badInput(err)
+	}
 	if err := plan.Validate(); err != nil {
 		return badInput(err)
 	}
@@ -172,10 +184,19 @@ directories of several shards of one run (refused for unrelated runs).`,
 		opts = append(opts, loadgen.WithHost(host))
 	}
 	if isTerminal(stderr) {
-		opts = append(opts, loadgen.WithProgress(stderr))
+		opts = append(opts, loadgen.WithLiveView(stderr, terminalWidth(stderr)))
+	}
+	if *metricsAddr != "" {
+		m := loadgen.NewMetrics()
+		stopMetrics, err := serveMetrics(ctx, *metricsAddr, m, stderr)
+		if err != nil {
+			return badInput(err)
+		}
+		defer stopMetrics()
+		opts = append(opts, loadgen.WithMetrics(m))
 	}
 	if plan.Target == loadgen.TargetBuiltin {
-		url, fix, stop, err := startBuiltin(ctx, plan, *store, stderr)
+		url, fix, stop, err := startBuiltin(ctx, plan, *store, stderr, tf)
 		if err != nil {
 			return badInput(err)
 		}
@@ -198,7 +219,7 @@ directories of several shards of one run (refused for unrelated runs).`,
 		return badInput(err)
 	}
 	sum, err := d.Run(ctx)
-	if err != nil && (sum == nil || !errors.Is(err, loadgen.ErrInterrupted)) {
+	if err != nil && (sum == nil || !errors.Is(err, loadgen.ErrInterrupted) && !errors.Is(err, loadgen.ErrAborted)) {
 		if ctx.Err() != nil {
 			return fmt.Errorf("%w before the run began: %w", errInterrupted, err)
 		}
@@ -217,6 +238,9 @@ directories of several shards of one run (refused for unrelated runs).`,
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("%w: %w; the summary and report hold what ran", errInterrupted, err)
+		}
+		if sum.Aborted != nil {
+			return failed(errors.New(sum.Aborted.String()))
 		}
 		return failed(fmt.Errorf("%w (max_duration %s)", err, platform.FormatDuration(plan.MaxDuration)))
 	}
@@ -296,7 +320,7 @@ func flagPlan(name, rate string, requests int, mix string, thresholds []string) 
 // plan whose target is builtin: loadgen.BuiltinFixture's fixture, the plan's
 // day length, and R17's client address from X-Forwarded-For.
 // stop shuts it down.
-func startBuiltin(ctx context.Context, plan *loadgen.Plan, storeDir string, stderr io.Writer) (url string, fix *fixture.Fixture, stop func(), err error) {
+func startBuiltin(ctx context.Context, plan *loadgen.Plan, storeDir string, stderr io.Writer, tf *loadTLSFlags) (url string, fix *fixture.Fixture, stop func(), err error) {
 	if fix, err = loadgen.BuiltinFixture(plan); err != nil {
 		return "", nil, nil, err
 	}
@@ -309,16 +333,23 @@ func startBuiltin(ctx context.Context, plan *loadgen.Plan, storeDir string, stde
 	if err != nil {
 		return "", nil, nil, err
 	}
+	tlsConf, cleanTLS, err := tf.builtinTLS(plan)
+	if err != nil {
+		st.Close(context.Background())
+		return "", nil, nil, err
+	}
 	cfg := mock.DefaultConfig()
-	cfg.Day, cfg.TrustProxy, cfg.Seed, cfg.Log = plan.Day, true, plan.Seed, stderr
+	cfg.Day, cfg.TrustProxy, cfg.Seed, cfg.Log, cfg.TLS = plan.Day, true, plan.Seed, stderr, tlsConf
 	srv, err := mock.New(ctx, cfg, fix, st)
 	if err != nil {
 		st.Close(context.Background())
+		cleanTLS()
 		return "", nil, nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		st.Close(context.Background())
+		cleanTLS()
 		return "", nil, nil, err
 	}
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -331,6 +362,49 @@ func startBuiltin(ctx context.Context, plan *loadgen.Plan, storeDir string, stde
 		cancel()
 		<-done
 		st.Close(context.Background())
+		cleanTLS()
 	}
-	return "http://" + ln.Addr().String(), fix, stop, nil
+	scheme := "http://"
+	if tlsConf != nil {
+		scheme = "https://"
+	}
+	return scheme + ln.Addr().String(), fix, stop, nil
+}
+
+// terminalWidth returns the width of the terminal w is (80 when it
+// cannot be read).
+func terminalWidth(w io.Writer) int {
+	if f, ok := w.(*os.File); ok {
+		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 {
+			return cols
+		}
+	}
+	return 80
+}
+
+// serveMetrics serves the load driver's live metrics on addr (a bare :PORT
+// listens on loopback) at /metrics until stop is called.
+func serveMetrics(ctx context.Context, addr string, m *loadgen.Metrics, stderr io.Writer) (stop func(), err error) {
+	if strings.HasPrefix(addr, ":") {
+		addr = "127.0.0.1" + addr
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-addr: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", m.Handler())
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = hs.Serve(ln)
+	}()
+	fmt.Fprintf(stderr, "giftsim load: metrics on http://%s/metrics while the run goes\n", ln.Addr())
+	return func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(sctx)
+		<-done
+	}, nil
 }

@@ -37,6 +37,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	central := fs.Bool("central", false, "run the profile's central parameter values only, not its calibrated ensemble (intervals then show simulation noise alone)")
 	var sets stringList
 	fs.Var(&sets, "set", "override a field in every arm, e.g. --set coupon.validity=7d (repeatable)")
+	cf := addClusterFlags(fs)
 	rf := addReportFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -78,10 +79,19 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		progress = stderr
 	}
 	var st sim.RunStats
-	began := time.Now()
-	res, err := sim.RunExperiment(ctx, exp, sim.RunOptions{Workers: workers, Progress: progress, Stats: &st})
+	runOpts := sim.RunOptions{Workers: workers, Progress: progress, Stats: &st}
+	exec, closeExec, err := cf.executor(ctx, progress)
 	if err != nil {
-		return runFailed(err)
+		return badInput(err)
+	}
+	defer closeExec()
+	if exec != nil {
+		runOpts.Exec, runOpts.Progress = exec, nil // the dispatch shows units done and workers alive
+	}
+	began := time.Now()
+	res, err := sim.RunExperiment(ctx, exp, runOpts)
+	if err != nil {
+		return dispatchFailed(err)
 	}
 	wall := time.Since(began)
 	if err := reports.WriteText(stdout, res, opts...); err != nil {

@@ -22,12 +22,19 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlags("serve", "[flags]",
 		"giftsim serve --addr 127.0.0.1:8080 --day 10s --data ./mockdata --seed 42", stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on (loopback by default)")
-	fixturePath := fs.String("fixture", "", "fixture `file` (YAML: merchants, keys, stocks, users, abnormal IPs; at most 16 MiB); default: generated from --seed and written out")
+	fixturePath := fs.String("fixture", "", "fixture `file` (YAML: merchants with their keys, stocks, users, abnormal IPs, the platform's signing identity; at most 16 MiB); default: generated from --seed and written out")
 	dayText := fs.String("day", "24h", "wall `duration` of one platform day, e.g. 10s (quotas, the 48 h claim window and expiry run that much faster)")
 	data := fs.String("data", "", "`dir`ectory for the durable store (bbolt, every answered send survives kill -9); default: in memory")
 	auth := fs.String("auth", "sign", "accepted signatures: sign (RSA and HMAC), rsa, hmac, none (no checks at all)")
-	trustProxy := fs.Bool("trust-proxy", false, "take the client IP for risk control (R17) from X-Forwarded-For")
+	trustProxy := fs.Bool("trust-proxy", false, "take the client IP for risk control (R17) from X-Forwarded-For: the rightmost address not added by a --trusted-proxies proxy")
+	maxConns := fs.Int("max-conns", mock.DefaultMaxConns, "connections open at once; more wait until one closes (raise it for load plans with more http.max_workers)")
+	trustedProxies := fs.String("trusted-proxies", "127.0.0.0/8,::1", "comma-separated `addresses or CIDR prefixes` of the proxies in front of the mock, whose X-Forwarded-For entries --trust-proxy believes")
 	seed := fs.Uint64("seed", 1, "`seed` for the generated fixture and request ids")
+	signResponses := fs.String("sign-responses", "auto", "which answers carry the platform's signature (Wechatpay-* headers): auto (every one; answers to HMAC-signed requests get a cheap HMAC-SHA256 under the caller's key instead of the platform's RSA key), rsa (every one with the platform's RSA key, about 1 ms of CPU each), off")
+	keyMode := fs.String("platform-key-mode", "cert", "what answers are signed under when the request's Wechatpay-Serial names neither: cert (the platform certificate's serial; GET /v3/certificates) or pubkey (the public-key id PUB_KEY_ID_...)")
+	allowRemoteCallbacks := fs.Bool("allow-remote-callbacks", false, "let merchants set notify URLs on any host (default: loopback only, 127.0.0.0/8, ::1, localhost)")
+	callbackRetries := fs.String("callback-retries", "coupon", "`schedule` of notification retries in platform time: coupon (the voucher notification's: 8 retries a minute apart) or payment (15s, 15s, 30s, 3m, 10m, 20m, 30m ×3, 60m, 3h ×3, 6h ×2)")
+	tf := addServeTLSFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -40,6 +47,19 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg := mock.DefaultConfig()
 	cfg.Day, cfg.Auth, cfg.TrustProxy, cfg.Seed, cfg.Log = day, mock.AuthMode(*auth), *trustProxy, *seed, stderr
+	cfg.SignResponses, cfg.PlatformKeyMode = mock.ResponseSigning(*signResponses), mock.PlatformKeyMode(*keyMode)
+	cfg.HTTP.MaxConns = *maxConns
+	if cfg.TrustedProxies, err = mock.ParsePrefixes(*trustedProxies); err != nil {
+		return badInput(fmt.Errorf("--trusted-proxies: %w", err))
+	}
+	cfg.Callbacks.AllowRemote = *allowRemoteCallbacks
+	if cfg.Callbacks.Retries, err = mock.RetrySchedule(*callbackRetries); err != nil {
+		return badInput(fmt.Errorf("--callback-retries: %w", err))
+	}
+	note, err := tf.apply(&cfg, *data, time.Now())
+	if err != nil {
+		return badInput(err)
+	}
 	if err := cfg.Validate(); err != nil {
 		return badInput(err)
 	}
@@ -59,7 +79,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return badInput(fmt.Errorf("store: %w", err))
 	}
-	err = serve(ctx, cfg, f, st, *addr, stdout, stderr, where, storeName)
+	err = serve(ctx, cfg, f, st, *addr, stdout, stderr, where, storeName, note)
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	if cerr := st.Close(cctx); cerr != nil {
@@ -69,10 +89,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // serve listens and answers until ctx ends.
-func serve(ctx context.Context, cfg mock.Config, f *fixture.Fixture, st mock.Store, addr string, stdout, stderr io.Writer, where, storeName string) error {
+func serve(ctx context.Context, cfg mock.Config, f *fixture.Fixture, st mock.Store, addr string, stdout, stderr io.Writer, where, storeName string, note tlsNote) error {
 	srv, err := mock.New(ctx, cfg, f, st)
 	if err != nil {
 		return badInput(err)
+	}
+	id, err := srv.Platform() // an older fixture's identity is made now, and logged
+	if err != nil {
+		return failed(err)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -84,9 +108,24 @@ func serve(ctx context.Context, cfg mock.Config, f *fixture.Fixture, st mock.Sto
 	if cfg.Auth == mock.AuthNone {
 		fmt.Fprintln(stderr, "giftsim serve: WARNING: --auth none: signatures are NOT checked, any caller may act as any merchant. For local trials only.")
 	}
-	fmt.Fprintf(stdout, "giftsim serve: listening on http://%s (auth %s, day %s, store %s, seed %d)\n",
-		ln.Addr(), cfg.Auth, platform.FormatDuration(cfg.Day), storeName, cfg.Seed)
+	if cfg.Callbacks.AllowRemote {
+		fmt.Fprintln(stderr, "giftsim serve: WARNING: --allow-remote-callbacks: merchants may point notifications at any host, including ones only this machine can reach")
+	}
+	if cfg.Fault.Active() {
+		fmt.Fprintf(stderr, "giftsim serve: WARNING: FAULT INJECTION: %s (not on /healthz or /metrics; counted as giftsim_mock_injected_faults_total)\n", cfg.Fault)
+	}
+	scheme := "http"
+	if cfg.TLS != nil {
+		scheme = "https"
+	}
+	fmt.Fprintf(stdout, "giftsim serve: listening on %s://%s (auth %s, day %s, store %s, seed %d)\n",
+		scheme, ln.Addr(), cfg.Auth, platform.FormatDuration(cfg.Day), storeName, cfg.Seed)
+	if note != nil {
+		note(stdout, ln.Addr())
+	}
 	fmt.Fprintf(stdout, "giftsim serve: fixture %s; platform time %s\n", where, srv.Clock().Now().Format(time.RFC3339))
+	fmt.Fprintf(stdout, "giftsim serve: answers signed (%s) under platform certificate %s or public key %s (%s by default)\n",
+		cfg.SignResponses, id.Serial, id.PublicKeyID, cfg.PlatformKeyMode)
 	for _, m := range f.Merchants {
 		var stocks []string
 		for _, s := range f.Stocks {

@@ -33,6 +33,7 @@ func commands() []command {
 		{"optimize", "search a scenario's levers for the best strategy under its objective and constraints", cmdOptimize},
 		{"calibrate", "fit the behavioural model to measured effects", cmdCalibrate},
 		{"backtest", "fit a merchant's levels on one campaign's data and predict another's", cmdBacktest},
+		{"worker", "run simulation units from a Redis queue for run --cluster", cmdWorker},
 	}
 }
 

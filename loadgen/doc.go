@@ -16,7 +16,16 @@
 // Answers are counted by the platform's code read from the body, since some
 // calls answer HTTP 200 with an error code. Thresholds such as
 // "sends.accepted == 50000" or "latency.p99 < 50ms" are small expressions
-// (ParseThreshold) over the metrics MetricNames lists.
+// (ParseThreshold) over the metrics MetricNames lists. A threshold marked
+// abort is also judged during the run over a sliding window of per-second
+// buckets and stops the run when it fails there (abort.go, ErrAborted).
+// While a run goes, Metrics serve its live Prometheus metrics and a live
+// view shows it on a terminal (metrics.go, liveview.go).
+//
+// An https target is verified against the system's CAs or the plan's
+// http.cacert, with an optional client certificate, server name, Host
+// override and HTTP/2 (TLS, tls.go, the one place the transport is
+// built); a TLS failure at the probe is ErrTLS, before any load.
 //
 // The package is the only importer of vegeta and never imports the mock's
 // server: the two meet over HTTP through the contract both import (package

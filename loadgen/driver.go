@@ -3,17 +3,16 @@ package loadgen
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -59,6 +58,11 @@ type Driver struct {
 	allowRemote bool
 	host        string
 	transport   http.RoundTripper
+	width       int      // width is the terminal's, for a live view redrawn in place (0: plain lines).
+	metrics     *Metrics // metrics receive the run's live metrics (nil: none).
+
+	tls   *tls.Config // tls is the client side of TLS for an https target (tls.go).
+	proto string      // proto is what the probe spoke, e.g. "HTTP/2.0 over TLS 1.3".
 
 	base *url.URL
 	cred credentials
@@ -86,6 +90,18 @@ func WithOutput(w io.Writer) func(*Driver) { return func(d *Driver) { d.out = w 
 
 // WithProgress writes a live line to w each second.
 func WithProgress(w io.Writer) func(*Driver) { return func(d *Driver) { d.progress = w } }
+
+// WithLiveView shows a live view on w each second: on a terminal width
+// columns wide (width > 0) it is redrawn in place with ANSI cursor
+// movement, its lines cut to the width; with width 0 it is one plain line
+// a second (liveview.go).
+func WithLiveView(w io.Writer, width int) func(*Driver) {
+	return func(d *Driver) { d.progress, d.width = w, width }
+}
+
+// WithMetrics feeds the run's live Prometheus metrics to m (serve
+// m.Handler() while the run goes; metrics.go).
+func WithMetrics(m *Metrics) func(*Driver) { return func(d *Driver) { d.metrics = m } }
 
 // WithLog writes the run's setup (seed, run tag, waits for the platform day)
 // to w.
@@ -139,6 +155,9 @@ func New(opts ...func(*Driver)) (*Driver, error) {
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	d.base = u
+	if d.tls, err = d.plan.HTTP.TLS.clientTLS(u); err != nil {
+		return nil, err
+	}
 	d.cred, d.ids, err = resolve(d.plan, d.fix, d.shard, d.shards, d.getenv, d.now)
 	if err != nil {
 		return nil, err
@@ -175,7 +194,9 @@ func (d *Driver) logf(format string, a ...any) {
 // thresholds judged (not for one shard of several: its share alone cannot
 // be judged; merge the shards' results with ReadResults and Judge). It
 // stops by itself when the schedule ends, at the plan's max_duration, or
-// when ctx ends (ErrInterrupted, with what was measured).
+// when ctx ends (ErrInterrupted, with what was measured), or when an abort
+// threshold fails over its window (ErrAborted, with the summary judged on
+// what ran and its Aborted set).
 func (d *Driver) Run(ctx context.Context) (*Summary, error) {
 	p := d.plan
 	ctx, cancel := context.WithTimeout(ctx, p.MaxDuration+p.HTTP.Timeout+5*time.Second)
@@ -183,14 +204,9 @@ func (d *Driver) Run(ctx context.Context) (*Summary, error) {
 
 	base := d.transport
 	if base == nil {
-		base = &http.Transport{
-			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			MaxIdleConns:        p.HTTP.MaxWorkers,
-			MaxIdleConnsPerHost: p.HTTP.MaxWorkers,
-			IdleConnTimeout:     30 * time.Second,
-			DisableCompression:  true,
-		}
-		defer base.(*http.Transport).CloseIdleConnections()
+		var closeIdle func()
+		base, closeIdle = d.newTransport()
+		defer closeIdle()
 	}
 	tr := &tracker{base: base, users: d.ids.byID}
 	client := &http.Client{Transport: tr, Timeout: p.HTTP.Timeout,
@@ -199,6 +215,7 @@ func (d *Driver) Run(ctx context.Context) (*Summary, error) {
 	if _, err := d.probe(ctx, client); err != nil {
 		return nil, err
 	}
+	d.warm(ctx, client)
 	stocks, err := d.createStocks(ctx, client)
 	if err != nil {
 		return nil, err
@@ -215,7 +232,9 @@ func (d *Driver) Run(ctx context.Context) (*Summary, error) {
 	}
 	sum := &Summary{Plan: p.Name, Target: d.base.String(), Host: d.host, Seed: p.Seed, RunTag: d.tag,
 		Shard: d.shard, Shards: d.shards, Merchant: d.cred.mchID, Quota: d.cred.quota}
+	sum.Protocol, sum.Warnings = d.proto, d.warnings()
 	var col *collector
+	w := d.newWatch()
 	runs := map[string]*phaseRun{}
 	feeds := p.feeds()
 	var runErr error
@@ -241,10 +260,11 @@ func (d *Driver) Run(ctx context.Context) (*Summary, error) {
 			col = newCollector(start)
 			sum.Started = start
 		}
+		w.startPhase(i, pr, start)
 		ps := &PhaseSummary{Name: ph.Name, Started: start, stats: &stats{start: start, schedule: sched, sched: sched.Length(), planned: int(sched.Requests())}}
 		sum.Phases = append(sum.Phases, ps)
 		tr.phase.Store(pr)
-		stopped, err := d.attack(ctx, client, tg, pr, ps, col, enc, dayLeft)
+		stopped, err := d.attack(ctx, client, tg, pr, ps, col, enc, dayLeft, w)
 		tr.phase.Store(nil)
 		ps.FellBack = int(pr.fellBack.Load())
 		col.total.sched += ps.stats.sched
@@ -260,7 +280,12 @@ func (d *Driver) Run(ctx context.Context) (*Summary, error) {
 			runErr = ErrInterrupted
 			break
 		}
+		if w.fired != nil {
+			sum.Aborted, runErr = w.fired, ErrAborted
+			break
+		}
 	}
+	w.end()
 	if bw != nil {
 		if err := bw.Flush(); err != nil {
 			return nil, fmt.Errorf("write results: %w", err)
@@ -270,7 +295,7 @@ func (d *Driver) Run(ctx context.Context) (*Summary, error) {
 		col = newCollector(d.now())
 	}
 	sum.total = col.total
-	if runErr != nil {
+	if runErr != nil && sum.Aborted == nil {
 		sum.Interrupted = true
 		return sum, runErr
 	}
@@ -279,7 +304,7 @@ func (d *Driver) Run(ctx context.Context) (*Summary, error) {
 	} else {
 		sum.unjudged = checks(p)
 	}
-	return sum, nil
+	return sum, runErr
 }
 
 // newTargeter returns the run's request builder. The run tag keeps
@@ -319,7 +344,7 @@ func (d *Driver) newPhaseRun(i int, stocks map[string]string, src *phaseRun, fee
 // attack runs one phase and feeds its results to the collector. stopped
 // reports that ctx ended it early. A phase aligned with the platform day
 // stops sending dayLeft after its start (0: not aligned).
-func (d *Driver) attack(ctx context.Context, client *http.Client, tg *targeter, pr *phaseRun, ps *PhaseSummary, col *collector, enc vegeta.Encoder, dayLeft time.Duration) (stopped bool, err error) {
+func (d *Driver) attack(ctx context.Context, client *http.Client, tg *targeter, pr *phaseRun, ps *PhaseSummary, col *collector, enc vegeta.Encoder, dayLeft time.Duration, w *watch) (stopped bool, err error) {
 	h := d.plan.HTTP
 	atk := vegeta.NewAttacker(vegeta.Client(client), vegeta.Workers(uint64(h.Workers)), vegeta.MaxWorkers(uint64(h.MaxWorkers)),
 		vegeta.MaxBody(api.MaxBody), vegeta.Timeout(h.Timeout), vegeta.Redirects(vegeta.NoFollow))
@@ -372,6 +397,8 @@ func (d *Driver) attack(ctx context.Context, client *http.Client, tg *targeter, 
 	res := atk.Attack(tg.targeter(pr), pr.sched, bound, pr.ph.Name)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	judge := w.judgeEvery()
+	defer w.stopJudging()
 	done := ctx.Done()
 	for {
 		select {
@@ -384,7 +411,8 @@ func (d *Driver) attack(ctx context.Context, client *http.Client, tg *targeter, 
 			if steps != nil {
 				scopes = append(scopes, steps[pr.sched.SegmentOf(r.Seq)])
 			}
-			col.add(r, scopes, max(lag, 0))
+			op, code, replayed := col.add(r, scopes, max(lag, 0))
+			w.observe(r, op, code, replayed)
 			if steps != nil {
 				judgeSteps()
 			}
@@ -397,8 +425,11 @@ func (d *Driver) attack(ctx context.Context, client *http.Client, tg *targeter, 
 				}
 			}
 		case <-tick.C:
-			if d.progress != nil {
-				d.live(pr, ps)
+			w.second(pr, ps, col)
+		case <-judge:
+			if w.judge(d.now()) {
+				atk.Stop()
+				judge = nil
 			}
 		case <-done:
 			stopped = true
@@ -406,27 +437,6 @@ func (d *Driver) attack(ctx context.Context, client *http.Client, tg *targeter, 
 			atk.Stop()
 		}
 	}
-}
-
-// live writes one progress line: the phase, elapsed time, the last full
-// second's rate and latency, and the codes so far.
-func (d *Driver) live(pr *phaseRun, ps *PhaseSummary) {
-	st := ps.stats
-	el := d.now().Sub(ps.Started)
-	var x second
-	if i := int(el/time.Second) - 1; i >= 0 && i < len(st.seconds) {
-		x = st.seconds[i]
-	}
-	lat := slices.Sorted(slices.Values(x.lat))
-	p50, ok50 := quantile(lat, 0.5)
-	p99, ok99 := quantile(lat, 0.99)
-	codes := st.codes()
-	var cs []string
-	for _, k := range sortedCodes(codes) {
-		cs = append(cs, fmt.Sprintf("%s %d", k, codes[k]))
-	}
-	fmt.Fprintf(d.progress, "%-10s %5s  %6d/s (target %.0f/s)  p50 %-8s p99 %-8s %s\n", pr.ph.Name, el.Truncate(time.Second),
-		x.count, pr.sched.Rate(el-time.Second/2), ms(p50, ok50), ms(p99, ok99), strings.Join(cs, "  "))
 }
 
 // clock is a reading of the platform clock: platform time pt at wall time
@@ -447,6 +457,12 @@ func (d *Driver) probe(ctx context.Context, client *http.Client) (clock, error) 
 	}
 	t0 := d.now()
 	resp, err := client.Do(req)
+	if terr := d.checkProbe(resp, err); terr != nil {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return clock{}, terr
+	}
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {

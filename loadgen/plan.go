@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/netip"
 	"net/url"
 	"os"
@@ -116,6 +117,7 @@ type HTTP struct {
 	Timeout    time.Duration // Timeout bounds one request.
 	Workers    int           // Workers is vegeta's initial worker count.
 	MaxWorkers int           // MaxWorkers caps the workers (requests in flight).
+	TLS        TLS           // TLS is how the driver connects: CAs, client certificate, names, HTTP/2 (tls.go).
 }
 
 // StockSpec is a stock the driver creates and starts before the first
@@ -165,6 +167,13 @@ type Phase struct {
 type Check struct {
 	*Threshold
 	Line, Col int
+	// Abort also judges the threshold during the run, over a sliding
+	// window of its last Window (0: DefaultAbortWindow) once the window
+	// holds MinRequests answers (0: DefaultAbortMinRequests), and stops
+	// the run when it fails there (k6's abortOnFail; abort.go).
+	Abort       bool
+	Window      time.Duration
+	MinRequests int
 }
 
 // position is a place in a plan file.
@@ -510,7 +519,11 @@ func (d *decoder) checks(n *yaml.Node, path string, dst *[]Check) {
 	}
 	for i, c := range n.Content {
 		var ch Check
-		d.check(c, fmt.Sprintf("%s[%d]", path, i), &ch)
+		if c.Kind == yaml.MappingNode {
+			d.abortCheck(c, fmt.Sprintf("%s[%d]", path, i), &ch)
+		} else {
+			d.check(c, fmt.Sprintf("%s[%d]", path, i), &ch)
+		}
 		if ch.Threshold != nil {
 			*dst = append(*dst, ch)
 		}
@@ -551,11 +564,13 @@ func (d *decoder) plan(n *yaml.Node, p *Plan) {
 		},
 		"http": func(v *yaml.Node, path string) {
 			h := &p.HTTP
-			d.mapping(v, path, fields{
+			fs := fields{
 				"timeout":     func(v *yaml.Node, path string) { d.duration(v, path, time.Millisecond, time.Minute, &h.Timeout) },
 				"workers":     func(v *yaml.Node, path string) { d.integer(v, path, 1, maxWorkerCap, &h.Workers) },
 				"max_workers": func(v *yaml.Node, path string) { d.integer(v, path, 1, maxWorkerCap, &h.MaxWorkers) },
-			})
+			}
+			maps.Copy(fs, d.tlsFields(&h.TLS))
+			d.mapping(v, path, fs)
 		},
 		"stocks": func(v *yaml.Node, path string) {
 			if !d.kind(v, path, yaml.MappingNode, "a mapping of stock names to stocks") {
@@ -815,6 +830,7 @@ func (p *Plan) check() PlanErrors {
 	if h.Workers < 1 || h.MaxWorkers < 1 || h.Workers > h.MaxWorkers || h.MaxWorkers > maxWorkerCap {
 		bad("http.workers", "want 1 <= workers <= max_workers <= %d, got %d and %d", maxWorkerCap, h.Workers, h.MaxWorkers)
 	}
+	h.TLS.check(bad)
 	stocks := map[string]bool{}
 	for _, s := range p.Stocks {
 		path := "stocks." + s.Name

@@ -31,10 +31,18 @@ type Summary struct {
 	Started  time.Time // Started is when the first phase began.
 	Merchant string    // Merchant is the signing merchant.
 	Quota    int       // Quota is its daily quota (0: unknown).
+	// Protocol is what the target spoke to the first probe, e.g.
+	// "HTTP/2.0 over TLS 1.3" (tls.go).
+	Protocol string
+	// Warnings are sentences a reader must see before trusting the run,
+	// e.g. that the server's certificate was not verified (--insecure).
+	Warnings []string
 	// Interrupted is set when the run stopped before its schedule ended
 	// (a signal or the plan's max_duration).
 	Interrupted bool
-	Phases      []*PhaseSummary
+	// Aborted is the abort threshold that stopped the run (nil: none).
+	Aborted *Abort
+	Phases  []*PhaseSummary
 	// Verdicts are the thresholds as judged: each phase's, then the plan's.
 	Verdicts []Verdict
 
@@ -45,6 +53,8 @@ type Summary struct {
 	sources []results.LoadRun   // sources identify the files of read-back results.
 	quota   []results.QuotaUse  // quota is read-back results' quota use per run and merchant.
 	unknown []string            // unknown is what read-back results do not know (results.Load.Unknown).
+	// savedAbort is the abort that stopped a read-back run.
+	savedAbort *results.LoadAbort
 	// unjudged are the thresholds left unjudged (results.Load.Unjudged).
 	unjudged []string
 }
@@ -111,7 +121,7 @@ func (v Verdict) observed() string {
 // Passed reports whether every threshold passed and the run was not
 // interrupted.
 func (s *Summary) Passed() bool {
-	return !s.Interrupted && !slices.ContainsFunc(s.Verdicts, func(v Verdict) bool { return !v.Pass })
+	return !s.Interrupted && s.Aborted == nil && s.savedAbort == nil && !slices.ContainsFunc(s.Verdicts, func(v Verdict) bool { return !v.Pass })
 }
 
 // Phase returns the named phase's summary, or nil.
@@ -261,6 +271,14 @@ func (s *Summary) Load() *results.Load {
 		l.Unjudged = slices.Clone(s.unjudged)
 	}
 	l.Seed, l.RunTag, l.Interrupted = s.Seed, s.RunTag, s.Interrupted
+	l.Connection, l.Warnings = s.Protocol, slices.Clone(s.Warnings)
+	switch {
+	case s.Aborted != nil:
+		l.Aborted = s.Aborted.Load()
+	case s.savedAbort != nil:
+		a := *s.savedAbort
+		l.Aborted = &a
+	}
 	if s.Shards > 1 {
 		l.Shard, l.Shards = s.Shard+1, s.Shards
 	}
@@ -446,6 +464,12 @@ func ReadResults(ctx context.Context, paths ...string) (*Summary, error) {
 		for _, u := range l.Unjudged {
 			sum.unjudged = appendNew(sum.unjudged, u)
 		}
+		for _, w := range l.Warnings {
+			sum.Warnings = appendNew(sum.Warnings, w)
+		}
+		if !strings.Contains(sum.Protocol, l.Connection) {
+			sum.Protocol = strings.TrimPrefix(sum.Protocol+", "+l.Connection, ", ")
+		}
 		for _, th := range l.Thresholds {
 			if th.Host == "" && len(l.Hosts) == 1 && len(paths) > 1 {
 				th.Host = l.Hosts[0]
@@ -454,6 +478,9 @@ func ReadResults(ctx context.Context, paths ...string) (*Summary, error) {
 		}
 		if len(paths) == 1 {
 			sum.Seed, sum.RunTag, sum.Interrupted = l.Seed, l.RunTag, l.Interrupted
+		}
+		if sum.savedAbort == nil {
+			sum.savedAbort = l.Aborted // a shard that aborted fails the merged run too
 		}
 	}
 	if len(all) == 0 {

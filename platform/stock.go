@@ -2,6 +2,7 @@ package platform
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -178,4 +179,201 @@ func CheckGift(g GiftCheck) error {
 		return ruleErr("R15", ErrRefusalBlock, "the recipient refused a %s coupon; blocked until %s", g.Stock.Kind, g.RecipientBlockedUntil.Format(time.RFC3339))
 	}
 	return nil
+}
+
+// StockStatus is a stock's state on the platform: unactivated when
+// created, running once started, paused and restarted by its merchant, and
+// stopped for good. A stock issues coupons only while running.
+type StockStatus uint8
+
+// The stock statuses.
+const (
+	StockUnactivated StockStatus = iota + 1
+	StockRunning
+	StockPaused
+	StockStopped
+)
+
+// stockStatusNames are the statuses as the v3 API writes them; "stoped" is
+// the platform's own spelling of stopped.
+var stockStatusNames = []string{"", "unactivated", "running", "paused", "stoped"}
+
+// String returns the status as the v3 API writes it.
+func (s StockStatus) String() string { return enumString(stockStatusNames, uint8(s)) }
+
+// ParseStockStatus reads a status as the v3 API writes it; "stopped" is
+// read as "stoped".
+func ParseStockStatus(s string) (StockStatus, error) {
+	if s == "stopped" {
+		return StockStopped, nil
+	}
+	return parseEnum[StockStatus]("stock status", s, stockStatusNames)
+}
+
+// MarshalText writes the status's name.
+func (s StockStatus) MarshalText() ([]byte, error) { return marshalEnum(stockStatusNames, uint8(s)) }
+
+// UnmarshalText reads a status name such as "paused".
+func (s *StockStatus) UnmarshalText(b []byte) error {
+	return unmarshalEnum(s, "stock status", stockStatusNames, b)
+}
+
+// StockEvent is a merchant's action on a stock's status.
+type StockEvent uint8
+
+// The stock events.
+const (
+	StockStart StockEvent = iota + 1
+	StockPause
+	StockRestart
+	StockStop
+)
+
+var stockEventNames = []string{"", "start", "pause", "restart", "stop"}
+
+// String returns the event's name.
+func (e StockEvent) String() string { return enumString(stockEventNames, uint8(e)) }
+
+// NextStockStatus returns the status a stock in s moves to on e, or a
+// *StockStatusError: start takes an unactivated stock to running (starting
+// a running stock again is harmless), pause takes running to paused,
+// restart takes paused back to running, and stop ends an unactivated,
+// running or paused stock for good.
+func NextStockStatus(s StockStatus, e StockEvent) (StockStatus, error) {
+	switch {
+	case e == StockStart && (s == StockUnactivated || s == StockRunning):
+		return StockRunning, nil
+	case e == StockPause && s == StockRunning:
+		return StockPaused, nil
+	case e == StockRestart && s == StockPaused:
+		return StockRunning, nil
+	case e == StockStop && s >= StockUnactivated && s < StockStopped:
+		return StockStopped, nil
+	}
+	return s, &StockStatusError{From: s, Event: e}
+}
+
+// StockStatusError is a status change the platform does not allow; it
+// unwraps to ErrIllegalState (RULE_LIMIT).
+type StockStatusError struct {
+	From  StockStatus
+	Event StockEvent
+}
+
+// Error says which change is illegal and what it needs.
+func (e *StockStatusError) Error() string {
+	need := map[StockEvent]string{StockStart: "an unactivated stock", StockPause: "a running stock",
+		StockRestart: "a paused stock", StockStop: "a stock that is not stopped yet"}[e.Event]
+	return fmt.Sprintf("cannot %s a stock that is %s (%s needs %s)", e.Event, e.From, e.Event, need)
+}
+
+// Unwrap returns ErrIllegalState.
+func (e *StockStatusError) Unwrap() error { return ErrIllegalState }
+
+// CheckIssue returns why a stock in s issues nothing, or nil while it runs.
+func (s StockStatus) CheckIssue() error {
+	switch s {
+	case StockRunning:
+		return nil
+	case StockPaused:
+		return &StockLimitError{Field: "status", Err: ErrIllegalState, Msg: "the stock is paused; restart it to issue again"}
+	case StockStopped:
+		return &StockLimitError{Field: "status", Err: ErrIllegalState, Msg: "the stock is stopped and issues nothing"}
+	}
+	return fmt.Errorf("%w: start the stock before issuing from it", ErrStockNotStarted)
+}
+
+// StockLimits are the issuing limits a merchant sets on a stock when
+// creating it: the window in which it issues and its coupons can be used,
+// how many coupons one user may get, and the most it may issue a day in
+// face value. Zero values are no limit.
+type StockLimits struct {
+	Begin          time.Time `json:"begin,omitzero"`              // Begin is available_begin_time.
+	End            time.Time `json:"end,omitzero"`                // End is available_end_time.
+	MaxPerUser     int       `json:"max_per_user,omitempty"`      // MaxPerUser is max_coupons_per_user.
+	MaxAmountByDay Money     `json:"max_amount_by_day,omitempty"` // MaxAmountByDay is the day's budget in fen.
+}
+
+// StockLimitError is an issue or a stock a stock's own limits refuse. It
+// names the request field and unwraps to Err (ErrInvalid for a bad value,
+// else the refusal), so CodeOf gives the platform's code.
+type StockLimitError struct {
+	Field string
+	Err   error
+	Msg   string
+}
+
+// Error names the field and says what is allowed.
+func (e *StockLimitError) Error() string { return e.Field + ": " + e.Msg }
+
+// Unwrap returns the sentinel.
+func (e *StockLimitError) Unwrap() error { return e.Err }
+
+// Validate returns every limit a merchant may not set on a stock of face
+// value face and budget maxCoupons (0: unlimited), joined: the window ends
+// after it begins, and the per-user and daily limits are not negative and
+// allow at least one coupon.
+func (l StockLimits) Validate(face Money, maxCoupons int) error {
+	var errs []error
+	bad := func(field, format string, a ...any) {
+		errs = append(errs, &StockLimitError{Field: field, Err: ErrInvalid, Msg: fmt.Sprintf(format, a...)})
+	}
+	if !l.Begin.IsZero() && !l.End.IsZero() && !l.End.After(l.Begin) {
+		bad("available_end_time", "must be after available_begin_time (%s), got %s", l.Begin.Format(time.RFC3339), l.End.Format(time.RFC3339))
+	}
+	switch {
+	case l.MaxPerUser < 0:
+		bad("stock_use_rule.max_coupons_per_user", "must be 0 (no limit) or more, got %d", l.MaxPerUser)
+	case maxCoupons > 0 && l.MaxPerUser > maxCoupons:
+		bad("stock_use_rule.max_coupons_per_user", "must be at most max_coupons (%d), got %d", maxCoupons, l.MaxPerUser)
+	}
+	switch {
+	case l.MaxAmountByDay < 0:
+		bad("stock_use_rule.max_amount_by_day", "must be 0 (no limit) or more fen, got %d", l.MaxAmountByDay)
+	case l.MaxAmountByDay > 0 && l.MaxAmountByDay < face:
+		bad("stock_use_rule.max_amount_by_day", "must cover one coupon of %d fen, got %d", face, l.MaxAmountByDay)
+	}
+	return errors.Join(errs...)
+}
+
+// CheckIssue returns the first of the stock's limits an issue at now
+// breaks, or nil: the window (no issue before Begin or from End on), the
+// per-user limit given the user's coupons from the stock so far, and the
+// day's budget given the face value already issued today.
+func (l StockLimits) CheckIssue(face Money, userFromStock int, issuedToday Money, now time.Time) error {
+	switch {
+	case !l.Begin.IsZero() && now.Before(l.Begin):
+		return &StockLimitError{Field: "available_begin_time", Err: ErrStockNotStarted,
+			Msg: fmt.Sprintf("the stock issues from %s", l.Begin.In(Beijing).Format(time.RFC3339))}
+	case !l.End.IsZero() && !now.Before(l.End):
+		return &StockLimitError{Field: "available_end_time", Err: ErrIllegalState,
+			Msg: fmt.Sprintf("the stock's window ended at %s", l.End.In(Beijing).Format(time.RFC3339))}
+	case l.MaxPerUser > 0 && userFromStock >= l.MaxPerUser:
+		return &StockLimitError{Field: "max_coupons_per_user", Err: ErrOncePerUser,
+			Msg: fmt.Sprintf("the user already has %d coupon(s) of this stock, the most it gives one user", userFromStock)}
+	case l.MaxAmountByDay > 0 && issuedToday+face > l.MaxAmountByDay:
+		return &StockLimitError{Field: "max_amount_by_day", Err: ErrStockExhausted,
+			Msg: fmt.Sprintf("%d of the day's %d fen are issued; a coupon of %d does not fit", issuedToday, l.MaxAmountByDay, face)}
+	}
+	return nil
+}
+
+// Expiry returns when a coupon issued at issued with the stock's validity
+// stops being usable: after the validity, or at the window's end if that
+// comes first (coupons are used only inside the window).
+func (l StockLimits) Expiry(issued time.Time, validity time.Duration) time.Time {
+	t := issued.Add(validity)
+	if !l.End.IsZero() && l.End.Before(t) {
+		return l.End
+	}
+	return t
+}
+
+// ReportedAt returns when an event at t on channel c reaches the
+// merchant's dashboard (B8): at once on a real-time channel, else after
+// the channel's delay ReportDelayMin + u·(ReportDelayMax − ReportDelayMin)
+// for u in [0, 1), so a uniform u spreads events evenly over the range.
+func (c Channel) ReportedAt(t time.Time, u float64) time.Time {
+	r := RuleOfChannel(c)
+	return t.Add(r.ReportDelayMin + time.Duration(u*float64(r.ReportDelayMax-r.ReportDelayMin)))
 }

@@ -107,8 +107,17 @@ func newLoadPage(mc *canvas, l *results.Load) *loadPage {
 	if l.Interrupted {
 		p.Run = append(p.Run, results.Setting{Name: "interrupted", Value: "yes: the run stopped before its schedule ended; this report holds what ran"})
 	}
+	if l.Aborted != nil {
+		p.Run = append(p.Run, results.Setting{Name: "aborted", Value: l.Aborted.String() + "; this report holds what ran"})
+	}
+	if l.Connection != "" {
+		p.Run = append(p.Run, results.Setting{Name: "connection", Value: l.Connection})
+	}
+	for _, x := range l.Warnings {
+		p.Run = append(p.Run, results.Setting{Name: "WARNING", Value: x})
+	}
 	for _, ph := range l.Phases {
-		p.Run = append(p.Run, results.Setting{Name: "phase " + ph.Name, Value: phaseText(&ph, l.Interrupted)})
+		p.Run = append(p.Run, results.Setting{Name: "phase " + ph.Name, Value: phaseText(&ph, l.Interrupted || l.Aborted != nil)})
 	}
 	codes := codeOrder(l)
 	cols := codeColors(codes)
@@ -188,6 +197,10 @@ func loadVerdict(l *results.Load) (string, bool) {
 		}
 	}
 	switch {
+	case l.Aborted != nil && len(failed) == 0:
+		return "Fail: the run was " + l.Aborted.String() + "; the figures below are what ran.", false
+	case l.Aborted != nil:
+		return fmt.Sprintf("Fail: the run was %s, and %d of %d thresholds do not hold on what ran: %s.", l.Aborted, len(failed), len(l.Thresholds), strings.Join(failed, "; ")), false
 	case l.Interrupted && len(failed) == 0:
 		return "Not judged: the run was interrupted before its schedule ended, so it does not pass; the figures below are what ran.", false
 	case l.Interrupted:
@@ -288,6 +301,12 @@ func WriteLoadText(w io.Writer, l *results.Load, opts ...Option) error {
 		fmt.Fprint(w, lang.T("  shard %d/%d", l.Shard, l.Shards))
 	}
 	fmt.Fprintln(w)
+	if l.Connection != "" {
+		fmt.Fprintf(w, "connection  %s\n", l.Connection)
+	}
+	for _, x := range l.Warnings {
+		fmt.Fprintf(w, "WARNING: %s\n", x)
+	}
 	tw := newTextTable(w, 0, 2, true)
 	fmt.Fprintln(tw, lang.T("phase\trequests\trate/s\ttarget/s\tp50\tp90\tp99\tmax\tlag p99\t"))
 	row := func(name string, st results.LoadStats) {
@@ -328,7 +347,7 @@ func WriteLoadText(w io.Writer, l *results.Load, opts ...Option) error {
 		if p.Behind != "" {
 			fmt.Fprintf(w, "%s  %s\n", p.Name, p.Behind)
 		}
-		if p.CutOff(l.Interrupted) {
+		if p.CutOff(l.Interrupted || l.Aborted != nil) {
 			fmt.Fprintf(w, "%s  sent %d of its %d requests before its bound (its time, or the end of its platform day) cut it off\n", p.Name, p.Requests, p.Planned)
 		}
 		for i, st := range p.Steps {
@@ -357,6 +376,9 @@ func WriteLoadText(w io.Writer, l *results.Load, opts ...Option) error {
 	}
 	if l.Interrupted {
 		fmt.Fprintln(w, lang.T("the run was interrupted before its schedule ended"))
+	}
+	if l.Aborted != nil {
+		fmt.Fprintln(w, l.Aborted)
 	}
 	if len(l.Thresholds) > 0 {
 		fmt.Fprintln(w, "\n"+lang.T("thresholds"))

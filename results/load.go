@@ -67,6 +67,15 @@ type Load struct {
 	// Interrupted is set when the run stopped before its schedule ended (a
 	// signal or the plan's max_duration): the summary holds what ran.
 	Interrupted bool `json:"interrupted,omitempty"`
+	// Connection is how the driver spoke to the target, e.g. "HTTP/2.0
+	// over TLS 1.3" ("" when not known).
+	Connection string `json:"connection,omitempty"`
+	// Warnings are sentences a reader must see before trusting the run,
+	// e.g. that the server's certificate was not verified (--insecure).
+	Warnings []string `json:"warnings,omitempty"`
+	// Aborted says which abort threshold stopped the run early (nil: none
+	// did).
+	Aborted *LoadAbort `json:"aborted,omitempty"`
 	// Phases are the plan's phases in the order they ran.
 	Phases []LoadPhase `json:"phases,omitempty"`
 	// Total is the whole run in the phases' terms.
@@ -81,6 +90,24 @@ type Load struct {
 	// share alone cannot be judged against whole-run thresholds (giftsim
 	// load --merge judges the shards together).
 	Unjudged []string `json:"unjudged,omitempty"`
+}
+
+// LoadAbort is the abort threshold that stopped a run: it failed over its
+// sliding window during the run (loadgen's abort: true).
+type LoadAbort struct {
+	Threshold string    `json:"threshold"` // Threshold is the expression, "[phase] " first for a phase's.
+	At        time.Time `json:"at"`        // At is when it fired.
+	Elapsed   float64   `json:"elapsed_s"` // Elapsed is seconds since the run started.
+	Window    float64   `json:"window_s"`  // Window is the sliding window in seconds.
+	Observed  string    `json:"observed"`  // Observed is each compared value over the window.
+	Requests  int       `json:"requests"`  // Requests counts the answers in the window.
+}
+
+// String is the sentence reports show: "aborted by threshold EXPR at TIME:
+// VALUE".
+func (a *LoadAbort) String() string {
+	return fmt.Sprintf("aborted by threshold %s at %s (%s into the run): %s over its %s window (%d answers)",
+		a.Threshold, a.At.UTC().Format("15:04:05.000Z"), FormatSeconds(a.Elapsed), a.Observed, FormatSeconds(a.Window), a.Requests)
 }
 
 // What a load summary read from raw vegeta results alone cannot know
@@ -165,10 +192,10 @@ func (l *Load) Issued() (QuotaUse, bool) {
 	return l.Quota[0], true
 }
 
-// Passed reports whether the run was not interrupted and every threshold
-// passed (a run without thresholds passes).
+// Passed reports whether the run was neither interrupted nor aborted and
+// every threshold passed (a run without thresholds passes).
 func (l *Load) Passed() bool {
-	return !l.Interrupted && !slices.ContainsFunc(l.Thresholds, func(t Threshold) bool { return !t.Pass })
+	return !l.Interrupted && l.Aborted == nil && !slices.ContainsFunc(l.Thresholds, func(t Threshold) bool { return !t.Pass })
 }
 
 // EncodeLoad writes l as indented JSON, with the schema set to
@@ -395,6 +422,7 @@ func (l *Load) clone() *Load {
 	c.Thresholds = slices.Clone(l.Thresholds)
 	c.Unknown = slices.Clone(l.Unknown)
 	c.Unjudged = slices.Clone(l.Unjudged)
+	c.Warnings = slices.Clone(l.Warnings)
 	c.Phases = slices.Clone(l.Phases)
 	for i := range c.Phases {
 		p := &c.Phases[i]
@@ -407,6 +435,10 @@ func (l *Load) clone() *Load {
 	if l.Total != nil {
 		t := *l.Total
 		c.Total = &t
+	}
+	if l.Aborted != nil {
+		a := *l.Aborted
+		c.Aborted = &a
 	}
 	return &c
 }
@@ -426,6 +458,15 @@ func mergeRun(out *Load, in []*Load) {
 			out.RunTag = ""
 		}
 		out.Interrupted = out.Interrupted || l.Interrupted
+		for _, w := range l.Warnings {
+			if !slices.Contains(out.Warnings, w) {
+				out.Warnings = append(out.Warnings, w)
+			}
+		}
+		if out.Aborted == nil && l.Aborted != nil {
+			a := *l.Aborted
+			out.Aborted = &a
+		}
 		if l.Total != nil {
 			totals = append(totals, *l.Total)
 		}

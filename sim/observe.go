@@ -7,9 +7,7 @@ package sim
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"path/filepath"
 	"runtime"
 	"sync"
 
@@ -44,10 +42,7 @@ func Observe(ctx context.Context, exp *Experiment, jobs []Job, opts RunOptions) 
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	dir := ""
-	if exp.File != "" {
-		dir = filepath.Dir(exp.File)
-	}
+	dir := exp.dir()
 	// Worlds are built once per (population, replication) and dropped when
 	// the last job that needs one is done.
 	type worldKey struct {
@@ -71,7 +66,6 @@ func Observe(ctx context.Context, exp *Experiment, jobs []Job, opts RunOptions) 
 		worlds[k].users++
 	}
 	out := make([][]float64, len(jobs))
-	k := ensembleGroups(len(exp.Ensemble), exp.Replications)
 	run := func(ctx context.Context, i int) error {
 		j := jobs[i]
 		key := keyOf(j)
@@ -91,18 +85,9 @@ func Observe(ctx context.Context, exp *Experiment, jobs []Job, opts RunOptions) 
 		if e.err != nil {
 			return fmt.Errorf("arm %q, replication %d: %w", exp.Arms[j.Arm].Name, j.Rep, e.err)
 		}
-		cfg := &exp.Arms[j.Arm].Config
-		if k > 0 {
-			own := *cfg
-			own.Behaviour = exp.Ensemble[memberOf(len(exp.Ensemble), k, j.Rep)].apply(cfg.Behaviour)
-			cfg = &own
-		}
-		o, err := newModel(cfg, e.w, exp.Seed, j.Rep).run(ctx)
+		o, err := exp.runArm(ctx, j.Arm, j.Rep, e.w)
 		if err != nil {
-			if errors.Is(err, context.Canceled) {
-				return err
-			}
-			return fmt.Errorf("arm %q, replication %d: %w", exp.Arms[j.Arm].Name, j.Rep, err)
+			return err
 		}
 		out[i] = o.kpi[:]
 		if opts.Stats != nil {

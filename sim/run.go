@@ -2,11 +2,9 @@ package sim
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
@@ -21,6 +19,10 @@ type RunOptions struct {
 	Workers  int       // Workers is the number of replications run at once; 0 means GOMAXPROCS.
 	Progress io.Writer // Progress receives a progress line per finished run; nil for none.
 	Stats    *RunStats // Stats, if not nil, receives counts of the work done.
+	// Exec, if not nil, runs the (arm, replication) jobs instead of this
+	// process (e.g. package cluster's queue); nil runs them here over
+	// Workers goroutines.
+	Exec Executor
 }
 
 // RunStats counts the work of an experiment.
@@ -42,10 +44,7 @@ func RunExperiment(ctx context.Context, exp *Experiment, opts RunOptions) (*resu
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	r := &runner{exp: exp, workers: workers, progress: opts.Progress, dir: filepath.Dir(exp.File)}
-	if exp.File == "" {
-		r.dir = ""
-	}
+	r := &runner{exp: exp, workers: workers, progress: opts.Progress, dir: exp.dir(), exec: opts.Exec}
 	target := reps
 	if p := exp.Precision; p != nil && p.Max > target {
 		r.planned = p.Max
@@ -78,6 +77,7 @@ type runner struct {
 	progress io.Writer
 	dir      string
 	planned  int
+	exec     Executor     // exec, if not nil, runs the jobs (RunOptions.Exec)
 	outcomes [][]*outcome // [arm][rep]
 	stats    RunStats
 	mu       sync.Mutex
@@ -113,6 +113,9 @@ func (r *runner) runUpTo(ctx context.Context, n int) error {
 	for a := range r.outcomes {
 		r.outcomes[a] = append(r.outcomes[a], make([]*outcome, n-start)...)
 	}
+	if r.exec != nil {
+		return r.runElsewhere(ctx, r.exec, start, n)
+	}
 	return par.ForEach(ctx, r.workers, n-start, func(ctx context.Context, i int) error {
 		return r.replicate(ctx, start+i)
 	})
@@ -133,29 +136,26 @@ func (r *runner) replicate(ctx context.Context, rep int) error {
 			}
 			worlds[key] = w
 		}
-		if k := ensembleGroups(len(r.exp.Ensemble), r.exp.Replications); k > 0 {
-			own := *cfg
-			own.Behaviour = r.exp.Ensemble[memberOf(len(r.exp.Ensemble), k, rep)].apply(cfg.Behaviour)
-			cfg = &own
-		}
-		out, err := newModel(cfg, w, r.exp.Seed, rep).run(ctx)
+		out, err := r.exp.runArm(ctx, a, rep, w)
 		if err != nil {
-			if errors.Is(err, context.Canceled) {
-				return err
-			}
-			return fmt.Errorf("arm %q, replication %d: %w", r.exp.Arms[a].Name, rep, err)
+			return err
 		}
-		r.mu.Lock()
-		r.outcomes[a][rep] = out
-		r.stats.Runs++
-		r.stats.Events += out.events
-		r.stats.Coupons += uint64(out.kpi[kpiIssued])
-		if r.progress != nil {
-			fmt.Fprintf(r.progress, "\rrunning: %d/%d arm-replications", r.stats.Runs, len(r.exp.Arms)*r.planned)
-		}
-		r.mu.Unlock()
+		r.record(a, rep, out)
 	}
 	return nil
+}
+
+// record stores the outcome of arm a in replication rep and counts it.
+func (r *runner) record(a, rep int, out *outcome) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.outcomes[a][rep] = out
+	r.stats.Runs++
+	r.stats.Events += out.events
+	r.stats.Coupons += uint64(out.kpi[kpiIssued])
+	if r.progress != nil {
+		fmt.Fprintf(r.progress, "\rrunning: %d/%d arm-replications", r.stats.Runs, len(r.exp.Arms)*r.planned)
+	}
 }
 
 // needMore applies the precision target: more replications while any arm's

@@ -188,6 +188,11 @@ type Coupon struct {
 	AvailableBegin    string       `json:"available_begin_time"`
 	AvailableEnd      string       `json:"available_end_time"`
 	ConsumeTime       string       `json:"consume_time,omitempty"`
+	// The fields the official models require of a coupon, from its stock.
+	CouponName  string `json:"coupon_name"`
+	Description string `json:"description"`
+	NoCash      bool   `json:"no_cash"`
+	Singleitem  bool   `json:"singleitem"`
 
 	State       platform.State `json:"state"` // State is the lifecycle state (issued, offered, …).
 	Kind        platform.Kind  `json:"kind"`
@@ -219,16 +224,19 @@ type CouponList struct {
 // uses plus its own rule fields, a platform.StockSpec (kind, category,
 // channel, validity …, each defaulted when left out).
 type CreateStockRequest struct {
-	StockName      string `json:"stock_name"`
-	BelongMerchant string `json:"belong_merchant"`
-	OutRequestNo   string `json:"out_request_no"`
-	StockType      string `json:"stock_type,omitempty"`
-	StockUseRule   struct {
-		MaxCoupons int `json:"max_coupons"`
-	} `json:"stock_use_rule"`
-	CouponUseRule struct {
-		FixedNormalCoupon NormalCoupon `json:"fixed_normal_coupon"`
-	} `json:"coupon_use_rule"`
+	StockName      string     `json:"stock_name"`
+	BelongMerchant string     `json:"belong_merchant"`
+	OutRequestNo   string     `json:"out_request_no"`
+	StockType      string     `json:"stock_type,omitempty"`
+	StockUseRule   StockRule  `json:"stock_use_rule"`
+	CouponUseRule  CouponRule `json:"coupon_use_rule"`
+	// The v3 fields of the stock's window and description (stocks.go);
+	// the times are RFC 3339, and left out mean no bound.
+	Comment            string      `json:"comment,omitempty"`
+	AvailableBeginTime string      `json:"available_begin_time,omitempty"`
+	AvailableEndTime   string      `json:"available_end_time,omitempty"`
+	PatternInfo        PatternInfo `json:"pattern_info,omitzero"`
+	NoCash             bool        `json:"no_cash,omitempty"`
 	platform.StockSpec
 }
 
@@ -239,21 +247,31 @@ type StartStockRequest struct {
 
 // Stock is the answer to the stock calls.
 type Stock struct {
-	StockID       string            `json:"stock_id"`
-	StockCreator  string            `json:"stock_creator_mchid"`
-	StockName     string            `json:"stock_name,omitempty"`
-	Status        string            `json:"status"` // Status is unactivated or running.
-	CreateTime    string            `json:"create_time,omitempty"`
-	StartTime     string            `json:"start_time,omitempty"`
-	Kind          platform.Kind     `json:"kind"`
-	Category      platform.Category `json:"category"`
-	Channel       platform.Channel  `json:"channel"`
-	CouponAmount  int64             `json:"coupon_amount"`
-	MinSpend      int64             `json:"transaction_minimum"`
-	Validity      platform.Duration `json:"validity"`
-	AllowTransfer bool              `json:"allow_transfer"`
-	MaxCoupons    int               `json:"max_coupons"`
-	Distributed   int               `json:"distributed_coupons"`
+	StockID      string `json:"stock_id"`
+	StockCreator string `json:"stock_creator_mchid"`
+	StockName    string `json:"stock_name"`
+	Status       string `json:"status"` // Status is unactivated, running, paused or stoped (platform.StockStatus).
+	CreateTime   string `json:"create_time"`
+	StartTime    string `json:"start_time,omitempty"`
+	// The fields the official models require of a stock (stocks.go).
+	Description    string            `json:"description"`
+	StockUseRule   StockUseRule      `json:"stock_use_rule"`
+	AvailableBegin string            `json:"available_begin_time"`
+	AvailableEnd   string            `json:"available_end_time"` // AvailableEnd is "" for a stock without an end.
+	NoCash         bool              `json:"no_cash"`
+	StopTime       string            `json:"stop_time,omitempty"`
+	Singleitem     bool              `json:"singleitem"`
+	StockType      string            `json:"stock_type"`
+	Kind           platform.Kind     `json:"kind"`
+	Category       platform.Category `json:"category"`
+	Channel        platform.Channel  `json:"channel"`
+	CouponAmount   int64             `json:"coupon_amount"`
+	MinSpend       int64             `json:"transaction_minimum"`
+	Validity       platform.Duration `json:"validity"`
+	AllowTransfer  bool              `json:"allow_transfer"`
+	MaxCoupons     int               `json:"max_coupons"`
+	Distributed    int               `json:"distributed_coupons"`
+	Used           int               `json:"used_coupons"` // Used counts redemptions; both counts lag as the channel reports (B8).
 }
 
 // Health is the answer of PathHealth.

@@ -165,7 +165,7 @@ func (e *engine) restore(ctx context.Context, tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(bucketNames[bucketIPs]).ForEach(func(k, v []byte) error {
+	err = tx.Bucket(bucketNames[bucketIPs]).ForEach(func(k, v []byte) error {
 		a, err := netip.ParseAddr(string(k))
 		if err != nil {
 			return fmt.Errorf("ip record %q: %w", k, err)
@@ -177,6 +177,10 @@ func (e *engine) restore(ctx context.Context, tx *bolt.Tx) error {
 		e.ips[a] = &s
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return e.restoreBackground(tx)
 }
 
 // boltJournal writes records in group commits: a single goroutine takes
@@ -249,11 +253,17 @@ func (j *boltJournal) commit() {
 				b.FillPercent = 0.9 // Coupon ids grow, so most inserts append.
 				bs[r.bucket] = b
 			}
+			if r.val == nil { // a nil value deletes (finished callback deliveries)
+				if err := b.Delete([]byte(r.key)); err != nil {
+					return err
+				}
+				continue
+			}
 			if err := b.Put([]byte(r.key), r.val); err != nil {
 				return err
 			}
 		}
-		return nil
+		return pruneNonces(tx) // nonces whose window ended (nonces.go)
 	})
 	close(g.done)
 	clear(recs)

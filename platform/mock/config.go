@@ -1,8 +1,10 @@
 package mock
 
 import (
+	"crypto/tls"
 	"fmt"
 	"io"
+	"net/netip"
 	"time"
 
 	"giftsim/platform"
@@ -38,21 +40,44 @@ type Config struct {
 	Now func() time.Time
 	// Auth is the accepted signature scheme.
 	Auth AuthMode
-	// TrustProxy takes the client IP (R17) from X-Forwarded-For instead
-	// of the connection.
+	// TrustProxy takes the client IP (R17) from X-Forwarded-For when the
+	// connection comes from a trusted proxy: the rightmost address not
+	// itself a trusted proxy (forwardedClient).
 	TrustProxy bool
-	// NonceCapacity bounds the replay cache (0: sign.DefaultNonceCapacity).
+	// TrustedProxies are the proxies' addresses (nil: loopback,
+	// DefaultTrustedProxies).
+	TrustedProxies []netip.Prefix
+	// NonceCapacity bounds the replay cache: at most this many nonces in
+	// all, shared evenly by the fixture's merchants (0:
+	// DefaultNonceCapacity).
 	NonceCapacity int
+	// HTTP bounds timeouts, header size and open connections (zero
+	// fields: the defaults in limits.go).
+	HTTP HTTPLimits
 	// Seed seeds request ids; log it to reproduce a run.
 	Seed uint64
 	// Log receives one line per server error (nil: discarded).
 	Log io.Writer
+	// SignResponses says which answers carry a platform signature
+	// (respsign.go; "": SignAuto).
+	SignResponses ResponseSigning
+	// PlatformKeyMode is the serial answers are signed under when the
+	// request names none: the certificate's or the public-key id
+	// ("": PlatformKeyCert).
+	PlatformKeyMode PlatformKeyMode
+	// TLS, when set, makes Serve answer HTTPS with it (HTTP/2 offered);
+	// internal/tlsgen.ServerConfig builds one.
+	TLS *tls.Config
+	// Fault injects failures and latency on purpose (fault.go).
+	Fault Fault
+	// Callbacks configures notifications and scheduled sends (callbacks.go).
+	Callbacks CallbackConfig
 }
 
 // DefaultConfig returns a real-time platform accepting both signature
 // schemes.
 func DefaultConfig() Config {
-	return Config{Day: platform.Day, Now: time.Now, Auth: AuthSign, Seed: 1}
+	return Config{Day: platform.Day, Now: time.Now, Auth: AuthSign, Seed: 1, SignResponses: SignAuto, PlatformKeyMode: PlatformKeyCert}
 }
 
 // Validate checks c.
@@ -67,6 +92,18 @@ func (c Config) Validate() error {
 	}
 	if c.NonceCapacity < 0 {
 		return fmt.Errorf("%w: nonce capacity must not be negative", platform.ErrInvalid)
+	}
+	if err := c.HTTP.Validate(); err != nil {
+		return err
+	}
+	if err := c.validSigning(); err != nil {
+		return err
+	}
+	if err := c.Fault.Validate(); err != nil {
+		return err
+	}
+	if err := c.Callbacks.Validate(); err != nil {
+		return err
 	}
 	return nil
 }
@@ -105,5 +142,5 @@ func (c Config) defaultAnchor(w time.Time) Anchor {
 			start = platform.DayStart(w)
 		}
 	}
-	return Anchor{Start: start, Wall: w}
+	return Anchor{Start: start, Wall: w, Day: c.Day}
 }

@@ -14,6 +14,32 @@
 // platform time is Anchor.Start + (wall − Anchor.Wall)·24h/Day, while auth
 // timestamps use wall time.
 //
+// Every answer is signed as the real platform signs it (respsign.go):
+// Wechatpay-Serial, -Signature, -Timestamp and -Nonce with the platform's
+// RSA key, under its certificate's serial or its public-key id
+// (Config.PlatformKeyMode, or what the request's Wechatpay-Serial asks
+// for); GET /v3/certificates serves the certificate sealed with the
+// merchant's APIv3 key (certs.go). Config.SignResponses keeps HMAC load
+// tests cheap.
+//
+// Merchants that set a notify URL (POST /v3/marketing/favor/callbacks)
+// get each redemption and gift event POSTed to it, signed and sealed like
+// the platform's notifications and retried on its schedule in platform
+// time (callbacks.go); sends can be booked for a half-hour slot (R12,
+// schedule.go). Background workers run both; Close stops them.
+//
+// With Config.TLS, Serve answers HTTPS (HTTP/2 offered; internal/tlsgen
+// makes a local CA and certificates). Config.Fault injects 500s and
+// latency into a share of authenticated calls, decided before the endpoint
+// runs so no state changes, for rehearsing failures (fault.go).
+//
+// Hardening (issue 14): accepted nonces are kept per merchant in bounded
+// memory and, with the file store, on disk until their window ends, so a
+// replay is refused also after a restart (nonces.go); Config.HTTP bounds
+// timeouts, header size and open connections, X-Forwarded-For counts only
+// as written by trusted proxies, and a changed day length is converted so
+// platform time stays continuous (limits.go).
+//
 // State lives behind Store: NewMemoryStore, or OpenFileStore, a bbolt file
 // written with group commit, where every answered operation survives
 // kill -9. out_request_no makes sends and stock creation idempotent per

@@ -2,39 +2,23 @@ package mock
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
-	"time"
 
-	"giftsim/platform/api"
+	"giftsim/platform/sign"
 )
 
 // FuzzHandlers sends arbitrary methods, paths and bodies to every route,
 // unsigned with auth none and HMAC-signed with auth sign: no input may
-// panic or produce a 5xx, and every answer but /metrics is JSON.
+// panic or produce a 5xx, and every answer but /metrics and a flow file is
+// JSON.
 //
 //	go test -run '^$' -fuzz FuzzHandlers -fuzztime 60s ./platform/mock
 func FuzzHandlers(f *testing.F) {
-	fx := testFixture(f, 50, 0)
-	open := func(auth AuthMode) *Server {
-		st, err := NewMemoryStore(fx)
-		if err != nil {
-			f.Fatal(err)
-		}
-		srv, err := New(context.Background(), Config{Day: 24 * time.Hour, Now: time.Now, Auth: auth, Seed: 1}, fx, st)
-		if err != nil {
-			f.Fatal(err)
-		}
-		return srv
-	}
-	none, signed := open(AuthNone), open(AuthSign)
-	signer, _ := fx.Merchant(mchFiled).HMACSigner(time.Now)
-
+	target := newFuzzTarget(f)
 	seeds := []struct{ method, path, body string }{
 		{"POST", "/v3/marketing/favor/users/u0000/coupons", `{"stock_id":"api","out_request_no":"f1","appid":"wxfiled","stock_creator_mchid":"1900000001"}`},
 		{"GET", "/v3/marketing/favor/users/u0000/coupons?appid=wxfiled&offset=0&limit=10", ""},
@@ -57,36 +41,58 @@ func FuzzHandlers(f *testing.F) {
 	for _, s := range seeds {
 		f.Add(s.method, s.path, []byte(s.body))
 	}
-	f.Fuzz(func(t *testing.T, method, path string, body []byte) {
-		u, err := url.Parse("http://127.0.0.1" + path)
-		if err != nil || !strings.HasPrefix(path, "/") || len(body) > 2*api.MaxBody {
+	f.Fuzz(target.serve)
+}
+
+// FuzzAuthorization varies the Authorization header of a signed list
+// request (security defects 2 and 5): no header, however hostile, gets a
+// 5xx or a non-JSON answer, and no nonce is accepted twice, whatever is
+// rewritten around it (sign, zeros or spaces in the timestamp, other field
+// order, an overlong signature).
+//
+//	go test -run '^$' -fuzz FuzzAuthorization -fuzztime 60s ./platform/mock
+func FuzzAuthorization(f *testing.F) {
+	target := newFuzzTarget(f)
+	srv, signer := target.signed, target.signer
+	const uri = "/v3/marketing/favor/users/u0000/coupons?appid=wxfiled&offset=0&limit=10"
+	for _, mutate := range []func(string) string{
+		func(a string) string { return a },
+		func(a string) string { return strings.Replace(a, `timestamp="`, `timestamp="+`, 1) },
+		func(a string) string { return strings.Replace(a, `timestamp="`, `timestamp="000`, 1) },
+		func(a string) string { return strings.ReplaceAll(a, `",`, `", `) },
+		func(a string) string {
+			return strings.Replace(a, `signature="`, `signature="`+strings.Repeat("A", 700), 1)
+		},
+		func(a string) string {
+			return strings.Replace(a, "GIFTSIM-HMAC-SHA256", "WECHATPAY2-SHA256-RSA2048", 1)
+		},
+		func(a string) string { return a + `,mchid="1900000002"` },
+		func(string) string { return "" },
+	} {
+		a, _ := signer.Authorization("GET", uri, nil)
+		f.Add(mutate(a))
+	}
+	accepted := map[string]bool{}
+	f.Fuzz(func(t *testing.T, auth string) {
+		req := httptest.NewRequest("GET", uri, nil)
+		req.Header["Authorization"] = []string{auth}
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
+		if w.Code >= 500 || !json.Valid(w.Body.Bytes()) {
+			t.Fatalf("Authorization %q: %d %q", auth, w.Code, w.Body.String())
+		}
+		if w.Code == http.StatusUnauthorized {
 			return
 		}
-		if method == "" || strings.ContainsAny(method, " \t\r\n()<>@,;:\\\"/[]?={}") {
-			return
+		h, err := sign.ParseHeader(auth)
+		if err != nil {
+			t.Fatalf("Authorization %q was let through but does not parse: %v", auth, err)
 		}
-		for i, srv := range []*Server{none, signed} {
-			req := &http.Request{Method: method, URL: u, RequestURI: u.RequestURI(), Host: "127.0.0.1", Header: http.Header{},
-				Body: http.NoBody, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, RemoteAddr: "127.0.0.1:1234"}
-			if len(body) > 0 {
-				req.Body = httpBody(body)
-				req.ContentLength = int64(len(body))
-			}
-			req = req.WithContext(context.Background())
-			if i == 1 {
-				if err := signer.Sign(req, body); err != nil {
-					t.Fatal(err)
-				}
-			}
-			w := httptest.NewRecorder()
-			srv.ServeHTTP(w, req)
-			if w.Code >= 500 {
-				t.Fatalf("%s %s %q: %d %s", method, path, body, w.Code, w.Body.String())
-			}
-			if u.Path != "/metrics" && w.Code != http.StatusMovedPermanently && w.Code != http.StatusTemporaryRedirect && !json.Valid(w.Body.Bytes()) {
-				t.Fatalf("%s %s: answer is not JSON: %q", method, path, w.Body.String())
-			}
+		key := h.MchID + "|" + h.Nonce
+		if accepted[key] {
+			t.Fatalf("nonce %s of %s accepted twice (header %q)", h.Nonce, h.MchID, auth)
 		}
+		accepted[key] = true
 	})
 }
 

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"giftsim/platform"
@@ -107,13 +106,13 @@ func viewOf(c Coupon, minSpend platform.Money) api.Coupon {
 	return v
 }
 
-// view renders c, reading the stock's minimum spend.
+// view renders c, reading its stock (minimum spend, name, terms).
 func (s *Server) view(c *call, cp Coupon) api.Coupon {
-	var min platform.Money
-	if st, err := s.store.Stock(c.ctx, StockOp{MchID: cp.MchID, StockID: cp.StockID}); err == nil {
-		min = st.Rule.MinSpend
+	st, err := s.store.Stock(c.ctx, StockOp{MchID: cp.MchID, StockID: cp.StockID})
+	if err != nil {
+		st = Stock{ID: cp.StockID}
 	}
-	return viewOf(cp, min)
+	return withStock(viewOf(cp, st.Rule.MinSpend), st)
 }
 
 func (s *Server) v3Send(c *call) (any, error) {
@@ -171,41 +170,6 @@ func (s *Server) v3Coupon(c *call) (any, error) {
 		return nil, err
 	}
 	return s.view(c, cp), nil
-}
-
-func (s *Server) v3List(c *call) (any, error) {
-	q := c.r.URL.Query()
-	openid, app := c.r.PathValue("openid"), q.Get("appid")
-	if err := check(field{"openid", openid}, field{"appid", app}); err != nil {
-		return nil, err
-	}
-	offset, limit := 0, 20
-	for _, p := range []struct {
-		name     string
-		dst      *int
-		min, max int
-	}{{"offset", &offset, 0, 1 << 30}, {"limit", &limit, 1, api.MaxListLimit}} {
-		if v := q.Get(p.name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < p.min || n > p.max {
-				return nil, fmt.Errorf("%w: %s must be an integer from %d to %d, got %q", platform.ErrInvalid, p.name, p.min, p.max, v)
-			}
-			*p.dst = n
-		}
-	}
-	mch, err := s.merchant(c, "mchid", "", app)
-	if err != nil {
-		return nil, err
-	}
-	cs, total, err := s.store.Coupons(c.ctx, CouponOp{MchID: mch, AppID: app, OpenID: openid, Now: c.now}, offset, limit)
-	if err != nil {
-		return nil, err
-	}
-	out := api.CouponList{Data: make([]api.Coupon, 0, len(cs)), TotalCount: total, Offset: offset, Limit: limit}
-	for _, cp := range cs {
-		out.Data = append(out.Data, s.view(c, cp))
-	}
-	return out, nil
 }
 
 // couponCall decodes and checks a coupon call; needUser says whether
@@ -282,19 +246,6 @@ func (s *Server) cardRecover(c *call) (any, error) {
 	})
 }
 
-// stockView is st as the API answers it.
-func stockView(st Stock) api.Stock {
-	status := "unactivated"
-	if st.Started {
-		status = "running"
-	}
-	return api.Stock{StockID: st.ID, StockCreator: st.MchID, StockName: st.Name, Status: status,
-		CreateTime: timeText(st.CreatedAt), StartTime: timeText(st.StartedAt), Kind: st.Rule.Kind,
-		Category: st.Rule.Category, Channel: st.Channel, CouponAmount: int64(st.Rule.Face),
-		MinSpend: int64(st.Rule.MinSpend), Validity: platform.Duration(st.Rule.Validity),
-		AllowTransfer: st.Rule.AllowTransfer, MaxCoupons: st.MaxCoupons, Distributed: st.Issued}
-}
-
 func (s *Server) v3CreateStock(c *call) (any, error) {
 	var req api.CreateStockRequest
 	if err := decode(c, &req); err != nil {
@@ -307,10 +258,14 @@ func (s *Server) v3CreateStock(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	limits, terms, err := createTerms(&req)
+	if err != nil {
+		return nil, err
+	}
 	fixed := req.CouponUseRule.FixedNormalCoupon
 	rule, ch := req.Stock(platform.Money(fixed.CouponAmount), platform.Money(fixed.TransactionMinimum))
 	st, err := s.store.CreateStock(c.ctx, StockOp{MchID: mch, OutRequestNo: req.OutRequestNo, Name: req.StockName,
-		Rule: rule, Channel: ch, MaxCoupons: req.StockUseRule.MaxCoupons, Now: c.now})
+		Rule: rule, Channel: ch, MaxCoupons: req.StockUseRule.MaxCoupons, Limits: limits, Terms: terms, Now: c.now})
 	if err != nil {
 		return nil, err
 	}
@@ -350,7 +305,7 @@ func (s *Server) v3Stock(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return stockView(st), nil
+	return s.reportedView(c, st)
 }
 
 func (s *Server) healthz(c *call) (any, error) {

@@ -49,8 +49,8 @@ func testFixture(t testing.TB, users, filedQuota int) *fixture.Fixture {
 		Merchants: []fixture.Merchant{
 			{MchID: mchFiled, Tier: "filed", Quota: filedQuota, AppIDs: []string{appFiled},
 				Keys: []fixture.Key{{Serial: "H1", HMAC: hmacKey}, {Serial: "R1", RSAPublicKey: string(pub)}}},
-			{MchID: mchNew, Tier: "new", AppIDs: []string{appNew}, Keys: []fixture.Key{{Serial: "H2", HMAC: "new-secret"}}},
-			{MchID: mchCert, Tier: "certified", AppIDs: []string{appCert}, Keys: []fixture.Key{{Serial: "H3", HMAC: "cert-secret"}}},
+			{MchID: mchNew, Tier: "new", AppIDs: []string{appNew}, Keys: []fixture.Key{{Serial: "H2", HMAC: "new-secret"}, {Serial: "R2", RSAPublicKey: string(pub)}}},
+			{MchID: mchCert, Tier: "certified", AppIDs: []string{appCert}, Keys: []fixture.Key{{Serial: "H3", HMAC: "cert-secret"}, {Serial: "R3", RSAPublicKey: string(pub)}}},
 		},
 		Stocks: []fixture.Stock{
 			{StockID: "api", MchID: mchFiled, StockSpec: spec("kind: discount, channel: api, validity: 7d, allow_transfer: true"), Face: 20, MinSpend: 60, Started: true},

@@ -78,6 +78,18 @@ type Stock struct {
 	Fingerprint  uint64           `json:"fp,omitempty"`
 	Issued       int              `json:"-"` // Issued is counted from the coupons.
 
+	// The stock's status and own limits, and what its create request said
+	// (store_stocks.go). Status is zero in records written before it was
+	// kept: Started tells then (status).
+	Status      platform.StockStatus `json:"status,omitempty"`
+	Limits      platform.StockLimits `json:"limits,omitzero"`
+	Terms       StockTerms           `json:"terms,omitzero"`
+	PausedAt    time.Time            `json:"paused_at,omitzero"`
+	RestartedAt time.Time            `json:"restarted_at,omitzero"`
+	StoppedAt   time.Time            `json:"stopped_at,omitzero"`
+	daily       *dailyIssued         // daily counts face value issued per platform day (max_amount_by_day); nil until needed.
+	own         *[]*Coupon           // own lists the stock's coupons for its report (B8); nil until needed.
+
 	commit *group
 }
 

@@ -40,6 +40,9 @@ type Server struct {
 	reqID    atomic.Uint64
 	idPrefix string
 	bufs     sync.Pool
+	faults   *faults     // faults is nil unless Config.Fault is active.
+	bg       *background // bg delivers callbacks and runs scheduled sends (callbacks.go).
+	resp     *respSigner // resp signs answers and callbacks (respsign.go).
 }
 
 // New returns a server for the fixture's identities over st. The clock
@@ -47,6 +50,9 @@ type Server struct {
 func New(ctx context.Context, cfg Config, f *fixture.Fixture, st Store) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.TrustedProxies == nil {
+		cfg.TrustedProxies = DefaultTrustedProxies()
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -57,6 +63,9 @@ func New(ctx context.Context, cfg Config, f *fixture.Fixture, st Store) (*Server
 	a, err := st.Anchor(ctx, cfg.defaultAnchor(cfg.Now()))
 	if err != nil {
 		return nil, fmt.Errorf("clock anchor: %w", err)
+	}
+	if a, err = adoptDay(ctx, st, a, cfg.Day, cfg.Now(), cfg.logf); err != nil {
+		return nil, err
 	}
 	r := rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5851f42d4c957f2d))
 	s := &Server{cfg: cfg, store: st, clock: NewClock(a, cfg.Day, cfg.Now), apps: map[string]string{},
@@ -80,18 +89,28 @@ func New(ctx context.Context, cfg Config, f *fixture.Fixture, st Store) (*Server
 			s.apps[app] = m.MchID
 		}
 	}
+	if err := s.initSigning(f); err != nil {
+		return nil, err
+	}
 	if cfg.Auth != AuthNone {
+		nonces, err := newNonceRecorder(ctx, st, cfg.NonceCapacity, len(f.Merchants), cfg.Now(), sign.MaxSkew)
+		if err != nil {
+			return nil, err
+		}
 		s.verifier, err = sign.NewVerifier(sign.VerifierConfig{
 			Keys:     func(mch, serial string) (sign.Key, bool) { k, ok := keys[mch][serial]; return k, ok },
 			Now:      cfg.Now,
 			AllowRSA: cfg.Auth == AuthSign || cfg.Auth == AuthRSA, AllowHMAC: cfg.Auth == AuthSign || cfg.Auth == AuthHMAC,
-			NonceCache: cfg.NonceCapacity,
+			Skew:   sign.MaxSkew,
+			Nonces: nonces, // kept in the store across restarts (nonces.go)
 		})
 		if err != nil {
 			return nil, err
 		}
 	}
 	s.initMetrics()
+	s.faults = newFaults(cfg.Fault, cfg.Seed, s.reg)
+	s.startBackground(ctx)
 	s.routes()
 	return s, nil
 }
@@ -106,13 +125,20 @@ func (s *Server) Registry() *prometheus.Registry { return s.reg }
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // Serve answers on ln until ctx ends, then stops accepting, waits up to
-// drain for in-flight requests, and returns. The caller closes the store
+// drain for in-flight requests, closes the connections still open then
+// (slow clients are no error), and returns. Config.HTTP bounds each
+// connection's timeouts and how many are open. The caller closes the store
 // afterwards, which flushes it.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration) error {
-	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
-		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
+	hs := &http.Server{Handler: s, BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
+	ln = s.cfg.HTTP.apply(hs, ln) // timeouts, header size, open connections (limits.go)
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	serve := hs.Serve
+	if s.cfg.TLS != nil { // HTTPS; ServeTLS offers HTTP/2 by ALPN
+		hs.TLSConfig = s.cfg.TLS
+		serve = func(ln net.Listener) error { return hs.ServeTLS(ln, "", "") }
+	}
+	go func() { errc <- serve(ln) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -120,8 +146,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drain)
 	defer cancel()
+	defer s.Close(sctx) // stops the background workers (callbacks.go) within the drain
 	if err := hs.Shutdown(sctx); err != nil {
-		return fmt.Errorf("drain: %w", err)
+		// A slow client is not a failed flush (security defect 6): close
+		// the stragglers and stop cleanly.
+		s.logf("drain: connections still open after %s; closing them", drain)
+		hs.Close()
 	}
 	return nil
 }
@@ -184,7 +214,7 @@ func (s *Server) routes() {
 	add := func(pattern string, eps map[string]endpoint) { s.mux.Handle(pattern, s.route(eps)) }
 	add(api.PathUserCoupons, map[string]endpoint{
 		http.MethodPost: {"v3_send", true, (*Server).v3Send},
-		http.MethodGet:  {"v3_list", true, (*Server).v3List},
+		http.MethodGet:  {"v3_list", true, (*Server).v3ListCoupons},
 	})
 	add(api.PathUserCoupon, map[string]endpoint{
 		http.MethodGet: {"v3_coupon", true, (*Server).v3Coupon},
@@ -198,15 +228,28 @@ func (s *Server) routes() {
 	add(api.PathStartStock, map[string]endpoint{
 		http.MethodPost: {"v3_start_stock", true, (*Server).v3StartStock},
 	})
+	// The rest of the voucher API's stock routes (stocks.go).
+	add(api.PathListStocks, map[string]endpoint{http.MethodGet: {"v3_list_stocks", true, (*Server).v3ListStocks}})
+	add(api.PathPauseStock, map[string]endpoint{http.MethodPost: {"v3_pause_stock", true, v3StockStep(platform.StockPause)}})
+	add(api.PathRestartStock, map[string]endpoint{http.MethodPost: {"v3_restart_stock", true, v3StockStep(platform.StockRestart)}})
+	add(api.PathStopStock, map[string]endpoint{http.MethodPost: {"v3_stop_stock", true, v3StockStep(platform.StockStop)}})
+	add(api.PathUseFlow, map[string]endpoint{http.MethodGet: {"v3_use_flow", true, v3Flow(flowUse)}})
+	add(api.PathRefundFlow, map[string]endpoint{http.MethodGet: {"v3_refund_flow", true, v3Flow(flowRefund)}})
+	add(api.PathBillDownload, map[string]endpoint{http.MethodGet: {"bill_download", true, (*Server).billDownload}})
+	add(api.PathStockItems, map[string]endpoint{http.MethodGet: {"v3_stock_items", true, (*Server).v3StockItems}})
+	add(api.PathStockMerchants, map[string]endpoint{http.MethodGet: {"v3_stock_merchants", true, (*Server).v3StockMerchants}})
 	add(api.PathCardGift, map[string]endpoint{http.MethodPost: {"card_gift", true, (*Server).cardGift}})
 	add(api.PathOffer, map[string]endpoint{http.MethodPost: {"card_offer", true, (*Server).cardOffer}})
 	add(api.PathClaim, map[string]endpoint{http.MethodPost: {"card_claim", true, (*Server).cardClaim}})
 	add(api.PathRefuse, map[string]endpoint{http.MethodPost: {"card_refuse", true, (*Server).cardRefuse}})
 	add(api.PathConsume, map[string]endpoint{http.MethodPost: {"card_consume", true, (*Server).cardConsume}})
 	add(api.PathRecover, map[string]endpoint{http.MethodPost: {"card_recover", true, (*Server).cardRecover}})
+	add(api.PathCertificates, map[string]endpoint{http.MethodGet: {"v3_certificates", true, (*Server).v3Certificates}})
 	add(api.PathHealth, map[string]endpoint{http.MethodGet: {"healthz", false, (*Server).healthz}})
 	metrics := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg})
 	s.mux.Handle(api.PathMetrics, s.plain("metrics", metrics))
+	s.callbackRoutes(add)
+	s.scheduleRoutes(add)
 	s.mux.Handle("/", s.route(map[string]endpoint{}))
 }
 
@@ -238,6 +281,7 @@ func (s *Server) route(eps map[string]endpoint) http.Handler {
 	allowed := strings.Join(allow, ", ")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		w, bare := s.answerWriter(w, r), w // w signs the answer (respsign.go)
 		w.Header().Set("Request-ID", s.nextID())
 		ep, ok := eps[r.Method]
 		if !ok {
@@ -260,7 +304,7 @@ func (s *Server) route(eps map[string]endpoint) http.Handler {
 			s.fail(w, ep.name, start, fmt.Errorf("%w: body is %d bytes, at most %d", platform.ErrBodyTooLarge, r.ContentLength, api.MaxBody), "")
 			return
 		}
-		if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, api.MaxBody)); err != nil {
+		if _, err := buf.ReadFrom(http.MaxBytesReader(bare, r.Body, api.MaxBody)); err != nil {
 			if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
 				err = fmt.Errorf("%w: body over %d bytes", platform.ErrBodyTooLarge, api.MaxBody)
 			} else {
@@ -281,11 +325,21 @@ func (s *Server) route(eps map[string]endpoint) http.Handler {
 				return
 			}
 			c.mchID = h.MchID
+			s.signedBy(w, h)
+		}
+		if ep.auth && s.faults != nil && s.inject(c.ctx, w, ep.name, start) {
+			return
 		}
 		c.now = s.clock.Now()
 		v, err := ep.h(s, c)
 		if err != nil {
 			s.fail(w, ep.name, start, err, "")
+			return
+		}
+		if raw, ok := v.(rawAnswer); ok { // a flow file (stocks.go), not JSON
+			w.Header().Set("Content-Type", raw.contentType)
+			w.Write(raw.body)
+			s.observe(ep.name, platform.CodeOK, start)
 			return
 		}
 		s.write(w, http.StatusOK, v)
@@ -301,21 +355,17 @@ func (s *Server) getBuf() *bytes.Buffer {
 	return new(bytes.Buffer)
 }
 
-// clientIP is the connection's address, or X-Forwarded-For's first
-// address with TrustProxy (R17).
+// clientIP is the connection's address or, with TrustProxy, the client
+// that trusted proxies name in X-Forwarded-For (R17, forwardedClient).
 func (s *Server) clientIP(r *http.Request) netip.Addr {
-	if s.cfg.TrustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			if a, err := netip.ParseAddr(strings.TrimSpace(first)); err == nil {
-				return a.Unmap()
-			}
-		}
-	}
+	var peer netip.Addr
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
-		return ap.Addr().Unmap()
+		peer = ap.Addr().Unmap()
 	}
-	return netip.Addr{}
+	if xff := r.Header.Values("X-Forwarded-For"); s.cfg.TrustProxy && len(xff) > 0 {
+		return forwardedClient(peer, xff, s.cfg.TrustedProxies)
+	}
+	return peer
 }
 
 // fail answers err with its code (platform.CodeOf) and status (api.Status).
@@ -341,6 +391,7 @@ func (s *Server) write(w http.ResponseWriter, status int, v any) {
 	}
 	h := w.Header()
 	h["Content-Type"] = []string{"application/json"}
+	s.signAnswer(w, b)
 	w.WriteHeader(status)
 	w.Write(b)
 }
@@ -350,8 +401,4 @@ func (s *Server) observe(route string, code platform.Code, start time.Time) {
 	s.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
 }
 
-func (s *Server) logf(format string, a ...any) {
-	if s.cfg.Log != nil {
-		fmt.Fprintf(s.cfg.Log, "giftsim serve: "+format+"\n", a...)
-	}
-}
+func (s *Server) logf(format string, a ...any) { s.cfg.logf(format, a...) }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"giftsim/platform"
+	"giftsim/platform/api"
 	"giftsim/platform/fixture"
 )
 
@@ -61,6 +62,66 @@ type Store interface {
 	Anchor(ctx context.Context, proposed Anchor) (Anchor, error)
 	// Close flushes pending writes and releases the store.
 	Close(ctx context.Context) error
+
+	// Callbacks (store_callbacks.go) and scheduled sends (R12,
+	// store_schedule.go), which the server's background workers run.
+
+	// SetNotify sets a merchant's notify URL; Notify reads it (ok false:
+	// none set).
+	SetNotify(ctx context.Context, set NotifySetting) (NotifySetting, error)
+	Notify(ctx context.Context, mchID string) (set NotifySetting, ok bool, err error)
+	// DueDeliveries claims up to max notifications due at now and returns
+	// when the next is due; FinishDelivery records an attempt's outcome and
+	// ReleaseDelivery hands a claimed one back unattempted.
+	DueDeliveries(ctx context.Context, now time.Time, max int) ([]Delivery, time.Time, error)
+	FinishDelivery(ctx context.Context, d Delivery) error
+	ReleaseDelivery(ctx context.Context, id string)
+	// CallbackQueue counts the notifications waiting and those dropped.
+	CallbackQueue(ctx context.Context) (pending int, dropped uint64, err error)
+	// ScheduleSend schedules a send in a half-hour slot (R12), idempotent
+	// per merchant and out_request_no; ScheduledSends lists a merchant's,
+	// ScheduledSendOf reads one, CancelScheduledSend cancels one.
+	ScheduleSend(ctx context.Context, op ScheduleOp) (s ScheduledSend, replayed bool, err error)
+	ScheduledSends(ctx context.Context, mchID, state string, offset, limit int) ([]ScheduledSend, int, error)
+	ScheduledSendOf(ctx context.Context, mchID, id string) (ScheduledSend, error)
+	CancelScheduledSend(ctx context.Context, mchID, id string, now time.Time) (ScheduledSend, error)
+	// DueSends claims up to max sends whose slot has come and returns the
+	// next slot; FinishScheduledSend records the outcome.
+	DueSends(ctx context.Context, now time.Time, max int) ([]ScheduledSend, time.Time, error)
+	FinishScheduledSend(ctx context.Context, s ScheduledSend) error
+
+	// The voucher API's stock routes and coupon filters (store_stocks.go).
+
+	// Stocks lists the merchant's stocks q selects, oldest first, and how
+	// many it selects.
+	Stocks(ctx context.Context, q StockQuery) ([]Stock, int, error)
+	// StockStep applies a status change (start, pause, restart, stop:
+	// platform.NextStockStatus) to a merchant's stock; durable on return.
+	StockStep(ctx context.Context, op StockOp, ev platform.StockEvent) (Stock, error)
+	// FilterCoupons lists the coupons op.OpenID holds that f selects,
+	// skipping skip, at most limit, and how many f selects.
+	FilterCoupons(ctx context.Context, op CouponOp, f CouponFilter, skip, limit int) ([]Coupon, int, error)
+	// Redemptions lists the coupons of a merchant's stock redeemed at or
+	// before asOf, in order of redemption (the use flow).
+	Redemptions(ctx context.Context, op StockOp, asOf time.Time) ([]Coupon, error)
+	// StockReport counts a merchant's stock's coupons issued and redeemed
+	// as its dashboard shows them at op.Now, each after its channel's
+	// reporting delay (B8).
+	StockReport(ctx context.Context, op StockOp) (StockCounts, error)
+
+	// Request nonces (security defect 3, nonces.go) and the clock's day
+	// length (defect 7).
+
+	// RecordNonce keeps an accepted request's nonce until its window ends,
+	// without waiting: the commit of the request's own writes, or the next,
+	// covers it. keepFrom > 0 lets the store forget the merchant's nonces
+	// timestamped below keepFrom (the verifier refuses those anyway).
+	RecordNonce(mchID, nonce string, ts, keepFrom int64)
+	// Nonces calls floor with each merchant's keepFrom and nonce with each
+	// nonce kept (a durable store's, from before a restart).
+	Nonces(ctx context.Context, floor func(mchID string, keepFrom int64), nonce func(mchID, nonce string, ts int64)) error
+	// SetAnchor replaces the clock anchor (a changed day length, converted).
+	SetAnchor(ctx context.Context, a Anchor) error
 }
 
 // SendOp issues a coupon of StockID to OpenID.
@@ -96,6 +157,8 @@ type StockOp struct {
 	Rule                               platform.Stock
 	Channel                            platform.Channel
 	MaxCoupons                         int
+	Limits                             platform.StockLimits // Limits are the stock's own issuing limits (create).
+	Terms                              StockTerms           // Terms are the rest of the create request.
 	Now                                time.Time
 }
 
@@ -110,8 +173,9 @@ type Usage struct {
 // Anchor ties platform time to wall time: platform time is Start plus the
 // wall time since Wall, scaled by the day length.
 type Anchor struct {
-	Start time.Time `json:"start"`
-	Wall  time.Time `json:"wall"`
+	Start time.Time     `json:"start"`
+	Wall  time.Time     `json:"wall"`
+	Day   time.Duration `json:"day,omitempty"` // Day is the day length the anchor was taken with (0: not recorded).
 }
 
 // ErrStoreFailed marks a store that could not persist a write; it answers
@@ -123,6 +187,7 @@ type merchant struct {
 	id    string
 	tier  platform.Tier
 	quota int
+	sched platform.TierSchedule // sched raises tier and quota during a run (R11, tiers.go).
 }
 
 // user is a fixture user with its mutable state.
@@ -222,6 +287,10 @@ type engine struct {
 
 	j      journal
 	failed error
+
+	cb  callbacks  // cb holds notify URLs and deliveries (store_callbacks.go).
+	sch schedules  // sch holds scheduled sends (R12, store_schedule.go).
+	nf  nonceFlush // nf schedules the commit of nonces no write carries (nonces.go).
 }
 
 // firstCouponID and firstStockID start the id sequences.
@@ -251,7 +320,8 @@ func newEngine(f *fixture.Fixture) (*engine, error) {
 	}
 	for _, m := range f.Merchants {
 		t, _ := platform.ParseTier(m.Tier)
-		mm := &merchant{id: m.MchID, tier: t, quota: t.Quota(m.Quota)}
+		sched, _ := m.Schedule()
+		mm := &merchant{id: m.MchID, tier: t, quota: t.Quota(m.Quota), sched: sched}
 		e.merchants[m.MchID] = mm
 		e.order = append(e.order, mm)
 		for _, a := range m.AppIDs {
@@ -362,9 +432,13 @@ func (e *engine) Send(ctx context.Context, op SendOp) (Coupon, bool, error) {
 	}
 	day := dayOf(op.Now)
 	qk := quotaKey{m.id, day}
+	if err := e.checkStockIssue(s, u, day, op.Now); err != nil {
+		e.mu.Unlock()
+		return Coupon{}, false, err
+	}
 	if err := platform.CheckIssue(platform.IssueCheck{
 		Stock: s.Rule, Channel: s.Channel, Started: s.Started, Issued: s.Issued, MaxCoupons: s.MaxCoupons,
-		UsedToday: e.quota[qk], Quota: m.quota,
+		UsedToday: e.quota[qk], Quota: e.quotaOn(m, day),
 		UserFromStock:         u.st.fromStock[s.ID],
 		RecipientBlockedUntil: u.st.BlockedUntil[s.Rule.Kind],
 		ReceivedInWindow:      u.st.receivedIn(op.Now, e.risk.ReceiveWindow),
@@ -376,7 +450,7 @@ func (e *engine) Send(ctx context.Context, op SendOp) (Coupon, bool, error) {
 	c := &Coupon{
 		ID: strconv.FormatUint(e.nextCoupon, 10), StockID: s.ID, MchID: m.id, AppID: op.AppID,
 		Owner: op.OpenID, Holder: op.OpenID, State: platform.StateIssued, Kind: s.Rule.Kind, Face: s.Rule.Face,
-		IssuedAt: op.Now, ExpiresAt: op.Now.Add(s.Rule.Validity),
+		IssuedAt: op.Now, ExpiresAt: s.Limits.Expiry(op.Now, s.Rule.Validity),
 		OutRequestNo: op.OutRequestNo, Fingerprint: fp, Day: day,
 	}
 	e.nextCoupon++
@@ -384,6 +458,7 @@ func (e *engine) Send(ctx context.Context, op SendOp) (Coupon, bool, error) {
 	e.idem[key] = c
 	e.quota[qk]++
 	s.Issued++
+	s.noteIssued(c)
 	u.receive(c, op.Now)
 	if platformOncePerUser(s) {
 		if u.st.fromStock == nil {
@@ -461,7 +536,7 @@ func (e *engine) Gift(ctx context.Context, op GiftOp) (Coupon, error) {
 				from.st.ChatDay, from.st.ChatCount = day, 0
 			}
 			from.st.ChatCount++
-			g := e.persist(couponRec(c), userRec(op.OpenID, from))
+			g := e.persist(e.event(api.EventCouponGiftOffer, c, op.Now, couponRec(c), userRec(op.OpenID, from))...)
 			return e.done(ctx, c, g)
 		}
 	}
@@ -549,7 +624,7 @@ func (e *engine) Claim(ctx context.Context, op ClaimOp) (Coupon, error) {
 		ip.Claims = append(ip.Claims, op.Now)
 		recs = append(recs, ipRec(op.IP, ip))
 	}
-	return e.done(ctx, c, e.persist(recs...))
+	return e.done(ctx, c, e.persist(e.event(api.EventCouponGiftClaim, c, op.Now, recs...)...))
 }
 
 // isAbnormal reports whether risk control flags ip (R17).
@@ -580,7 +655,7 @@ func (e *engine) Refuse(ctx context.Context, op CouponOp) (Coupon, error) {
 	c.State, c.Recipient = next, ""
 	u.st.BlockedUntil[c.Kind] = op.Now.Add(platform.RefusalBlock)
 	u.st.Sensitive = true
-	return e.done(ctx, c, e.persist(couponRec(c), userRec(op.OpenID, u)))
+	return e.done(ctx, c, e.persist(e.event(api.EventCouponGiftRefuse, c, op.Now, couponRec(c), userRec(op.OpenID, u))...))
 }
 
 func (e *engine) Redeem(ctx context.Context, op CouponOp) (Coupon, error) {
@@ -607,7 +682,7 @@ func (e *engine) Redeem(ctx context.Context, op CouponOp) (Coupon, error) {
 		return Coupon{}, err
 	}
 	c.State, c.UsedAt = next, op.Now
-	return e.done(ctx, c, e.persist(couponRec(c)))
+	return e.done(ctx, c, e.persist(e.event(api.EventCouponUse, c, op.Now, couponRec(c))...))
 }
 
 func (e *engine) Recover(ctx context.Context, op CouponOp) (Coupon, error) {
@@ -657,43 +732,15 @@ func (e *engine) Coupon(ctx context.Context, op CouponOp) (Coupon, error) {
 }
 
 func (e *engine) Coupons(ctx context.Context, op CouponOp, offset, limit int) ([]Coupon, int, error) {
-	e.mu.Lock()
-	_, u, err := e.binding(op.MchID, op.AppID, op.OpenID)
-	if err != nil {
-		e.mu.Unlock()
-		return nil, 0, err
-	}
-	var out []Coupon
-	var groups []*group
-	total := 0
-	seen := map[*Coupon]bool{}
-	for _, c := range u.st.coupons {
-		if c.Holder != op.OpenID || seen[c] {
-			continue
-		}
-		seen[c] = true
-		if total >= offset && len(out) < limit {
-			cc := *c
-			cc.commit = nil
-			cc.settle(op.Now)
-			out = append(out, cc)
-			if c.commit != nil {
-				groups = append(groups, c.commit)
-			}
-		}
-		total++
-	}
-	e.mu.Unlock()
-	for _, g := range groups {
-		if err := e.finish(ctx, g); err != nil {
-			return nil, 0, err
-		}
-	}
-	return out, total, nil
+	return e.FilterCoupons(ctx, op, CouponFilter{}, offset, limit)
 }
 
 func (e *engine) CreateStock(ctx context.Context, op StockOp) (Stock, error) {
-	fp := fingerprint(op.Name, fmt.Sprint(op.Rule), op.Channel.String(), strconv.Itoa(op.MaxCoupons))
+	parts := []string{op.Name, fmt.Sprint(op.Rule), op.Channel.String(), strconv.Itoa(op.MaxCoupons)}
+	if op.Limits != (platform.StockLimits{}) || op.Terms.key() != (StockTerms{}).key() { // stocks created before limits keep their fingerprint
+		parts = append(parts, op.Limits.Begin.String(), op.Limits.End.String(), strconv.Itoa(op.Limits.MaxPerUser), op.Limits.MaxAmountByDay.String(), op.Terms.key())
+	}
+	fp := fingerprint(parts...)
 	if err := e.lockMutable(); err != nil {
 		return Stock{}, err
 	}
@@ -710,7 +757,7 @@ func (e *engine) CreateStock(ctx context.Context, op StockOp) (Stock, error) {
 		}
 		return e.stockDone(ctx, prev, nil)
 	}
-	err := errors.Join(op.Rule.Validate(), op.Channel.CheckValidity(op.Rule.Validity), op.Channel.CheckTier(m.tier))
+	err := errors.Join(op.Rule.Validate(), op.Channel.CheckValidity(op.Rule.Validity), op.Channel.CheckTier(e.tierOn(m, dayOf(op.Now))), op.Limits.Validate(op.Rule.Face, op.MaxCoupons))
 	if op.MaxCoupons < 0 {
 		err = errors.Join(err, fmt.Errorf("%w: stock_use_rule.max_coupons must not be negative", platform.ErrInvalid))
 	}
@@ -719,7 +766,8 @@ func (e *engine) CreateStock(ctx context.Context, op StockOp) (Stock, error) {
 		return Stock{}, err
 	}
 	s := &Stock{ID: strconv.FormatUint(e.nextStock, 10), MchID: op.MchID, Name: op.Name, Rule: op.Rule, Channel: op.Channel,
-		MaxCoupons: op.MaxCoupons, CreatedAt: op.Now, OutRequestNo: op.OutRequestNo, Fingerprint: fp}
+		MaxCoupons: op.MaxCoupons, CreatedAt: op.Now, OutRequestNo: op.OutRequestNo, Fingerprint: fp,
+		Status: platform.StockUnactivated, Limits: op.Limits, Terms: op.Terms, daily: &dailyIssued{day: dayOf(op.Now)}}
 	for e.stocks[s.ID] != nil {
 		e.nextStock++
 		s.ID = strconv.FormatUint(e.nextStock, 10)
@@ -755,20 +803,7 @@ func (e *engine) stockOf(id, mchID string) (*Stock, error) {
 }
 
 func (e *engine) StartStock(ctx context.Context, op StockOp) (Stock, error) {
-	if err := e.lockMutable(); err != nil {
-		return Stock{}, err
-	}
-	s, err := e.stockOf(op.StockID, op.MchID)
-	if err != nil {
-		e.mu.Unlock()
-		return Stock{}, err
-	}
-	var g *group
-	if !s.Started {
-		s.Started, s.StartedAt = true, op.Now
-		g = e.persist(stockRec(s))
-	}
-	return e.stockDone(ctx, s, g)
+	return e.StockStep(ctx, op, platform.StockStart)
 }
 
 func (e *engine) Stock(ctx context.Context, op StockOp) (Stock, error) {
@@ -787,7 +822,7 @@ func (e *engine) Usage(ctx context.Context, now time.Time) ([]Usage, error) {
 	defer e.mu.Unlock()
 	out := make([]Usage, 0, len(e.order))
 	for _, m := range e.order {
-		out = append(out, Usage{MchID: m.id, Tier: m.tier, Used: e.quota[quotaKey{m.id, day}], Quota: m.quota})
+		out = append(out, Usage{MchID: m.id, Tier: e.tierOn(m, day), Used: e.quota[quotaKey{m.id, day}], Quota: e.quotaOn(m, day)})
 	}
 	return out, nil
 }
@@ -796,13 +831,25 @@ func (e *engine) Anchor(ctx context.Context, proposed Anchor) (Anchor, error) {
 	e.mu.Lock()
 	if e.anchor != nil {
 		a := *e.anchor
+		e.bornAt(a.Start)
 		e.mu.Unlock()
 		return a, nil
 	}
 	e.anchor = &proposed
+	e.bornAt(proposed.Start)
 	g := e.persist(anchorRec(proposed))
 	e.mu.Unlock()
 	return proposed, e.finish(ctx, g)
+}
+
+func (e *engine) SetAnchor(ctx context.Context, a Anchor) error {
+	if err := e.lockMutable(); err != nil {
+		return err
+	}
+	e.anchor = &a
+	g := e.persist(anchorRec(a))
+	e.mu.Unlock()
+	return e.finish(ctx, g)
 }
 
 func (e *engine) Close(ctx context.Context) error {
@@ -812,5 +859,9 @@ func (e *engine) Close(ctx context.Context) error {
 	return e.j.close(ctx)
 }
 
-// platformOncePerUser reports whether s's channel gives each user one coupon (C3).
-func platformOncePerUser(s *Stock) bool { return platform.RuleOfChannel(s.Channel).OncePerUser }
+// platformOncePerUser reports whether the platform counts s's coupons per
+// user: its channel gives each user one (C3), or the stock sets
+// max_coupons_per_user.
+func platformOncePerUser(s *Stock) bool {
+	return s.Limits.MaxPerUser > 0 || platform.RuleOfChannel(s.Channel).OncePerUser
+}

@@ -17,6 +17,7 @@
 //
 // A Signer is the client side (the load driver imports this package without
 // the mock); a Verifier is the server side: it refuses timestamps more than
-// MaxSkew from its clock and nonces it has seen (a bounded NonceCache). The
-// package is pure: no I/O, the clock is injected as Now.
+// MaxSkew from its clock and nonces it has seen (a NonceRecorder: by default
+// a NonceCache, bounded per merchant; the mock plugs in one that also
+// persists them). The package is pure: no I/O, the clock is injected as Now.
 package sign

@@ -13,6 +13,7 @@ import (
 	"hash"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -233,17 +234,31 @@ type Header struct {
 	Signature string // Signature is base64.
 }
 
+// The header's limits: canonical forms only, so one request has one header.
+const (
+	// MaxNonceLen bounds nonce_str (the real platform's clients send 32).
+	MaxNonceLen = 64
+	// MaxTokenLen bounds mchid and serial_no.
+	MaxTokenLen = 64
+	// MaxSignatureLen bounds signature: base64 of 512 bytes (RSA-4096).
+	MaxSignatureLen   = 684
+	maxSignatureBytes = 512
+	// maxTimestampDigits bounds timestamp: Unix seconds, no sign, no
+	// leading zero, below 10^18 so it fits an int64.
+	maxTimestampDigits = 18
+)
+
 // ParseHeader reads an Authorization header value. Fields may come in any
-// order; all five are required.
+// order, separated by a comma and optional spaces; all five are required
+// and each must be in canonical form, so no two header texts verify as
+// the same request: mchid and serial_no printable without quotes, commas,
+// backslashes or spaces (at most MaxTokenLen), nonce_str letters, digits,
+// '-' and '_' (at most MaxNonceLen), timestamp decimal digits without
+// sign or leading zero, signature padded standard base64 (at most
+// MaxSignatureLen characters).
 func ParseHeader(v string) (Header, error) {
 	var h Header
-	sp := -1
-	for i := 0; i < len(v); i++ {
-		if v[i] == ' ' {
-			sp = i
-			break
-		}
-	}
+	sp := strings.IndexByte(v, ' ')
 	if sp <= 0 {
 		return h, fmt.Errorf("%w: want SCHEME mchid=\"…\",nonce_str=\"…\",timestamp=\"…\",serial_no=\"…\",signature=\"…\"", ErrMalformed)
 	}
@@ -251,34 +266,28 @@ func ParseHeader(v string) (Header, error) {
 	rest := v[sp+1:]
 	var ts string
 	seen := 0
-	for len(rest) > 0 {
-		for len(rest) > 0 && (rest[0] == ' ' || rest[0] == ',') {
-			rest = rest[1:]
-		}
-		if rest == "" {
-			break
-		}
-		eq := -1
-		for i := 0; i < len(rest); i++ {
-			if rest[i] == '=' {
-				eq = i
+	for first := true; ; first = false {
+		if !first {
+			if rest == "" {
 				break
 			}
+			if rest[0] != ',' {
+				return h, fmt.Errorf("%w: fields must be separated by commas", ErrMalformed)
+			}
+			rest = rest[1:]
+			for len(rest) > 0 && rest[0] == ' ' {
+				rest = rest[1:]
+			}
 		}
+		eq := strings.IndexByte(rest, '=')
 		if eq <= 0 || eq+1 >= len(rest) || rest[eq+1] != '"' {
 			return h, fmt.Errorf("%w: want key=\"value\" pairs", ErrMalformed)
 		}
 		key := rest[:eq]
 		rest = rest[eq+2:]
-		end := -1
-		for i := 0; i < len(rest); i++ {
-			if rest[i] == '"' {
-				end = i
-				break
-			}
-		}
+		end := strings.IndexByte(rest, '"')
 		if end < 0 {
-			return h, fmt.Errorf("%w: unterminated value of %s", ErrMalformed, key)
+			return h, fmt.Errorf("%w: unterminated value of %q", ErrMalformed, key)
 		}
 		val := rest[:end]
 		rest = rest[end+1:]
@@ -307,15 +316,68 @@ func ParseHeader(v string) (Header, error) {
 			return h, fmt.Errorf("%w: field %s missing", ErrMalformed, name)
 		}
 	}
-	if h.MchID == "" || h.Nonce == "" || h.Serial == "" || h.Signature == "" || len(h.Nonce) > 64 {
-		return h, fmt.Errorf("%w: empty field or nonce_str over 64 characters", ErrMalformed)
+	switch {
+	case !validToken(h.MchID) || len(h.MchID) > MaxTokenLen:
+		return h, fmt.Errorf("%w: mchid must be 1 to %d printable characters without quotes, commas, backslashes or spaces", ErrMalformed, MaxTokenLen)
+	case !validToken(h.Serial) || len(h.Serial) > MaxTokenLen:
+		return h, fmt.Errorf("%w: serial_no must be 1 to %d printable characters without quotes, commas, backslashes or spaces", ErrMalformed, MaxTokenLen)
+	case !validNonce(h.Nonce):
+		return h, fmt.Errorf("%w: nonce_str must be 1 to %d letters, digits, '-' or '_'", ErrMalformed, MaxNonceLen)
+	case !validBase64(h.Signature):
+		return h, fmt.Errorf("%w: signature must be padded standard base64 of at most %d characters", ErrMalformed, MaxSignatureLen)
 	}
-	t, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil {
-		return h, fmt.Errorf("%w: timestamp %q is not Unix seconds", ErrMalformed, ts)
+	t, ok := parseTimestamp(ts)
+	if !ok {
+		return h, fmt.Errorf("%w: timestamp %q is not Unix seconds in canonical digits", ErrMalformed, ts)
 	}
 	h.Timestamp = t
 	return h, nil
+}
+
+// validNonce reports whether n is a canonical nonce_str.
+func validNonce(n string) bool {
+	if n == "" || len(n) > MaxNonceLen {
+		return false
+	}
+	for i := 0; i < len(n); i++ {
+		c := n[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// validBase64 reports whether s has the shape of padded standard base64
+// of at most MaxSignatureLen characters (the decoder checks the rest).
+func validBase64(s string) bool {
+	if s == "" || len(s) > MaxSignatureLen || len(s)%4 != 0 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '+' || c == '/' || c == '=') {
+			return false
+		}
+	}
+	return true
+}
+
+// parseTimestamp reads canonical Unix seconds: decimal digits, no sign,
+// no leading zero.
+func parseTimestamp(s string) (int64, bool) {
+	if s == "" || len(s) > maxTimestampDigits || s[0] == '0' {
+		return 0, false
+	}
+	var t int64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		t = t*10 + int64(c-'0')
+	}
+	return t, true
 }
 
 // Key is what the platform holds for one merchant serial number: an HMAC
@@ -336,23 +398,28 @@ type Verifier struct {
 	skew    time.Duration
 	rsa     bool
 	hmac    bool
-	nonces  *NonceCache
+	nonces  NonceRecorder
 	macPool sync.Pool // of *verifyScratch
 }
 
 type verifyScratch struct {
 	msg []byte
-	sig [512]byte
+	sig [MaxSignatureLen / 4 * 3]byte // sig holds any signature ParseHeader passes.
 }
 
 // VerifierConfig configures a Verifier.
 type VerifierConfig struct {
-	Keys       KeyFunc          // Keys finds a merchant's key (required).
-	Now        func() time.Time // Now is the wall clock (nil: time.Now).
-	Skew       time.Duration    // Skew bounds |now − timestamp| (0: MaxSkew).
-	AllowRSA   bool             // AllowRSA accepts SchemeRSA.
-	AllowHMAC  bool             // AllowHMAC accepts SchemeHMAC.
-	NonceCache int              // NonceCache is the replay cache's capacity (0: DefaultNonceCapacity).
+	Keys      KeyFunc          // Keys finds a merchant's key (required).
+	Now       func() time.Time // Now is the wall clock (nil: time.Now).
+	Skew      time.Duration    // Skew bounds |now − timestamp| (0: MaxSkew).
+	AllowRSA  bool             // AllowRSA accepts SchemeRSA.
+	AllowHMAC bool             // AllowHMAC accepts SchemeHMAC.
+	// Nonces remembers accepted nonces (nil: a NonceCache holding
+	// NoncesPerMerchant of each merchant).
+	Nonces NonceRecorder
+	// NoncesPerMerchant is the default NonceCache's per-merchant budget
+	// (0: DefaultNoncesPerMerchant).
+	NoncesPerMerchant int
 }
 
 // NewVerifier returns a Verifier for cfg.
@@ -369,8 +436,11 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	if cfg.Skew <= 0 {
 		cfg.Skew = MaxSkew
 	}
+	if cfg.Nonces == nil {
+		cfg.Nonces = NewNonceCache(cfg.NoncesPerMerchant)
+	}
 	return &Verifier{keys: cfg.Keys, now: cfg.Now, skew: cfg.Skew, rsa: cfg.AllowRSA, hmac: cfg.AllowHMAC,
-		nonces: NewNonceCache(cfg.NonceCache)}, nil
+		nonces: cfg.Nonces}, nil
 }
 
 // Verify checks the Authorization header value auth of a request and
@@ -401,9 +471,15 @@ func (v *Verifier) Verify(auth, method, uri string, body []byte) (Header, error)
 		sc = &verifyScratch{msg: make([]byte, 0, 512)}
 	}
 	defer v.macPool.Put(sc)
-	n, err := base64.StdEncoding.Decode(sc.sig[:], []byte(h.Signature))
-	if err != nil || base64.StdEncoding.DecodedLen(len(h.Signature)) > len(sc.sig) {
-		return h, fmt.Errorf("%w: signature is not base64", ErrMalformed)
+	// ParseHeader bounded the signature to MaxSignatureLen characters, which
+	// decode to at most len(sc.sig) bytes; check again before decoding into
+	// the fixed buffer (security defect 2: a longer one used to panic).
+	if base64.StdEncoding.DecodedLen(len(h.Signature)) > len(sc.sig) {
+		return h, fmt.Errorf("%w: signature over %d characters", ErrMalformed, MaxSignatureLen)
+	}
+	n, err := base64.StdEncoding.Strict().Decode(sc.sig[:], []byte(h.Signature))
+	if err != nil {
+		return h, fmt.Errorf("%w: signature is not canonical base64", ErrMalformed)
 	}
 	sig := sc.sig[:n]
 	sc.msg = AppendMessage(sc.msg[:0], method, uri, h.Timestamp, h.Nonce, body)
