@@ -57,6 +57,7 @@ report marked aborted). --metrics-addr serves live Prometheus metrics
 	store := fs.String("store", "", "with the builtin target: keep the mock's state in this directory (durable store) instead of memory")
 	merge := fs.Bool("merge", false, "judge the plan's thresholds on result directories from several shards instead of running")
 	tf := addLoadTLSFlags(fs)
+	startAt := fs.String("start-at", "", "wait until this wall time before the first phase, so shards on several hosts begin together: RFC 3339 (2026-11-29T17:30:00Z) or +DURATION from now (+30s); at most 24h ahead")
 	metricsAddr := fs.String("metrics-addr", "", "serve the run's live Prometheus metrics on this address while it runs, e.g. 127.0.0.1:9102 (a bare :PORT listens on 127.0.0.1)")
 	// A plan from flags, when no PLAN file is given.
 	name := fs.String("name", "adhoc", "plan name (flag-built plan)")
@@ -142,6 +143,17 @@ report marked aborted). --metrics-addr serves live Prometheus metrics
 	if err := checkOut(*out); err != nil {
 		return badInput(err)
 	}
+	var startOpt []func(*loadgen.Driver) // --start-at (loadgen/start.go)
+	if *startAt != "" {
+		if *merge {
+			return badInput(errors.New("--start-at applies to a run, not to --merge"))
+		}
+		at, err := loadgen.ParseStartAt(*startAt, time.Now())
+		if err != nil {
+			return badInput(fmt.Errorf("--start-at: %w", err))
+		}
+		startOpt = append(startOpt, loadgen.WithStartAt(at))
+	}
 
 	if *merge {
 		if len(pos) < 2 {
@@ -177,6 +189,7 @@ report marked aborted). --metrics-addr serves live Prometheus metrics
 
 	opts := []func(*loadgen.Driver){loadgen.WithPlan(plan), loadgen.WithShard(shardI, shardN),
 		loadgen.AllowRemote(*allowRemote), loadgen.WithLog(stderr)}
+	opts = append(opts, startOpt...)
 	if host, err := os.Hostname(); err == nil {
 		if shardN > 1 {
 			host = fmt.Sprintf("%s#%d/%d", host, shardI+1, shardN)

@@ -34,6 +34,7 @@ func cmdOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	state := fs.String("state", "", "a JSON file of observations: resume from it and save to it after every batch")
 	out := fs.String("out", "", "write report.html, optimize.csv, optimize.json and charts/ to this directory")
 	quiet := fs.Bool("quiet", false, "no progress output")
+	cf := addClusterFlags(fs)
 	langFlag := addLangFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -65,10 +66,16 @@ func cmdOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if !*quiet && isTerminal(stderr) {
 		o.Progress = stderr
 	}
+	exec, closeExec, err := cf.executor(ctx, o.Progress)
+	if err != nil {
+		return badInput(err)
+	}
+	defer closeExec()
+	o.Exec = exec
 	began := time.Now()
 	res, err := optimize.Optimize(ctx, s, p, o)
 	if err != nil {
-		if errors.Is(err, platform.ErrInvalid) || errors.Is(err, optimize.ErrPosed) || errors.Is(err, optimize.ErrState) {
+		if clusterInput(err) || errors.Is(err, platform.ErrInvalid) || errors.Is(err, optimize.ErrPosed) || errors.Is(err, optimize.ErrState) {
 			return badInput(err)
 		}
 		if ctx.Err() != nil {

@@ -32,6 +32,7 @@ func cmdSensitivity(ctx context.Context, args []string, stdout, stderr io.Writer
 	workers := fs.Int("workers", 0, "replications run at once (0: all cores)")
 	out := fs.String("out", "", "write report.html, sensitivity.csv, sensitivity.json and charts/ to this directory")
 	quiet := fs.Bool("quiet", false, "no progress output")
+	cf := addClusterFlags(fs)
 	langFlag := addLangFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -88,10 +89,16 @@ func cmdSensitivity(ctx context.Context, args []string, stdout, stderr io.Writer
 	if !*quiet && isTerminal(stderr) {
 		o.Progress = stderr
 	}
+	exec, closeExec, err := cf.executor(ctx, o.Progress)
+	if err != nil {
+		return badInput(err)
+	}
+	defer closeExec()
+	o.Exec = exec
 	began := time.Now()
 	res, err := sensitivity.Analyze(ctx, sc, ls, o)
 	if err != nil {
-		return runFailed(err)
+		return dispatchFailed(err)
 	}
 	footer := fmt.Sprintf("%d arm-replications in %.2fs, seed %d", res.Runs, time.Since(began).Seconds(), res.Seed)
 	return present(ctx, stdout, *out, func(w io.Writer) error { return reports.WriteSensitivityText(w, res, reports.WithLang(lang)) }, footer,

@@ -77,8 +77,14 @@ func (c *clusterFlags) executor(ctx context.Context, progress io.Writer) (exec s
 // dispatchFailed maps the error of a run that may have gone through
 // --cluster: no worker is bad input (exit 2), the rest as runFailed.
 func dispatchFailed(err error) error {
-	if errors.Is(err, cluster.ErrNoWorkers) || errors.Is(err, cluster.ErrUnreachable) {
+	if clusterInput(err) {
 		return badInput(err)
 	}
 	return runFailed(err)
+}
+
+// clusterInput reports whether err says --cluster's queue has no worker or
+// its Redis cannot be reached: bad input (exit 2).
+func clusterInput(err error) bool {
+	return errors.Is(err, cluster.ErrNoWorkers) || errors.Is(err, cluster.ErrUnreachable)
 }

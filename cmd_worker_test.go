@@ -132,7 +132,11 @@ func TestClusterRunSurvivesKilledWorker(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}()
-	msg, err := runCmd(ctx, append(sweepArgs, "--cluster", srv.URL, "--cluster-wait", "20s", "--out", filepath.Join(dir, "cluster"))...)
+	// The killed worker's unit must come back through our 5 s lease:
+	// asynq's own recovery takes 60 s at least, past this bound.
+	cctx, ccancel := context.WithTimeout(ctx, 45*time.Second)
+	defer ccancel()
+	msg, err := runCmd(cctx, append(sweepArgs, "--cluster", srv.URL, "--cluster-wait", "20s", "--out", filepath.Join(dir, "cluster"))...)
 	if err != nil {
 		t.Fatalf("cluster run: %v\n%s", err, msg)
 	}

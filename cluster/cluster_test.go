@@ -34,10 +34,13 @@ func smallSweep(t testing.TB) *sim.Experiment {
 	return sc.Experiment()
 }
 
-// resultsJSON runs exp with opts and returns results.json's bytes.
+// resultsJSON runs exp with opts and returns results.json's bytes. A run
+// that hangs (a unit never coming back) fails after two minutes.
 func resultsJSON(t testing.TB, exp *sim.Experiment, opts sim.RunOptions) []byte {
 	t.Helper()
-	res, err := sim.RunExperiment(context.Background(), exp, opts)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := sim.RunExperiment(ctx, exp, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,6 +64,17 @@ func startWorkers(t *testing.T, url string, n int, log io.Writer) {
 		})
 	}
 	t.Cleanup(func() { cancel(); wg.Wait() })
+}
+
+// newExecutor connects an Executor to url, closed at the test's end.
+func newExecutor(t testing.TB, url string, opts Options) *Executor {
+	t.Helper()
+	ex, err := New(context.Background(), url, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ex.Close() })
+	return ex
 }
 
 // syncWriter serialises writes to a buffer shared by goroutines.
@@ -107,11 +121,7 @@ func TestClusterMatchesLocalRun(t *testing.T) {
 	local := resultsJSON(t, exp, sim.RunOptions{})
 	log := &syncWriter{}
 	startWorkers(t, srv.URL, 3, log)
-	ex, err := New(context.Background(), srv.URL, Options{NoWorkerTimeout: 20 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ex.Close()
+	ex := newExecutor(t, srv.URL, Options{NoWorkerTimeout: 20 * time.Second})
 	var st sim.RunStats
 	remote := resultsJSON(t, exp, sim.RunOptions{Exec: ex, Stats: &st})
 	if !bytes.Equal(local, remote) {
@@ -129,12 +139,8 @@ func TestClusterMatchesLocalRun(t *testing.T) {
 
 func TestNoWorkersIsAClearError(t *testing.T) {
 	srv := redistest.Start(t)
-	ex, err := New(context.Background(), srv.URL, Options{NoWorkerTimeout: 500 * time.Millisecond, Poll: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ex.Close()
-	_, err = sim.RunExperiment(context.Background(), smallSweep(t), sim.RunOptions{Exec: ex})
+	ex := newExecutor(t, srv.URL, Options{NoWorkerTimeout: 500 * time.Millisecond, Poll: 100 * time.Millisecond})
+	_, err := sim.RunExperiment(context.Background(), smallSweep(t), sim.RunOptions{Exec: ex})
 	if !errors.Is(err, ErrNoWorkers) {
 		t.Fatalf("err = %v, want ErrNoWorkers", err)
 	}
@@ -182,11 +188,7 @@ func TestMalformedPayloadFailsTheTaskNotTheWorker(t *testing.T) {
 		}
 	}
 	// The same worker still runs real units.
-	ex, err := New(context.Background(), srv.URL, Options{NoWorkerTimeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ex.Close()
+	ex := newExecutor(t, srv.URL, Options{NoWorkerTimeout: 10 * time.Second})
 	exp := smallSweep(t)
 	exp.Arms = exp.Arms[:1]
 	exp.Replications = 1
@@ -201,14 +203,10 @@ func TestMalformedPayloadFailsTheTaskNotTheWorker(t *testing.T) {
 func TestFailingUnitFailsTheRun(t *testing.T) {
 	srv := redistest.Start(t)
 	startWorkers(t, srv.URL, 1, nil)
-	ex, err := New(context.Background(), srv.URL, Options{NoWorkerTimeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ex.Close()
+	ex := newExecutor(t, srv.URL, Options{NoWorkerTimeout: 10 * time.Second})
 	exp := smallSweep(t)
 	var got *UnitError
-	err = ex.Execute(context.Background(), exp, []sim.Job{{Arm: len(exp.Arms), Rep: 0}}, func(int, *sim.Outcome) {})
+	err := ex.Execute(context.Background(), exp, []sim.Job{{Arm: len(exp.Arms), Rep: 0}}, func(int, *sim.Outcome) {})
 	if !errors.As(err, &got) {
 		t.Fatalf("err = %v, want a *UnitError", err)
 	}
@@ -218,11 +216,7 @@ func TestDeadWorkersUnitRunsAgain(t *testing.T) {
 	srv := redistest.Start(t)
 	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
 	defer rdb.Close()
-	ex, err := New(context.Background(), srv.URL, Options{NoWorkerTimeout: 20 * time.Second, Poll: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ex.Close()
+	ex := newExecutor(t, srv.URL, Options{NoWorkerTimeout: 20 * time.Second, Poll: 100 * time.Millisecond})
 	exp := smallSweep(t)
 	exp.Arms = exp.Arms[:1]
 	exp.Replications = 1

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -123,9 +124,12 @@ func (e *Executor) Execute(ctx context.Context, exp *sim.Experiment, jobs []sim.
 	if err != nil {
 		return err
 	}
-	d := &dispatch{e: e, run: newRunID(), jobs: jobs, exp: expBytes, attempts: make([]int, len(jobs)), got: make([]bool, len(jobs))}
+	d := &dispatch{e: e, run: newRunID(), jobs: jobs, digest: sha256.Sum256(expBytes), attempts: make([]int, len(jobs)), got: make([]bool, len(jobs))}
 	defer d.cleanup()
-	if err := e.rdb.Set(ctx, liveKey(d.run), "1", liveTTL).Err(); err != nil {
+	pipe := e.rdb.TxPipeline()
+	pipe.Set(ctx, expKey(d.run), expBytes, liveTTL)
+	pipe.Set(ctx, liveKey(d.run), "1", liveTTL)
+	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("cluster: %w", err)
 	}
 	for i := range jobs {
@@ -148,9 +152,9 @@ type dispatch struct {
 	e        *Executor
 	run      string
 	jobs     []sim.Job
-	exp      []byte
-	attempts []int  // attempts[i] is how often unit i was enqueued
-	got      []bool // got[i] is whether unit i's result arrived
+	digest   [sha256.Size]byte // digest is the SHA-256 of the experiment's encoding
+	attempts []int             // attempts[i] is how often unit i was enqueued
+	got      []bool            // got[i] is whether unit i's result arrived
 }
 
 // newRunID returns a random id for one dispatch.
@@ -162,7 +166,7 @@ func newRunID() string {
 
 // enqueue enqueues a new attempt of unit i.
 func (d *dispatch) enqueue(ctx context.Context, i int) error {
-	p, err := encode(payload{Version: wireVersion, Run: d.run, Index: i, Job: d.jobs[i], Experiment: d.exp})
+	p, err := encode(payload{Version: wireVersion, Run: d.run, Index: i, Job: d.jobs[i], Digest: d.digest})
 	if err != nil {
 		return fmt.Errorf("cluster: encode unit: %w", err)
 	}
@@ -242,7 +246,10 @@ func (d *dispatch) collect(ctx context.Context, done func(i int, o *sim.Outcome)
 // lapsed and returns how many workers are alive.
 func (d *dispatch) poll(ctx context.Context) (int, error) {
 	rdb := d.e.rdb
-	if err := rdb.Expire(ctx, liveKey(d.run), liveTTL).Err(); err != nil {
+	pipe := rdb.TxPipeline()
+	pipe.Expire(ctx, liveKey(d.run), liveTTL)
+	pipe.Expire(ctx, expKey(d.run), liveTTL)
+	if _, err := pipe.Exec(ctx); err != nil {
 		return 0, fmt.Errorf("cluster: %w", err)
 	}
 	alive, err := aliveWorkers(ctx, rdb)
@@ -312,9 +319,13 @@ func (d *dispatch) cleanup() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	rdb := d.e.rdb
-	rdb.Del(ctx, liveKey(d.run), resultsKey(d.run), runningKey(d.run))
+	rdb.Del(ctx, liveKey(d.run), expKey(d.run), resultsKey(d.run), runningKey(d.run))
 	for i, n := range d.attempts {
-		for a := range n {
+		first := 0
+		if d.got[i] {
+			first = 1 // its first task completed (and asynq dropped it) or is held by a dead worker
+		}
+		for a := first; a < n; a++ {
 			d.e.insp.DeleteTask(Queue, taskID(d.run, i, a))
 		}
 	}

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/gob"
 	"fmt"
 	"time"
@@ -23,16 +24,18 @@ const (
 	wireVersion = 1
 )
 
-// payload is one unit's task payload: everything a worker needs to run
-// it, with nothing read from the worker's disk except files the scenario
-// names (a friend graph), which resolve against Experiment.File.
+// payload is one unit's task payload. With the run's experiment (stored
+// once per run under expKey, checked against Digest) it is everything a
+// worker needs: nothing is read from the worker's disk except files the
+// scenario names (a friend graph), which resolve against Experiment.File.
 type payload struct {
 	Version int
 	Run     string // Run is the dispatch's id.
 	Index   int    // Index is the unit's place in the dispatched batch.
 	Job     sim.Job
-	// Experiment is the gob encoding of the resolved *sim.Experiment.
-	Experiment []byte
+	// Digest is the SHA-256 of the gob encoding of the resolved
+	// *sim.Experiment stored under expKey(Run).
+	Digest [sha256.Size]byte
 }
 
 // result is what a worker pushes back for one unit.
@@ -47,6 +50,7 @@ type result struct {
 func liveKey(run string) string    { return prefix + "run:" + run + ":live" }
 func resultsKey(run string) string { return prefix + "run:" + run + ":results" }
 func runningKey(run string) string { return prefix + "run:" + run + ":running" }
+func expKey(run string) string     { return prefix + "run:" + run + ":experiment" }
 func workerKey(id string) string   { return prefix + "worker:" + id }
 
 // taskID names attempt n of unit i of run.

@@ -2,6 +2,8 @@ package cluster
 
 import (
 	"context"
+	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -89,6 +91,45 @@ type worker struct {
 	id  string
 	log io.Writer
 	mu  sync.Mutex // mu serialises log lines
+
+	expMu sync.Mutex
+	exps  map[[sha256.Size]byte]*sim.Experiment // exps caches decoded experiments by digest
+}
+
+// errBadExperiment marks a run's experiment that no worker can use: a unit
+// of that run fails rather than runs again.
+var errBadExperiment = errors.New("unusable experiment")
+
+// maxExperiments bounds a worker's cache of decoded experiments.
+const maxExperiments = 8
+
+// experiment returns the experiment of p's run: from the cache, or read
+// from Redis, checked against p.Digest and decoded. It returns redis.Nil
+// when the run's experiment is gone (the run ended).
+func (w *worker) experiment(ctx context.Context, p payload) (*sim.Experiment, error) {
+	w.expMu.Lock()
+	exp, ok := w.exps[p.Digest]
+	w.expMu.Unlock()
+	if ok {
+		return exp, nil
+	}
+	b, err := w.rdb.Get(ctx, expKey(p.Run)).Bytes()
+	if err != nil {
+		return nil, err
+	}
+	if sha256.Sum256(b) != p.Digest {
+		return nil, fmt.Errorf("%w: run %s: the stored experiment does not match the unit's digest", errBadExperiment, p.Run)
+	}
+	if exp, err = decodeExperiment(b); err != nil {
+		return nil, fmt.Errorf("%w: %w", errBadExperiment, err)
+	}
+	w.expMu.Lock()
+	if w.exps == nil || len(w.exps) >= maxExperiments {
+		w.exps = map[[sha256.Size]byte]*sim.Experiment{}
+	}
+	w.exps[p.Digest] = exp
+	w.expMu.Unlock()
+	return exp, nil
 }
 
 // printf writes a log line.
@@ -134,24 +175,37 @@ func (w *worker) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	}
 	if p.Version != wireVersion {
 		err := fmt.Errorf("unit of wire version %d, this worker speaks %d: run the same giftsim build on dispatcher and workers", p.Version, wireVersion)
-		w.push(ctx, result{Index: p.Index, Worker: w.id, Err: err.Error()}, p.Run)
+		w.push(ctx, result{Index: p.Index, Worker: w.id, Err: err.Error()}, p.Run, "")
 		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 	}
-	live, err := w.rdb.Exists(ctx, liveKey(p.Run)).Result()
-	if err != nil {
+	// One round trip: is the run live, and mark the unit as this
+	// worker's, so that the dispatcher enqueues it again if this worker's
+	// lease lapses.
+	field := runningField(p.Index, w.id)
+	pipe := w.rdb.TxPipeline()
+	live := pipe.Exists(ctx, liveKey(p.Run))
+	pipe.HSet(ctx, runningKey(p.Run), field, time.Now().Unix())
+	pipe.Expire(ctx, runningKey(p.Run), resultTTL)
+	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("cluster: %w", err)
 	}
-	if live == 0 {
+	var exp *sim.Experiment
+	var err error
+	if live.Val() == 1 {
+		exp, err = w.experiment(ctx, p)
+	}
+	if live.Val() == 0 || errors.Is(err, redis.Nil) {
+		w.rdb.HDel(ctx, runningKey(p.Run), field)
 		w.printf("worker %s: skipped unit %d of finished run %s\n", w.id, p.Index, p.Run)
 		return asynq.RevokeTask
 	}
-	exp, err := decodeExperiment(p.Experiment)
+	if err != nil && !errors.Is(err, errBadExperiment) {
+		return fmt.Errorf("cluster: %w", err) // Redis trouble: the unit runs again
+	}
 	if err != nil {
-		w.push(ctx, result{Index: p.Index, Worker: w.id, Err: err.Error()}, p.Run)
+		w.push(ctx, result{Index: p.Index, Worker: w.id, Err: err.Error()}, p.Run, field)
 		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 	}
-	field := runningField(p.Index, w.id)
-	w.rdb.HSet(ctx, runningKey(p.Run), field, time.Now().Unix())
 	began := time.Now()
 	o, err := sim.RunJob(ctx, exp, p.Job)
 	if ctx.Err() != nil {
@@ -164,10 +218,9 @@ func (w *worker) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		r.Err = err.Error()
 	}
-	if perr := w.push(ctx, r, p.Run); perr != nil {
+	if perr := w.push(ctx, r, p.Run, field); perr != nil {
 		return perr
 	}
-	w.rdb.HDel(ctx, runningKey(p.Run), field)
 	arm := fmt.Sprint(p.Job.Arm)
 	if p.Job.Arm >= 0 && p.Job.Arm < len(exp.Arms) {
 		arm = exp.Arms[p.Job.Arm].Name
@@ -180,8 +233,9 @@ func (w *worker) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	return nil
 }
 
-// push appends r to run's result list.
-func (w *worker) push(ctx context.Context, r result, run string) error {
+// push appends r to run's result list and, if field is not "", unmarks
+// the unit as this worker's.
+func (w *worker) push(ctx context.Context, r result, run, field string) error {
 	b, err := encode(r)
 	if err != nil {
 		return err
@@ -189,6 +243,9 @@ func (w *worker) push(ctx context.Context, r result, run string) error {
 	pipe := w.rdb.TxPipeline()
 	pipe.RPush(ctx, resultsKey(run), b)
 	pipe.Expire(ctx, resultsKey(run), resultTTL)
+	if field != "" {
+		pipe.HDel(ctx, runningKey(run), field)
+	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("cluster: push result: %w", err)
 	}

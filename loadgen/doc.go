@@ -21,6 +21,9 @@
 // buckets and stops the run when it fails there (abort.go, ErrAborted).
 // While a run goes, Metrics serve its live Prometheus metrics and a live
 // view shows it on a terminal (metrics.go, liveview.go).
+// Shards on several hosts begin together: each waits, once its setup is
+// done, for one common start (WithStartAt, ParseStartAt; start.go), and a
+// merge reports how far apart they began (results.LoadStarts).
 //
 // An https target is verified against the system's CAs or the plan's
 // http.cacert, with an optional client certificate, server name, Host

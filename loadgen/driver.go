@@ -61,6 +61,8 @@ type Driver struct {
 	width       int      // width is the terminal's, for a live view redrawn in place (0: plain lines).
 	metrics     *Metrics // metrics receive the run's live metrics (nil: none).
 
+	start startGate // start is the common start of shards (start.go).
+
 	tls   *tls.Config // tls is the client side of TLS for an https target (tls.go).
 	proto string      // proto is what the probe spoke, e.g. "HTTP/2.0 over TLS 1.3".
 
@@ -199,7 +201,7 @@ func (d *Driver) logf(format string, a ...any) {
 // what ran and its Aborted set).
 func (d *Driver) Run(ctx context.Context) (*Summary, error) {
 	p := d.plan
-	ctx, cancel := context.WithTimeout(ctx, p.MaxDuration+p.HTTP.Timeout+5*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, p.MaxDuration+p.HTTP.Timeout+5*time.Second+d.start.ahead(d.now()))
 	defer cancel()
 
 	base := d.transport
@@ -220,6 +222,9 @@ func (d *Driver) Run(ctx context.Context) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := d.awaitStart(ctx); err != nil {
+		return nil, err
+	}
 	tg := d.newTargeter()
 	d.logf("plan %s: target %s, merchant %s (quota %d), %d users, seed %d, run tag %s, shard %d/%d",
 		p.Name, d.base, d.cred.mchID, d.cred.quota, len(d.ids.all), p.Seed, d.tag, d.shard+1, d.shards)
@@ -233,6 +238,7 @@ func (d *Driver) Run(ctx context.Context) (*Summary, error) {
 	sum := &Summary{Plan: p.Name, Target: d.base.String(), Host: d.host, Seed: p.Seed, RunTag: d.tag,
 		Shard: d.shard, Shards: d.shards, Merchant: d.cred.mchID, Quota: d.cred.quota}
 	sum.Protocol, sum.Warnings = d.proto, d.warnings()
+	sum.StartAt, sum.StartedAt = d.start.at, d.start.began
 	var col *collector
 	w := d.newWatch()
 	runs := map[string]*phaseRun{}
@@ -505,17 +511,20 @@ func (d *Driver) align(ctx context.Context, client *http.Client, ph *Phase, sche
 		return 0, fmt.Errorf("%w: phase %s aligns with the platform day, but %s%s gives no platform_time; set align: none", ErrClock, ph.Name, d.base, api.PathHealth)
 	}
 	fc := platform.FastClock{Start: c.pt, Wall: c.wall, Day: d.plan.Day}
-	pt := fc.At(d.now())
+	slack := d.plan.Day / 100
+	// With a common start, shards decide as of that moment (start.go).
+	now := d.now()
+	ref := d.start.alignRef(now, slack)
+	pt := fc.At(ref)
 	dayStart := platform.DayStart(pt)
 	since := fc.WallDuration(pt.Sub(dayStart))
-	left := fc.WallDuration(dayStart.Add(platform.Day).Sub(pt))
-	slack := d.plan.Day / 100
+	left := fc.WallDuration(dayStart.Add(platform.Day).Sub(pt)) - now.Sub(ref)
 	switch {
 	case ph.Align == AlignDayStart && since <= slack,
 		ph.Align == AlignFitDay && left >= sched.Length()*11/10+slack:
 		return left - slack, nil
 	}
-	wait := left + time.Millisecond
+	wait := max(left, 0) + time.Millisecond
 	d.logf("phase %s waits %s for the next platform day", ph.Name, wait.Round(time.Millisecond))
 	t := time.NewTimer(wait)
 	defer t.Stop()

@@ -31,6 +31,9 @@ type Summary struct {
 	Started  time.Time // Started is when the first phase began.
 	Merchant string    // Merchant is the signing merchant.
 	Quota    int       // Quota is its daily quota (0: unknown).
+	// StartAt is the common start the run was given (WithStartAt; zero:
+	// none) and StartedAt when its wait for it ended (start.go).
+	StartAt, StartedAt time.Time
 	// Protocol is what the target spoke to the first probe, e.g.
 	// "HTTP/2.0 over TLS 1.3" (tls.go).
 	Protocol string
@@ -57,6 +60,8 @@ type Summary struct {
 	savedAbort *results.LoadAbort
 	// unjudged are the thresholds left unjudged (results.Load.Unjudged).
 	unjudged []string
+	// starts are the start times of merged shards (results.Load.Starts).
+	starts *results.LoadStarts
 }
 
 // PhaseSummary is one phase's results.
@@ -271,6 +276,7 @@ func (s *Summary) Load() *results.Load {
 		l.Unjudged = slices.Clone(s.unjudged)
 	}
 	l.Seed, l.RunTag, l.Interrupted = s.Seed, s.RunTag, s.Interrupted
+	l.StartAt, l.StartedAt, l.Starts = s.StartAt, s.StartedAt, s.starts
 	l.Connection, l.Warnings = s.Protocol, slices.Clone(s.Warnings)
 	switch {
 	case s.Aborted != nil:
@@ -478,6 +484,7 @@ func ReadResults(ctx context.Context, paths ...string) (*Summary, error) {
 		}
 		if len(paths) == 1 {
 			sum.Seed, sum.RunTag, sum.Interrupted = l.Seed, l.RunTag, l.Interrupted
+			sum.StartAt, sum.StartedAt = l.StartAt, l.StartedAt
 		}
 		if sum.savedAbort == nil {
 			sum.savedAbort = l.Aborted // a shard that aborted fails the merged run too
@@ -487,6 +494,9 @@ func ReadResults(ctx context.Context, paths ...string) (*Summary, error) {
 		return nil, fmt.Errorf("%w: %s hold no results", ErrResults, strings.Join(paths, ", "))
 	}
 	sum.Plan, sum.Target, sum.Host = strings.Join(plans, ", "), strings.Join(targets, ", "), strings.Join(sum.hosts, ", ")
+	if sum.starts = results.NewLoadStarts(paths, saved); sum.starts != nil {
+		sum.Warnings = appendNew(sum.Warnings, sum.starts.Warning())
+	}
 	if slices.Contains(sum.unknown, results.UnknownRate) {
 		sum.targetR = 0 // a sum over some files only would understate it
 	}

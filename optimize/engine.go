@@ -143,7 +143,7 @@ func simRunner(b *sim.Experiment, e *engine, o Options) runner {
 			}
 			sj = append(sj, sim.Job{Arm: a, Rep: j.rep})
 		}
-		out, err := sim.Observe(ctx, &x, sj, sim.RunOptions{Workers: o.Workers})
+		out, err := sim.Observe(ctx, &x, sj, sim.RunOptions{Workers: o.Workers, Exec: o.Exec})
 		if err != nil {
 			return nil, err
 		}

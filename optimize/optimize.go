@@ -104,6 +104,9 @@ type Options struct {
 	Workers    int       // Workers is the runs at once (0: all cores).
 	Progress   io.Writer // Progress receives progress lines; nil for none.
 	State      string    // State is a JSON file of observations to resume from and save to ("" for none).
+	// Exec, if not nil, runs the (candidate, replication) runs elsewhere,
+	// e.g. on workers (sim.RunOptions.Exec).
+	Exec sim.Executor
 }
 
 // withDefaults fills the zero options.

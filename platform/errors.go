@@ -38,6 +38,9 @@ var (
 	ErrMemberRequired   = errors.New("member account required")
 	ErrMethodNotAllowed = errors.New("method not allowed")
 	ErrBodyTooLarge     = errors.New("request body too large")
+	// ErrNotSupported marks an operation the mock's store does not offer
+	// (yet): the Redis store answers it for routes it does not carry.
+	ErrNotSupported = errors.New("not supported by the store")
 )
 
 // RuleError is a refusal that names the domain rule behind it (R1–R20, C1–C7).
@@ -98,6 +101,9 @@ const (
 	// (405, 413) that the mock answers in the same {"code","message"} shape.
 	CodeMethodNotAllowed Code = "METHOD_NOT_ALLOWED"
 	CodeRequestTooLarge  Code = "REQUEST_ENTITY_TOO_LARGE"
+	// CodeNotImplemented is the mock's answer (501) to a route its store
+	// does not support (ErrNotSupported).
+	CodeNotImplemented Code = "NOT_IMPLEMENTED"
 )
 
 // CodeOf maps an error to the platform code it is answered with. It is the
@@ -119,6 +125,8 @@ func CodeOf(err error) Code {
 		return CodeMethodNotAllowed
 	case errors.Is(err, ErrBodyTooLarge):
 		return CodeRequestTooLarge
+	case errors.Is(err, ErrNotSupported):
+		return CodeNotImplemented
 	case errors.Is(err, ErrQuotaExhausted):
 		return CodeFrequencyLimited
 	case errors.Is(err, ErrIPBlocked):

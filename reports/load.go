@@ -113,6 +113,12 @@ func newLoadPage(mc *canvas, l *results.Load) *loadPage {
 	if l.Connection != "" {
 		p.Run = append(p.Run, results.Setting{Name: "connection", Value: l.Connection})
 	}
+	if st := l.StartText(); st != "" {
+		p.Run = append(p.Run, results.Setting{Name: "start", Value: st})
+	}
+	if l.Starts != nil {
+		p.Run = append(p.Run, results.Setting{Name: "shard starts", Value: l.Starts.String()})
+	}
 	for _, x := range l.Warnings {
 		p.Run = append(p.Run, results.Setting{Name: "WARNING", Value: x})
 	}
@@ -303,6 +309,12 @@ func WriteLoadText(w io.Writer, l *results.Load, opts ...Option) error {
 	fmt.Fprintln(w)
 	if l.Connection != "" {
 		fmt.Fprintf(w, "connection  %s\n", l.Connection)
+	}
+	if st := l.StartText(); st != "" {
+		fmt.Fprintf(w, "start  %s\n", st)
+	}
+	if l.Starts != nil {
+		fmt.Fprintf(w, "starts  %s\n", l.Starts)
 	}
 	for _, x := range l.Warnings {
 		fmt.Fprintf(w, "WARNING: %s\n", x)

@@ -64,6 +64,14 @@ type Load struct {
 	// from 1; Shards 0 or 1: not sharded).
 	Shard  int `json:"shard,omitempty"`
 	Shards int `json:"shards,omitempty"`
+	// StartAt is the common start the run was given (load --start-at;
+	// zero: none), and StartedAt when its wait for it ended (Started is
+	// when its first phase began, after any wait for the platform day).
+	StartAt   time.Time `json:"start_at,omitzero"`
+	StartedAt time.Time `json:"started_at,omitzero"`
+	// Starts are the start times of the shards of a merged run and their
+	// spread (nil: not merged from shards' summaries).
+	Starts *LoadStarts `json:"starts,omitempty"`
 	// Interrupted is set when the run stopped before its schedule ended (a
 	// signal or the plan's max_duration): the summary holds what ran.
 	Interrupted bool `json:"interrupted,omitempty"`

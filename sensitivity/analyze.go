@@ -45,6 +45,9 @@ type Options struct {
 	Bootstrap    int       // Bootstrap is the number of resamples of trajectories or rows (0: 1000).
 	Samples      int       // Samples is Sobol's base sample size N (0: DefaultSamples).
 	Budget       int       // Budget is the most arm-replications Sobol may run (0: DefaultBudget).
+	// Exec, if not nil, runs the simulations' (arm, replication) units
+	// elsewhere, e.g. on workers (sim.RunOptions.Exec).
+	Exec sim.Executor
 }
 
 // base returns the scenario every point is set on, sc's first arm alone
@@ -227,7 +230,7 @@ func (a *analysis) run(ctx context.Context, arms []sim.Arm, what string) (*resul
 		fmt.Fprintf(a.o.Progress, "sensitivity: %s, %d arms × %d replications\n", what, len(arms), max(e.Replications, 1))
 	}
 	var st sim.RunStats
-	res, err := sim.RunExperiment(ctx, &e, sim.RunOptions{Workers: a.o.Workers, Stats: &st})
+	res, err := sim.RunExperiment(ctx, &e, sim.RunOptions{Workers: a.o.Workers, Stats: &st, Exec: a.o.Exec})
 	if err != nil {
 		return nil, fmt.Errorf("sensitivity: %s: %w", what, err)
 	}
@@ -345,7 +348,7 @@ func (a *analysis) sobolRow(ctx context.Context, levers []Lever, x, y []float64)
 	e := *a.b
 	e.Arms = arms
 	var st sim.RunStats
-	res, err := sim.RunExperiment(ctx, &e, sim.RunOptions{Workers: 1, Stats: &st})
+	res, err := sim.RunExperiment(ctx, &e, sim.RunOptions{Workers: 1, Stats: &st, Exec: a.o.Exec})
 	if err != nil {
 		return SobolRow{}, 0, 0, err
 	}

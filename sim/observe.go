@@ -66,6 +66,20 @@ func Observe(ctx context.Context, exp *Experiment, jobs []Job, opts RunOptions) 
 		worlds[k].users++
 	}
 	out := make([][]float64, len(jobs))
+	if opts.Exec != nil {
+		err := opts.Exec.Execute(ctx, exp, jobs, func(i int, o *Outcome) {
+			out[i] = o.o.kpi[:]
+			if opts.Stats != nil {
+				opts.Stats.Runs++
+				opts.Stats.Events += o.o.events
+				opts.Stats.Coupons += uint64(o.o.kpi[kpiIssued])
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
 	run := func(ctx context.Context, i int) error {
 		j := jobs[i]
 		key := keyOf(j)

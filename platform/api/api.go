@@ -88,6 +88,8 @@ func Status(c platform.Code) int {
 		return http.StatusMethodNotAllowed
 	case platform.CodeRequestTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case platform.CodeNotImplemented:
+		return http.StatusNotImplemented
 	default:
 		return http.StatusInternalServerError
 	}

@@ -35,6 +35,7 @@ func TestCodes(t *testing.T) {
 		{platform.ErrBodyTooLarge, platform.CodeRequestTooLarge, 413},
 		{platform.ErrStockNotStarted, platform.CodeRuleLimit, 403},
 		{platform.ErrMemberRequired, platform.CodeRuleLimit, 403},
+		{fmt.Errorf("%w: gift", platform.ErrNotSupported), platform.CodeNotImplemented, 501},
 	}
 	for _, tc := range tests {
 		if got := platform.CodeOf(tc.err); got != tc.code || api.Status(got) != tc.status {

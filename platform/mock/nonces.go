@@ -24,14 +24,14 @@ const DefaultNonceCapacity = 1 << 20
 // after it on the same --data. The verifier stays pure; this is its I/O.
 //
 // Record never waits for the disk. It appends the nonce to the store's
-// journal before the request's own writes, so an answer that waits for its
-// commit (a send, a gift, a claim …) also waits for its nonce: both land in
-// the same group commit or the nonce in an earlier one. An answer that
-// writes nothing (a read, a refusal) does not wait: its nonce is durable
-// with the next group commit, about a millisecond later, and a clean stop
-// flushes it. Only a kill -9 inside that millisecond can forget the nonce
-// of such a request; a replay of it within its window would then be
-// answered once more. A write that succeeded is never exposed this way.
+// journal just before the request's own writes, so an answer that waits
+// for its commit (a send, a gift, a claim …) also waits for its nonce: it
+// rides in the same group commit, or an earlier one. An answer that writes nothing (a read, a
+// refusal) does not wait: its nonce is committed within nonceCommitDelay
+// (2 ms), and a clean stop flushes it. Only a kill -9 inside that time can
+// forget the nonce of such a request; a replay of it within its window
+// would then be answered once more. A write that succeeded is never
+// exposed this way.
 type nonceRecorder struct {
 	cache *sign.NonceCache
 	st    Store
