@@ -39,6 +39,8 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	identify := fs.Bool("identify", false, "instead of fitting, report the targets' sensitivities and the parameters' standard errors and correlations around the profile")
 	ensembleSize := fs.Int("ensemble", 20, "parameter sets to draw around the fit for the profile's ensemble (0: none)")
 	ensembleSweeps := fs.Int("ensemble-sweeps", 0, "sweeps of each of the ensemble's ten chains over the parameter groups, a quarter of them tuning (0: 4 per kept set per chain, 8 for 20 sets)")
+	ensembleNoise := fs.String("ensemble-noise", "shared", "random numbers the ensemble's proposals are judged under: shared (the calibration's seed, as the fit), chain (a seed per chain), proposal (fresh for every proposal)")
+	cf := addClusterFlags(fs)
 	ensembleOnly := fs.Bool("ensemble-only", false, "do not fit: keep the profile's parameters (--profile, or the shipped one) and draw its ensemble anew; needs --out")
 	data := fs.String("data", "", "fit a merchant's absolute levels to its own export (docs/DATA.md) instead of measured effects; needs --scenario")
 	merchant := fs.String("scenario", "", "with --data: the merchant scenario the data's sends are replayed in")
@@ -73,12 +75,21 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *fromDefaults {
 		start = sim.DefaultBehaviour()
 	}
+	noise, err := calibrate.ParseNoise(*ensembleNoise)
+	if err != nil {
+		return badInput(fmt.Errorf("--ensemble-noise: %w", err))
+	}
 	load := calibrate.ScenarioLoader(exampleOrPath)
 	var progress io.Writer
 	if isTerminal(stderr) {
 		progress = stderr
 	}
-	opts := calibrate.Options{Scale: *scale, Replications: *reps, Seed: *seed, MaxEvals: *evals, Passes: *passes, Progress: progress, NoPanel: *noPanel, ContextUsers: *contextUsers}
+	exec, closeExec, err := cf.executor(ctx, progress)
+	if err != nil {
+		return badInput(err)
+	}
+	defer closeExec()
+	opts := calibrate.Options{Scale: *scale, Replications: *reps, Seed: *seed, MaxEvals: *evals, Passes: *passes, Progress: progress, NoPanel: *noPanel, ContextUsers: *contextUsers, Exec: exec}
 	if v := (validation{identify: *identify, contexts: *contexts, holdOut: *holdOut, leaveOneOut: *leaveOneOut, profile: *profile, priors: *fromDefaults, out: *out, check: *check, seed: *seed}); v.requested() {
 		return runValidation(ctx, v, start, targets, load, opts, stdout, stderr)
 	}
@@ -93,7 +104,7 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	fitted := res.Fitted
 	if *check > 0 || *ensembleOnly {
-		fitted, err = calibrate.Evaluate(ctx, res.Behaviour, targets, load, calibrate.Options{Replications: max(*check, 1), Seed: *seed, NoPanel: *noPanel, ContextUsers: *contextUsers})
+		fitted, err = calibrate.Evaluate(ctx, res.Behaviour, targets, load, calibrate.Options{Replications: max(*check, 1), Seed: *seed, NoPanel: *noPanel, ContextUsers: *contextUsers, Exec: exec})
 		if err != nil {
 			return badInput(err)
 		}
@@ -116,12 +127,12 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	prof := scenarios.Profile{Behaviour: res.Behaviour}
 	if *ensembleSize > 0 && *out != "" {
-		ens, err := calibrate.Ensemble(ctx, res.Behaviour, calibrate.DefaultParams(), targets, load, opts, calibrate.EnsembleOptions{Size: *ensembleSize, Steps: 10 * max(*ensembleSweeps, 0)})
+		ens, err := calibrate.Ensemble(ctx, res.Behaviour, calibrate.DefaultParams(), targets, load, opts, calibrate.EnsembleOptions{Size: *ensembleSize, Steps: 10 * max(*ensembleSweeps, 0), Noise: noise})
 		if err != nil {
 			return badInput(err)
 		}
 		prof.Ensemble = ens.Members
-		fmt.Fprintf(stdout, "ensemble: %d parameter sets (%d of %d proposals accepted; %d outside the bounds, %d turned down by the prior's ratio, %s)\n", len(ens.Members), ens.Accepted, ens.Proposed, ens.Outside, ens.Unlikely, missedText(ens.Missed))
+		fmt.Fprintf(stdout, "ensemble: %d parameter sets (%d of %d proposals accepted; %d outside the bounds, %d turned down by the prior's ratio, %s; the fit met every target under %d of %d chains' random numbers, %d chains stranded)\n", len(ens.Members), ens.Accepted, ens.Proposed, ens.Outside, ens.Unlikely, missedText(ens.Missed), ens.CenterPasses, ens.CenterDraws, ens.Stranded)
 	}
 	if *out != "" {
 		f, err := os.Create(*out)

@@ -154,6 +154,9 @@ type Options struct {
 	// NoPanel evaluates every target in its scenario as written, ignoring
 	// its panel.
 	NoPanel bool
+	// Exec runs the evaluations' (arm, replication) units, e.g. on a
+	// cluster's workers (nil: in this process).
+	Exec sim.Executor
 }
 
 func (o *Options) defaults() {
@@ -427,7 +430,7 @@ func runPair(ctx context.Context, src Source, t Target, c *Context, opts Options
 	if opts.Seed != 0 {
 		exp.Seed = opts.Seed
 	}
-	res, err := sim.RunExperiment(ctx, &exp, sim.RunOptions{Workers: opts.Workers})
+	res, err := sim.RunExperiment(ctx, &exp, sim.RunOptions{Workers: opts.Workers, Exec: opts.Exec})
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,58 @@ type EnsembleOptions struct {
 	// that shapes the proposals is measured in (0: 2); see
 	// IdentifyOptions.
 	Blocks int
+	// Noise says which random numbers a proposal is judged under (the
+	// zero value: NoisePerChain).
+	Noise Noise
+	// FitNoise spreads the kept sets by the fit's own noise (FitNoiseCov):
+	// each moves by an independent draw of what the calibration's noise
+	// would move the fit, so the ensemble also covers the fits that other
+	// seeds would have found. Members then meet the targets only up to
+	// that noise, and Seeds no longer applies to them.
+	FitNoise bool
 }
+
+// Noise is how the ensemble's runs draw their random numbers.
+type Noise int
+
+// String is the noise's name for flags and messages.
+func (n Noise) String() string {
+	switch n {
+	case NoisePerChain:
+		return "chain"
+	case NoisePerProposal:
+		return "proposal"
+	case NoiseShared:
+		return "shared"
+	}
+	return fmt.Sprintf("Noise(%d)", int(n))
+}
+
+// ParseNoise reads a Noise by its name: chain, proposal or shared.
+func ParseNoise(s string) (Noise, error) {
+	for _, n := range []Noise{NoisePerChain, NoisePerProposal, NoiseShared} {
+		if s == n.String() {
+			return n, nil
+		}
+	}
+	return 0, fmt.Errorf("ensemble noise %q: want chain, proposal or shared", s)
+}
+
+// The ways of drawing the ensemble's random numbers.
+const (
+	// NoisePerChain gives each chain its own seed, which all its runs
+	// share: within a chain, common random numbers keep the targets smooth
+	// in the parameters, so the chain moves as freely as under one seed;
+	// across chains, the seeds' noise is integrated out.
+	NoisePerChain Noise = iota
+	// NoisePerProposal runs every proposal under fresh random numbers (a
+	// pseudo-marginal chain): exact, but a state is left only as often as
+	// a run at it meets every target, so chains stick.
+	NoisePerProposal
+	// NoiseShared judges everything under the calibration's own seed, as
+	// the fit does; the ensemble is then conditional on that seed's noise.
+	NoiseShared
+)
 
 func (o *EnsembleOptions) defaults() {
 	if o.Size <= 0 {
@@ -61,6 +112,18 @@ type EnsembleResult struct {
 	// those that missed a target (the first one found).
 	Outside, Unlikely int
 	Missed            map[string]int
+	// CenterPasses counts, of CenterDraws fresh draws of the random numbers
+	// (one per chain), those under which the fit itself meets every target.
+	CenterPasses, CenterDraws int
+	// Stranded counts chains that never met every target under their own
+	// random numbers; they keep the fit.
+	Stranded int
+	// Seeds holds, for each member, a seed of the random numbers under
+	// which it met every target (nil with FitNoise).
+	Seeds []uint64
+	// FitNoise holds, by parameter name, the standard deviation of its log
+	// that the fit's own noise adds (with EnsembleOptions.FitNoise).
+	FitNoise map[string]float64
 	// Steps holds, by parameter name, the proposal's standard deviation of
 	// its log before scaling, and Scales the scale its group was tuned to.
 	Steps, Scales map[string]float64
@@ -96,12 +159,27 @@ const kernelPrecision = 3
 //   - a proposal is accepted with the prior's ratio (drawn before any run)
 //     and only when every target is met; the group's own targets run
 //     first, the rest only if they pass;
+//   - each chain runs under its own seed (NoisePerChain). Under one
+//     seed's common random numbers the accepted region is shifted by that
+//     seed's noise, most where a tolerance is tight, and two calibrations'
+//     ensembles sit apart; pooling chains with different seeds averages
+//     the shift over the chains, while within a chain the common numbers
+//     keep the targets smooth, so the chain moves as freely as under one
+//     seed. A chain whose start misses a target under its seed (the
+//     target density there is zero) first walks towards the region: it
+//     moves to any proposal whose worst miss, in tolerances, is smaller
+//     (the shrinking tolerance of sequential ABC), and from the first
+//     state that meets every target on goes on as any other; one that
+//     never gets there keeps the fit and is counted as stranded. NoisePerProposal,
+//     fresh numbers for every proposal (a pseudo-marginal chain, Andrieu
+//     and Roberts, 2009), is exact but sticks: a state is left only as
+//     often as a run there meets every target, 30–50% at the fit;
 //   - Chains independent chains start from center, which must meet every
 //     target, advance together a sweep at a time, and their kept states
 //     (after Burn sweeps, with the scales fixed) are pooled.
 //
-// Evaluations use common random numbers, so the result is deterministic for
-// a seed.
+// The chains' and proposals' seeds derive from the calibration's seed, so the
+// result is deterministic for a seed.
 func Ensemble(ctx context.Context, center sim.Behaviour, params []Param, targets []Target, load Loader, opts Options, eo EnsembleOptions) (*EnsembleResult, error) {
 	opts.defaults()
 	eo.defaults()
@@ -122,6 +200,41 @@ func Ensemble(ctx context.Context, center sim.Behaviour, params []Param, targets
 	}
 	prec := laplacePrecision(id, params)
 	res := &EnsembleResult{Missed: map[string]int{}, Steps: map[string]float64{}}
+	// Each chain's seed, and how far the fit misses under it.
+	seeds := make([]uint64, eo.Chains)
+	in := make([]bool, eo.Chains)
+	miss := make([]float64, eo.Chains)
+	target := adaptTarget
+	for c := range seeds {
+		seeds[c], in[c] = opts.Seed, true
+	}
+	if eo.Noise != NoiseShared {
+		res.CenterDraws = eo.Chains
+		for c := range seeds {
+			o := opts
+			o.Seed = proposalSeed(opts.Seed, chainStream, uint64(c))
+			fs, err := Evaluate(ctx, center, targets, load, o)
+			if err != nil {
+				return nil, err
+			}
+			in[c], miss[c] = allPass(fs), worstMiss(fs)
+			res.CenterPasses += boolInt(in[c])
+			if eo.Noise == NoisePerChain {
+				seeds[c] = o.Seed
+			} else {
+				in[c] = true // a pseudo-marginal chain starts from the fit, which met every target
+			}
+		}
+		if opts.Progress != nil {
+			fmt.Fprintf(opts.Progress, "ensemble: the fit meets every target under %d of %d fresh draws of the random numbers\n", res.CenterPasses, res.CenterDraws)
+		}
+		if eo.Noise == NoisePerProposal {
+			// Even a step of zero is accepted only as often as a run at the
+			// state meets every target; a fit that passes in none of the draws
+			// still gets a floor, so the steps do not shrink to nothing.
+			target = adaptTarget * max(float64(res.CenterPasses), 1) / float64(res.CenterDraws)
+		}
+	}
 	steps := make([]*mat.Cholesky, len(groups))
 	for gi, g := range groups {
 		if steps[gi], err = groupStep(prec, params, g); err != nil {
@@ -145,14 +258,17 @@ func Ensemble(ctx context.Context, center sim.Behaviour, params []Param, targets
 	sweeps := max(1, eo.Steps/eo.Chains)
 	burn := min(sweeps-1, eo.Burn/eo.Chains)
 	s := sampler{groups: groups, steps: steps, targets: targets, load: load, opts: opts, res: res,
-		logScale: make([]float64, len(groups)), tries: make([]int, len(groups))}
+		logScale: make([]float64, len(groups)), tries: make([]int, len(groups)), target: target, fresh: eo.Noise == NoisePerProposal}
 	for gi := range groups {
 		s.logScale[gi] = math.Log(eo.Scale)
 	}
 	chains := make([]chainState, eo.Chains)
 	for c := range chains {
 		chains[c] = chainState{r: rand.New(rand.NewPCG(opts.Seed, 0x656e73656d626c65+uint64(c))), state: center,
-			size: eo.Size/eo.Chains + boolInt(c < eo.Size%eo.Chains)}
+			size: eo.Size/eo.Chains + boolInt(c < eo.Size%eo.Chains), seed: seeds[c], in: in[c], miss: miss[c], passSeed: opts.Seed}
+		if in[c] && eo.Noise == NoisePerChain {
+			chains[c].passSeed = seeds[c]
+		}
 	}
 	keepEvery := func(size int) int { return max(1, (sweeps-burn)/max(1, size)) }
 	for sweep := range sweeps {
@@ -168,6 +284,7 @@ func Ensemble(ctx context.Context, center sim.Behaviour, params []Param, targets
 			}
 			if sweep >= burn && (sweep-burn)%keepEvery(ch.size) == 0 && len(ch.kept) < ch.size {
 				ch.kept = append(ch.kept, ch.state)
+				ch.keptSeeds = append(ch.keptSeeds, ch.passSeed)
 			}
 		}
 		if opts.Progress != nil {
@@ -183,6 +300,8 @@ func Ensemble(ctx context.Context, center sim.Behaviour, params []Param, targets
 	var kept []sim.Behaviour
 	for _, ch := range chains {
 		kept = append(kept, ch.kept...)
+		res.Seeds = append(res.Seeds, ch.keptSeeds...)
+		res.Stranded += boolInt(!ch.in)
 	}
 	for _, b := range kept {
 		set := map[string]float64{}
@@ -190,6 +309,20 @@ func Ensemble(ctx context.Context, center sim.Behaviour, params []Param, targets
 			set[p.Name] = *p.Field(&b)
 		}
 		res.Members = append(res.Members, set)
+	}
+	if eo.FitNoise {
+		cov, err := FitNoiseCov(id, params, fs)
+		if err != nil {
+			return nil, err
+		}
+		if err := spreadByFitNoise(res.Members, params, cov, opts.Seed); err != nil {
+			return nil, err
+		}
+		res.FitNoise = map[string]float64{}
+		for j, p := range params {
+			res.FitNoise[p.Name] = math.Sqrt(cov.At(j, j))
+		}
+		res.Seeds = nil
 	}
 	return res, nil
 }
@@ -285,6 +418,8 @@ type sampler struct {
 	steps    []*mat.Cholesky // steps[g] factors group g's proposal covariance.
 	logScale []float64       // logScale[g] is the log of group g's step scale.
 	tries    []int           // tries[g] counts group g's burn-in proposals.
+	target   float64         // target is the acceptance rate the burn-in tunes towards.
+	fresh    bool            // fresh runs each proposal under its own random numbers.
 	targets  []Target
 	load     Loader
 	opts     Options
@@ -296,7 +431,16 @@ type chainState struct {
 	r     *rand.Rand
 	state sim.Behaviour
 	kept  []sim.Behaviour
-	size  int // size is how many states the chain keeps.
+	size  int    // size is how many states the chain keeps.
+	seed  uint64 // seed is the chain's common random numbers.
+	in    bool   // in says the state meets every target under seed.
+	// miss is, while !in, the state's worst miss under seed, in
+	// tolerances beyond the tolerance.
+	miss float64
+	// passSeed is a seed under which the state met every target, and
+	// keptSeeds those of the kept states.
+	passSeed  uint64
+	keptSeeds []uint64
 }
 
 // propose makes one Metropolis–Hastings step for group gi of chain ch,
@@ -309,9 +453,9 @@ func (s *sampler) propose(ctx context.Context, ch *chainState, gi int, g group, 
 	if err != nil {
 		return err
 	}
-	if tune {
+	if tune && ch.in {
 		s.tries[gi]++
-		s.logScale[gi] += (float64(boolInt(ok)) - adaptTarget) / math.Sqrt(float64(s.tries[gi]))
+		s.logScale[gi] += (float64(boolInt(ok)) - s.target) / math.Sqrt(float64(s.tries[gi]))
 	}
 	return nil
 }
@@ -345,6 +489,10 @@ func (s *sampler) step(ctx context.Context, ch *chainState, gi int, g group) (bo
 	case !inside:
 		s.res.Outside++
 		return false, nil
+	// A chain outside the targets' region (its start missed under its
+	// seed) has target density zero there: it walks towards the region.
+	case !ch.in:
+		return s.enter(ctx, ch, trial)
 	case u >= math.Exp(-(priorDistance(g.params, &trial)-priorDistance(g.params, &ch.state))/2):
 		s.res.Unlikely++
 		return false, nil
@@ -360,8 +508,13 @@ func (s *sampler) step(ctx context.Context, ch *chainState, gi int, g group) (bo
 		}
 	}
 	runs := map[string]*pairResult{}
+	opts := s.opts
+	opts.Seed = ch.seed
+	if s.fresh {
+		opts.Seed = proposalSeed(s.opts.Seed, proposalStream, uint64(s.res.Proposed))
+	}
 	for _, ts := range [][]Target{own, rest} {
-		fs, err := evaluate(ctx, runs, trial, ts, s.load, s.opts)
+		fs, err := evaluate(ctx, runs, trial, ts, s.load, opts)
 		if err != nil {
 			return false, err
 		}
@@ -372,9 +525,70 @@ func (s *sampler) step(ctx context.Context, ch *chainState, gi int, g group) (bo
 			}
 		}
 	}
-	ch.state = trial
+	ch.state, ch.in, ch.passSeed = trial, true, opts.Seed
 	s.res.Accepted++
 	return true, nil
+}
+
+// enter moves a chain that is not yet in the targets' region to trial when
+// trial misses by less under the chain's seed, and into the region when it
+// misses nothing.
+func (s *sampler) enter(ctx context.Context, ch *chainState, trial sim.Behaviour) (bool, error) {
+	opts := s.opts
+	opts.Seed = ch.seed
+	fs, err := Evaluate(ctx, trial, s.targets, s.load, opts)
+	if err != nil {
+		return false, err
+	}
+	m := worstMiss(fs)
+	if !allPass(fs) {
+		if id := firstFailed(fs); id != "" {
+			s.res.Missed[id]++
+		}
+		if m < ch.miss {
+			ch.state, ch.miss = trial, m
+		}
+		return false, nil
+	}
+	ch.state, ch.in, ch.passSeed = trial, true, ch.seed
+	s.res.Accepted++
+	return true, nil
+}
+
+// worstMiss is the largest miss of a target beyond its tolerance, in
+// tolerances (at most 0 when every target is met).
+func worstMiss(fs []Fitted) float64 {
+	w := math.Inf(-1)
+	for _, f := range fs {
+		w = max(w, math.Abs(f.Value-f.Want)/f.Tol-1)
+	}
+	return w
+}
+
+// firstFailed is the id of the first target fs misses, or "".
+func firstFailed(fs []Fitted) string {
+	for _, f := range fs {
+		if !f.Pass() {
+			return f.ID
+		}
+	}
+	return ""
+}
+
+// The streams of the ensemble's fresh seeds.
+const (
+	chainStream    = 0x636861696e73 // "chains"
+	proposalStream = 0x70726f706f73 // "propos"
+)
+
+// proposalSeed derives the k-th seed of a stream from the calibration's
+// seed: a PCG draw, never 0 (which would mean the scenarios' own seeds).
+func proposalSeed(seed, stream, k uint64) uint64 {
+	v := rand.New(rand.NewPCG(seed^stream, k)).Uint64()
+	if v == 0 {
+		v = 1
+	}
+	return v
 }
 
 // allPass reports whether every fitted value is within its tolerance.

@@ -26,8 +26,9 @@ func pushTimeLoader(_ string, b sim.Behaviour) (Source, error) {
 }
 
 // TestEnsembleMembersMeetTargets draws a small ensemble for one target and
-// checks that every member meets it, that the chain moved, and that the
-// draw is deterministic.
+// checks that every member meets it under the random numbers it was
+// accepted with, that the chains ran under their own seeds, that the chain
+// moved, and that the draw is deterministic.
 func TestEnsembleMembersMeetTargets(t *testing.T) {
 	target := []Target{{ID: "B3", Scenario: "push", Arm: "morning", Baseline: "evening", KPI: "claim_conversion", Tol: 0.06}}
 	params := []Param{{Name: "attention_hours", Field: func(b *sim.Behaviour) *float64 { return &b.AttentionHours }, Lo: 0.5, Hi: 50, Targets: []string{"B3"}}}
@@ -46,12 +47,21 @@ func TestEnsembleMembersMeetTargets(t *testing.T) {
 	if len(a.Members) != 4 || a.Accepted == 0 {
 		t.Fatalf("%d members, %d of %d accepted", len(a.Members), a.Accepted, a.Proposed)
 	}
-	moved := false
-	for _, set := range a.Members {
+	if len(a.Seeds) != len(a.Members) {
+		t.Fatalf("%d seeds for %d members", len(a.Seeds), len(a.Members))
+	}
+	if a.CenterDraws != eo.Chains {
+		t.Errorf("the fit was tried under %d chains' seeds, want %d", a.CenterDraws, eo.Chains)
+	}
+	moved, seeds := false, map[uint64]bool{}
+	for i, set := range a.Members {
 		b := center
 		b.AttentionHours = set["attention_hours"]
 		moved = moved || b.AttentionHours != center.AttentionHours
-		fs, err := Evaluate(context.Background(), b, target, pushTimeLoader, opts)
+		seeds[a.Seeds[i]] = true
+		o := opts
+		o.Seed = a.Seeds[i]
+		fs, err := Evaluate(context.Background(), b, target, pushTimeLoader, o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,6 +71,9 @@ func TestEnsembleMembersMeetTargets(t *testing.T) {
 	}
 	if !moved {
 		t.Error("the chain never left the centre")
+	}
+	if len(seeds) < 2 && a.Stranded == 0 {
+		t.Errorf("every member was accepted under one seed %v: the chains did not run under their own", seeds)
 	}
 	again, err := Ensemble(context.Background(), center, params, target, pushTimeLoader, opts, eo)
 	if err != nil || !reflect.DeepEqual(again.Members, a.Members) {

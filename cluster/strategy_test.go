@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"giftsim/calibrate"
 	"giftsim/internal/redistest"
 	"giftsim/optimize"
 	"giftsim/scenarios"
@@ -77,5 +79,22 @@ func TestStrategyToolsMatchLocal(t *testing.T) {
 		t.Fatal(err)
 	}
 	same("optimize", lo, ro)
+
+	// A calibration's evaluation of two targets, small and without panels.
+	load := calibrate.ScenarioLoader(func(name string) string {
+		return filepath.Join("..", "scenarios", "examples", name+".yaml")
+	})
+	co := calibrate.Options{Scale: 0.05, Replications: 2, Seed: 3, NoPanel: true}
+	targets := calibrate.DefaultTargets()[:2]
+	lc, err := calibrate.Evaluate(context.Background(), sim.DefaultBehaviour(), targets, load, co)
+	if err != nil {
+		t.Fatal(err)
+	}
+	co.Exec = ex
+	rc, err := calibrate.Evaluate(context.Background(), sim.DefaultBehaviour(), targets, load, co)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same("calibrate", lc, rc)
 	var _ sim.Executor = ex
 }
