@@ -28,7 +28,7 @@ type EnsembleOptions struct {
 	// IdentifyOptions.
 	Blocks int
 	// Noise says which random numbers a proposal is judged under (the
-	// zero value: NoisePerChain).
+	// zero value: NoiseShared).
 	Noise Noise
 	// FitNoise spreads the kept sets by the fit's own noise (FitNoiseCov):
 	// each moves by an independent draw of what the calibration's noise
@@ -66,18 +66,18 @@ func ParseNoise(s string) (Noise, error) {
 
 // The ways of drawing the ensemble's random numbers.
 const (
+	// NoiseShared judges everything under the calibration's own seed, as
+	// the fit does; the ensemble is then conditional on that seed's noise.
+	NoiseShared Noise = iota
 	// NoisePerChain gives each chain its own seed, which all its runs
 	// share: within a chain, common random numbers keep the targets smooth
 	// in the parameters, so the chain moves as freely as under one seed;
 	// across chains, the seeds' noise is integrated out.
-	NoisePerChain Noise = iota
+	NoisePerChain
 	// NoisePerProposal runs every proposal under fresh random numbers (a
 	// pseudo-marginal chain): exact, but a state is left only as often as
 	// a run at it meets every target, so chains stick.
 	NoisePerProposal
-	// NoiseShared judges everything under the calibration's own seed, as
-	// the fit does; the ensemble is then conditional on that seed's noise.
-	NoiseShared
 )
 
 func (o *EnsembleOptions) defaults() {

@@ -39,7 +39,7 @@ func TestEnsembleMembersMeetTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	target[0].Want = fs[0].Value // the centre meets the target by construction
-	eo := EnsembleOptions{Size: 4, Steps: 12, Chains: 2}
+	eo := EnsembleOptions{Size: 4, Steps: 12, Chains: 2, Noise: NoisePerChain}
 	a, err := Ensemble(context.Background(), center, params, target, pushTimeLoader, opts, eo)
 	if err != nil {
 		t.Fatal(err)

@@ -1,9 +1,10 @@
 // Package cluster runs a simulation's (arm, replication) units on worker
 // processes through a task queue, github.com/hibiken/asynq on Redis.
 //
-// Executor is a sim.Executor: it enqueues one task per unit, whose payload
-// carries the whole resolved experiment (scenario, profile and ensemble,
-// --set overrides, seed) and the unit's arm and replication, then collects
+// Executor is a sim.Executor: it stores the run's whole resolved experiment
+// (scenario, profile and ensemble, --set overrides, seed) once in Redis and
+// enqueues one task per unit, whose payload names the run, the experiment's
+// SHA-256 and the unit's arm and replication, then collects
 // each unit's outcome from a Redis list and hands it to the simulator's
 // aggregation. Outcomes travel as sim.Outcome's gob encoding, so every
 // float64 arrives bit for bit and results.json is byte-identical to a run

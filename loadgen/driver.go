@@ -548,6 +548,8 @@ func (d *Driver) createStocks(ctx context.Context, client *http.Client) (map[str
 		body := api.CreateStockRequest{StockName: fmt.Sprintf("giftsim load %s %s", d.plan.Name, s.Name),
 			BelongMerchant: d.cred.mchID, OutRequestNo: fmt.Sprintf("gs%sst%02d%02d", d.tag, d.shard%100, i),
 			StockType: "NORMAL", StockSpec: s.StockSpec}
+		// R19: a stock that allows transfer says on the gift page who provides it.
+		body.BrandStatement = &api.BrandStatement{Text: "this coupon is provided by merchant " + d.cred.mchID, FontPt: platform.MinLabelPt}
 		body.Kind, body.Category, body.Channel, body.Validity = st.Kind, st.Category, ch, platform.Duration(st.Validity)
 		body.StockUseRule.MaxCoupons = s.MaxCoupons
 		body.CouponUseRule.FixedNormalCoupon = api.NormalCoupon{CouponAmount: int64(st.Face), TransactionMinimum: int64(st.MinSpend)}

@@ -49,3 +49,27 @@ func (c Compliance) Check() (Penalty, error) {
 	}
 	return p, errors.Join(errs...)
 }
+
+// CheckStock is Check for one stock as the platform reviews it at creation:
+// the R18 penalty, and the rules that refuse the stock. R18 refuses nothing
+// (the stock is accepted and the penalty applies), and R19 binds only a
+// stock that can be gifted (giftable), since only a gift page shows the
+// brand label.
+func (c Compliance) CheckStock(giftable bool) (Penalty, error) {
+	p, err := c.Check()
+	var keep []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			switch RuleOf(e) {
+			case "R18":
+				continue
+			case "R19":
+				if !giftable {
+					continue
+				}
+			}
+			keep = append(keep, e)
+		}
+	}
+	return p, errors.Join(keep...)
+}

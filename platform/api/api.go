@@ -240,6 +240,7 @@ type CreateStockRequest struct {
 	PatternInfo        PatternInfo `json:"pattern_info,omitzero"`
 	NoCash             bool        `json:"no_cash,omitempty"`
 	platform.StockSpec
+	StockCompliance // StockCompliance is giftsim's R18–R20 declaration (stocks.go).
 }
 
 // StartStockRequest is the body of POST PathStartStock.
@@ -274,6 +275,7 @@ type Stock struct {
 	MaxCoupons     int               `json:"max_coupons"`
 	Distributed    int               `json:"distributed_coupons"`
 	Used           int               `json:"used_coupons"` // Used counts redemptions; both counts lag as the channel reports (B8).
+	StockCompliance
 }
 
 // Health is the answer of PathHealth.

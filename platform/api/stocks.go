@@ -1,6 +1,12 @@
 package api
 
-import "net/url"
+import (
+	"fmt"
+	"math"
+	"net/url"
+
+	"giftsim/platform"
+)
 
 // Paths of the stock routes beyond create, query and start (the voucher
 // API as the official SDK's cashcoupons package calls it).
@@ -123,4 +129,86 @@ type IDPage struct {
 	Offset     int      `json:"offset"`
 	Limit      int      `json:"limit"`
 	StockID    string   `json:"stock_id"`
+}
+
+// PathCompliance is giftsim's own route (in the platform's style) where a
+// merchant reads its compliance standing (R18–R20): GET ?mchid=… →
+// ComplianceStatus.
+const PathCompliance = "/v3/marketing/favor/compliance"
+
+// StockCompliance is what a create-stock request declares about how its
+// coupons are presented (R18–R20). The fields are giftsim's own, named in
+// the platform's style; the stock calls answer them too.
+type StockCompliance struct {
+	// BrandStatement is what the gift page shows as "this coupon is
+	// provided by BRAND" (R19); a stock that allows transfer needs one.
+	BrandStatement *BrandStatement `json:"brand_statement,omitempty"`
+	// ClaimRequiresFollow declares that a follow is forced before claiming:
+	// accepted, but the merchant's coupon display is restricted for 7
+	// platform days (R18, minor).
+	ClaimRequiresFollow bool `json:"claim_requires_follow,omitempty"`
+	// OfficialMarks is what official marks the coupon shows: "" or "none",
+	// "authorized", or "forged" (R18, severe: the payment function is
+	// banned).
+	OfficialMarks string `json:"official_marks,omitempty"`
+	// CashEquivalent marks a cash-equivalent coupon: a finance merchant
+	// needs the signed special-industry commitment (R20).
+	CashEquivalent bool `json:"cash_equivalent,omitempty"`
+}
+
+// The official_marks values.
+const (
+	OfficialMarksNone       = "none"
+	OfficialMarksAuthorized = "authorized"
+	OfficialMarksForged     = "forged"
+)
+
+// BrandStatement is the gift page's "provided by BRAND" line (R19): its
+// text and type size in points. A fixture's stocks write it too.
+type BrandStatement struct {
+	Text   string  `json:"text" yaml:"text"`
+	FontPt float64 `json:"font_pt" yaml:"font_pt"`
+}
+
+// MaxBrandStatement is the longest brand statement text, in bytes.
+const MaxBrandStatement = 256
+
+// MaxFontPt is the largest type size a brand statement may give.
+const MaxFontPt = 200
+
+// Validate checks the statement's form (PARAM_ERROR, naming the field);
+// whether it meets R19 is platform.Compliance's to say.
+func (b BrandStatement) Validate() error {
+	if len(b.Text) > MaxBrandStatement {
+		return fmt.Errorf("%w: brand_statement.text is over %d bytes", platform.ErrInvalid, MaxBrandStatement)
+	}
+	for i := 0; i < len(b.Text); i++ {
+		if ch := b.Text[i]; ch < ' ' || ch == 0x7f {
+			return fmt.Errorf("%w: brand_statement.text has a control character", platform.ErrInvalid)
+		}
+	}
+	if math.IsNaN(b.FontPt) || b.FontPt < 0 || b.FontPt > MaxFontPt {
+		return fmt.Errorf("%w: brand_statement.font_pt must be from 0 to %d points, got %g", platform.ErrInvalid, MaxFontPt, b.FontPt)
+	}
+	return nil
+}
+
+// ComplianceStatus is the answer of GET PathCompliance: the merchant's
+// industry and commitment (R20, from the fixture) and the R18 penalties in
+// force. Times are RFC 3339, platform time.
+type ComplianceStatus struct {
+	MchID            string `json:"mchid"`
+	Industry         string `json:"industry,omitempty"`
+	CommitmentSigned bool   `json:"commitment_signed"`
+	// DisplayRestricted says the merchant's coupon display is restricted
+	// now (R18 minor: sends, offers and claims refused) until
+	// DisplayRestrictedUntil, for the stock DisplayStockID.
+	DisplayRestricted      bool   `json:"display_restricted"`
+	DisplayRestrictedUntil string `json:"display_restricted_until,omitempty"`
+	DisplayStockID         string `json:"display_stock_id,omitempty"`
+	// PaymentBanned says the payment function is banned (R18 severe:
+	// redemptions refused) since PaymentBannedSince, for PaymentStockID.
+	PaymentBanned      bool   `json:"payment_banned"`
+	PaymentBannedSince string `json:"payment_banned_since,omitempty"`
+	PaymentStockID     string `json:"payment_stock_id,omitempty"`
 }

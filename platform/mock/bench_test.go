@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -96,6 +97,8 @@ func startBenchServer(b *testing.B, kind string) *httptest.Server {
 	var err error
 	if kind == "file" {
 		st, err = OpenFileStore(context.Background(), b.TempDir(), f)
+	} else if strings.HasPrefix(kind, "redis") {
+		st = openBenchRedis(b, f, kind) // redis_bench_test.go
 	} else {
 		st, err = NewMemoryStore(f)
 	}
@@ -141,7 +144,7 @@ func BenchmarkBareHandler(b *testing.B) {
 // goroutine per request, as vegeta does) and reports the latency
 // percentiles, per store.
 func BenchmarkPaced5000(b *testing.B) {
-	for _, kind := range []string{"memory", "file"} {
+	for _, kind := range []string{"memory", "file", "redis", "redis-always"} {
 		b.Run(kind, func(b *testing.B) {
 			hs := startBenchServer(b, kind)
 			s, _ := benchFixture(b).Merchant(mchFiled).HMACSigner(time.Now)

@@ -180,6 +180,9 @@ func (e *engine) restore(ctx context.Context, tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
+	if err := e.restoreCompliance(tx); err != nil { // R18 penalties, R19 statements (compliance.go)
+		return err
+	}
 	return e.restoreBackground(tx)
 }
 

@@ -40,6 +40,13 @@
 // as written by trusted proxies, and a changed day length is converted so
 // platform time stays continuous (limits.go).
 //
+// Compliance (R18–R20, compliance.go): a stock's create request declares
+// its brand statement, forced follow, official marks and whether it is
+// cash-equivalent; platform.Compliance.CheckStock refuses R19 and R20
+// breaches, and R18 penalties (display restricted for 7 platform days,
+// payment banned) are kept with the engine's state and refuse sends,
+// offers, claims or redemptions.
+//
 // State lives behind Store: NewMemoryStore, or OpenFileStore, a bbolt file
 // written with group commit, where every answered operation survives
 // kill -9. out_request_no makes sends and stock creation idempotent per

@@ -1,11 +1,8 @@
 package mock
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -44,7 +41,12 @@ func runChild(dir string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	st, err := OpenFileStore(ctx, dir, f)
+	var st Store
+	if url := os.Getenv(childRedisEnv); url != "" {
+		st, err = OpenRedisStore(ctx, url, f) // redis_test.go
+	} else {
+		st, err = OpenFileStore(ctx, dir, f)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -107,25 +109,7 @@ func TestFileStoreSurvivesSIGKILL(t *testing.T) {
 	signer, _ := f.Merchant(mchFiled).HMACSigner(time.Now)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 10 * time.Second}
 	defer client.CloseIdleConnections()
-	send := func(url, openid, out string) (string, error) {
-		b, _ := json.Marshal(map[string]string{"stock_id": "api", "out_request_no": out, "appid": appFiled, "stock_creator_mchid": mchFiled})
-		req, _ := http.NewRequest("POST", url+"/v3/marketing/favor/users/"+openid+"/coupons", bytes.NewReader(b))
-		signer.Sign(req, b)
-		resp, err := client.Do(req)
-		if err != nil {
-			return "", err
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 {
-			return "", fmt.Errorf("status %d: %s", resp.StatusCode, raw)
-		}
-		var r api.SendReply
-		if err := json.Unmarshal(raw, &r); err != nil || r.CouponID == "" {
-			return "", fmt.Errorf("bad answer %s", raw)
-		}
-		return r.CouponID, nil
-	}
+	send := func(url, openid, out string) (string, error) { return signedSend(client, signer, url, openid, out) }
 
 	cmd, url := startChild(t, dir)
 	type ack struct{ openid, out, id string }
@@ -239,7 +223,8 @@ func TestFileStoreRestoresState(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s, err := st.CreateStock(ctx, StockOp{MchID: mchFiled, OutRequestNo: "s", Name: "n", Rule: stockRule(t, f, "api"), Channel: platform.ChannelAPI, Now: now})
+	s, err := st.CreateStock(ctx, StockOp{MchID: mchFiled, OutRequestNo: "s", Name: "n", Rule: stockRule(t, f, "api"), Channel: platform.ChannelAPI, Now: now,
+		Terms: StockTerms{Compliance: api.StockCompliance{BrandStatement: &api.BrandStatement{Text: "provided by Noodle Chain", FontPt: 12}}}}) // R19
 	if err != nil {
 		t.Fatal(err)
 	}

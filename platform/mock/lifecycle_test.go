@@ -177,7 +177,8 @@ func TestLifecycleRules(t *testing.T) {
 				create := func(out string, kv ...any) reply {
 					b := map[string]any{"stock_name": "s", "belong_merchant": mchFiled, "out_request_no": out,
 						"coupon_use_rule": map[string]any{"fixed_normal_coupon": map[string]any{"coupon_amount": 1000, "transaction_minimum": 5000}},
-						"kind":            "discount", "channel": "api", "validity": "30d", "allow_transfer": true}
+						"kind":            "discount", "channel": "api", "validity": "30d", "allow_transfer": true,
+						"brand_statement": map[string]any{"text": "this coupon is provided by Noodle Chain", "font_pt": 12}} // R19
 					for i := 0; i+1 < len(kv); i += 2 {
 						b[kv[i].(string)] = kv[i+1]
 					}

@@ -93,8 +93,12 @@ func New(ctx context.Context, cfg Config, f *fixture.Fixture, st Store) (*Server
 		return nil, err
 	}
 	if cfg.Auth != AuthNone {
-		nonces, err := newNonceRecorder(ctx, st, cfg.NonceCapacity, len(f.Merchants), cfg.Now(), sign.MaxSkew)
-		if err != nil {
+		var nonces sign.NonceRecorder
+		if shared, ok := st.(interface {
+			sharedNonces(capacity, merchants int) sign.NonceRecorder
+		}); ok {
+			nonces = shared.sharedNonces(cfg.NonceCapacity, len(f.Merchants)) // one record for every process on the store (redis.go)
+		} else if nonces, err = newNonceRecorder(ctx, st, cfg.NonceCapacity, len(f.Merchants), cfg.Now(), sign.MaxSkew); err != nil {
 			return nil, err
 		}
 		s.verifier, err = sign.NewVerifier(sign.VerifierConfig{
@@ -250,6 +254,7 @@ func (s *Server) routes() {
 	s.mux.Handle(api.PathMetrics, s.plain("metrics", metrics))
 	s.callbackRoutes(add)
 	s.scheduleRoutes(add)
+	s.complianceRoutes(add) // R18–R20 (compliance.go)
 	s.mux.Handle("/", s.route(map[string]endpoint{}))
 }
 

@@ -43,7 +43,8 @@ func stockView(st Stock) api.Stock {
 			MaxCouponsPerUser: st.Limits.MaxPerUser, CouponType: "NORMAL", GoodsTag: st.Terms.GoodsTag,
 			TradeType: st.Terms.TradeType, CombineUse: st.Terms.CombineUse},
 		AvailableBegin: timeText(begin), AvailableEnd: timeText(st.Limits.End), NoCash: st.Terms.NoCash,
-		StopTime: timeText(st.StoppedAt), Singleitem: len(st.Terms.Items) > 0, StockType: "NORMAL"}
+		StopTime: timeText(st.StoppedAt), Singleitem: len(st.Terms.Items) > 0, StockType: "NORMAL",
+		StockCompliance: st.Terms.Compliance}
 }
 
 // stockName is the stock's name, or its id for a fixture stock without one.
@@ -86,6 +87,9 @@ func createTerms(req *api.CreateStockRequest) (platform.StockLimits, StockTerms,
 		NaturalPersonLimit: rule.NaturalPersonLimit, PreventAPIAbuse: rule.PreventAPIAbuse}
 	if t.Description == "" {
 		t.Description = req.Comment
+	}
+	if t.Compliance, err = complianceTerms(req.StockCompliance); err != nil { // R18–R20 (compliance.go)
+		return l, t, err
 	}
 	if len(t.Description) > 1000 {
 		return l, t, fmt.Errorf("%w: pattern_info.description is over 1000 bytes", platform.ErrInvalid)

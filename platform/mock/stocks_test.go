@@ -32,7 +32,8 @@ func (h *harness) createStock(out string, kv ...any) reply {
 	h.t.Helper()
 	b := map[string]any{"stock_name": "stock " + out, "belong_merchant": mchFiled, "out_request_no": out,
 		"coupon_use_rule": map[string]any{"fixed_normal_coupon": map[string]any{"coupon_amount": 1000, "transaction_minimum": 5000}},
-		"kind":            "discount", "channel": "api", "validity": "30d", "allow_transfer": true}
+		"kind":            "discount", "channel": "api", "validity": "30d", "allow_transfer": true,
+		"brand_statement": map[string]any{"text": "this coupon is provided by Noodle Chain", "font_pt": 12}} // R19
 	for i := 0; i+1 < len(kv); i += 2 {
 		b[kv[i].(string)] = kv[i+1]
 	}
@@ -525,15 +526,7 @@ func TestStockStatePersists(t *testing.T) {
 	f := testFixture(t, 64, 0)
 	dir := t.TempDir()
 	clock := newFakeClock()
-	open := func() *harness {
-		st, err := OpenFileStore(context.Background(), dir, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h := newHarness(t, f, st, Config{Now: clock.Now})
-		h.clock = clock
-		return h
-	}
+	open := func() *harness { return fileHarness(t, f, dir, clock) }
 	h := open()
 	id := h.started("keep", "stock_use_rule", map[string]any{"max_coupons": 100, "max_coupons_per_user": 2, "max_amount_by_day": 2500})
 	want(t, h.send("u0000", id, "k1"), 200, "")

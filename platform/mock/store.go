@@ -291,6 +291,7 @@ type engine struct {
 	cb  callbacks  // cb holds notify URLs and deliveries (store_callbacks.go).
 	sch schedules  // sch holds scheduled sends (R12, store_schedule.go).
 	nf  nonceFlush // nf schedules the commit of nonces no write carries (nonces.go).
+	cmp compliance // cmp holds industries, commitments and R18 penalties (compliance.go).
 }
 
 // firstCouponID and firstStockID start the id sequences.
@@ -337,8 +338,11 @@ func newEngine(f *fixture.Fixture) (*engine, error) {
 	}
 	for _, s := range f.Stocks {
 		rule, ch := s.Platform()
-		e.stocks[s.StockID] = &Stock{ID: s.StockID, MchID: s.MchID, Name: s.Name, Rule: rule, Channel: ch, MaxCoupons: s.MaxCoupons, Started: s.Started}
+		e.stocks[s.StockID] = &Stock{ID: s.StockID, MchID: s.MchID, Name: s.Name, Rule: rule, Channel: ch, MaxCoupons: s.MaxCoupons, Started: s.Started,
+			Terms: StockTerms{Compliance: fixtureStatement(s)}}
 	}
+	e.cmp = newCompliance(f)
+	e.fillStatements() // R19 (compliance.go)
 	return e, nil
 }
 
@@ -425,6 +429,10 @@ func (e *engine) Send(ctx context.Context, op SendOp) (Coupon, bool, error) {
 		c.settle(op.Now)
 		return c, true, nil
 	}
+	if err := e.checkDisplay(op.MchID, op.Now); err != nil { // R18 (compliance.go)
+		e.mu.Unlock()
+		return Coupon{}, false, err
+	}
 	s, err := e.stockOf(op.StockID, op.MchID)
 	if err != nil {
 		e.mu.Unlock()
@@ -500,6 +508,10 @@ func (e *engine) coupon(mch, id, stockID string, now time.Time) (*Coupon, error)
 
 func (e *engine) Gift(ctx context.Context, op GiftOp) (Coupon, error) {
 	if err := e.lockMutable(); err != nil {
+		return Coupon{}, err
+	}
+	if err := e.checkDisplay(op.MchID, op.Now); err != nil { // R18 (compliance.go)
+		e.mu.Unlock()
 		return Coupon{}, err
 	}
 	_, from, err := e.binding(op.MchID, op.AppID, op.OpenID)
@@ -586,6 +598,10 @@ func (e *engine) Claim(ctx context.Context, op ClaimOp) (Coupon, error) {
 	if err := e.lockMutable(); err != nil {
 		return Coupon{}, err
 	}
+	if err := e.checkDisplay(op.MchID, op.Now); err != nil { // R18: the gift page (compliance.go)
+		e.mu.Unlock()
+		return Coupon{}, err
+	}
 	c, u, err := e.offer(CouponOp{MchID: op.MchID, AppID: op.AppID, OpenID: op.OpenID, CouponID: op.CouponID, Now: op.Now})
 	if err != nil {
 		e.mu.Unlock()
@@ -663,6 +679,9 @@ func (e *engine) Redeem(ctx context.Context, op CouponOp) (Coupon, error) {
 		return Coupon{}, err
 	}
 	_, u, err := e.binding(op.MchID, op.AppID, op.OpenID)
+	if err == nil {
+		err = e.checkPayment(op.MchID, op.Now) // R18 (compliance.go)
+	}
 	var c *Coupon
 	if err == nil {
 		c, err = e.coupon(op.MchID, op.CouponID, op.StockID, op.Now)
@@ -761,6 +780,8 @@ func (e *engine) CreateStock(ctx context.Context, op StockOp) (Stock, error) {
 	if op.MaxCoupons < 0 {
 		err = errors.Join(err, fmt.Errorf("%w: stock_use_rule.max_coupons must not be negative", platform.ErrInvalid))
 	}
+	pen, cerr := e.checkCompliance(op) // R18–R20 (compliance.go)
+	err = errors.Join(err, cerr)
 	if err != nil {
 		e.mu.Unlock()
 		return Stock{}, err
@@ -775,7 +796,7 @@ func (e *engine) CreateStock(ctx context.Context, op StockOp) (Stock, error) {
 	e.nextStock++
 	e.stocks[s.ID] = s
 	e.idem[key] = s
-	return e.stockDone(ctx, s, e.persist(stockRec(s)))
+	return e.stockDone(ctx, s, e.persist(append(e.penalize(op.MchID, pen, s.ID, op.Now), stockRec(s))...))
 }
 
 // stockDone is done for stocks: it records g (if any) as s's pending

@@ -3,10 +3,13 @@ package mock
 import (
 	"cmp"
 	"context"
+	"iter"
+	"maps"
 	"slices"
 	"time"
 
 	"giftsim/platform"
+	"giftsim/platform/api"
 )
 
 // StockTerms are what a create-stock request says of a stock beyond its
@@ -22,6 +25,8 @@ type StockTerms struct {
 	Merchants          []string `json:"merchants,omitempty"` // Merchants are coupon_use_rule.available_merchants.
 	NaturalPersonLimit bool     `json:"natural_person_limit,omitempty"`
 	PreventAPIAbuse    bool     `json:"prevent_api_abuse,omitempty"`
+	// Compliance is what the stock declares for R18–R20 (compliance.go).
+	Compliance api.StockCompliance `json:"compliance,omitzero"`
 }
 
 // key is the terms as text, for the idempotency fingerprint.
@@ -190,37 +195,29 @@ func (e *engine) StockStep(ctx context.Context, op StockOp, ev platform.StockEve
 	if next == from { // starting a running stock again changes nothing
 		return e.stockDone(ctx, s, nil)
 	}
+	s.step(next, ev, op.Now)
+	return e.stockDone(ctx, s, e.persist(stockRec(s)))
+}
+
+// step sets s's status to next, reached by ev at now, and the time of ev.
+func (s *Stock) step(next platform.StockStatus, ev platform.StockEvent, now time.Time) {
 	s.Status = next
 	switch ev {
 	case platform.StockStart:
-		s.Started, s.StartedAt = true, op.Now
+		s.Started, s.StartedAt = true, now
 	case platform.StockPause:
-		s.PausedAt = op.Now
+		s.PausedAt = now
 	case platform.StockRestart:
-		s.RestartedAt = op.Now
+		s.RestartedAt = now
 	case platform.StockStop:
-		s.StoppedAt = op.Now
+		s.StoppedAt = now
 	}
-	return e.stockDone(ctx, s, e.persist(stockRec(s)))
 }
 
 // Stocks lists the stocks q selects, oldest first (by creation, then id).
 func (e *engine) Stocks(ctx context.Context, q StockQuery) ([]Stock, int, error) {
 	e.mu.Lock()
-	var sel []*Stock
-	for _, s := range e.stocks {
-		if s.MchID != q.MchID || (q.Status != 0 && s.status() != q.Status) ||
-			(!q.CreatedFrom.IsZero() && s.CreatedAt.Before(q.CreatedFrom)) || (!q.CreatedTo.IsZero() && s.CreatedAt.After(q.CreatedTo)) {
-			continue
-		}
-		sel = append(sel, s)
-	}
-	slices.SortFunc(sel, func(a, b *Stock) int {
-		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(len(a.ID), len(b.ID)), cmp.Compare(a.ID, b.ID))
-	})
-	total := len(sel)
-	sel = sel[min(q.Skip, total):]
-	sel = sel[:min(max(q.Limit, 0), len(sel))]
+	sel, total := q.page(maps.Values(e.stocks))
 	out := make([]Stock, 0, len(sel))
 	var groups []*group
 	for _, s := range sel {
@@ -234,6 +231,26 @@ func (e *engine) Stocks(ctx context.Context, q StockQuery) ([]Stock, int, error)
 		return nil, 0, err
 	}
 	return out, total, nil
+}
+
+// page returns the stocks of all that q selects, oldest first (by
+// creation, then id), skipping q.Skip, at most q.Limit, and how many q
+// selects.
+func (q StockQuery) page(all iter.Seq[*Stock]) ([]*Stock, int) {
+	var sel []*Stock
+	for s := range all {
+		if s.MchID != q.MchID || (q.Status != 0 && s.status() != q.Status) ||
+			(!q.CreatedFrom.IsZero() && s.CreatedAt.Before(q.CreatedFrom)) || (!q.CreatedTo.IsZero() && s.CreatedAt.After(q.CreatedTo)) {
+			continue
+		}
+		sel = append(sel, s)
+	}
+	slices.SortFunc(sel, func(a, b *Stock) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(len(a.ID), len(b.ID)), cmp.Compare(a.ID, b.ID))
+	})
+	total := len(sel)
+	sel = sel[min(q.Skip, total):]
+	return sel[:min(max(q.Limit, 0), len(sel))], total
 }
 
 // finishAll waits for every group (finish).

@@ -22,12 +22,12 @@ local st = redis.call('HMGET', KEYS[2], 'status', 'issued')
 if not st[1] then
   return {'nostock'}
 end
-local status = tonumber(st[1])
-local issued = tonumber(st[2] or '0')
-local used = tonumber(redis.call('GET', KEYS[3]) or '0')
-local from = tonumber(redis.call('HGET', KEYS[4], ARGV[2]) or '0')
-local today = tonumber(redis.call('GET', KEYS[5]) or '0')
-local blocked = tonumber(redis.call('HGET', KEYS[7], ARGV[12]) or '0')
+-- The counters are kept as Redis returned them for the refusal: Lua's
+-- numbers are doubles, and tostring would print a µs time as 1.7e+15.
+local raw = {st[1], st[2] or '0', redis.call('GET', KEYS[3]) or '0', redis.call('HGET', KEYS[4], ARGV[2]) or '0',
+  redis.call('GET', KEYS[5]) or '0', redis.call('HGET', KEYS[7], ARGV[12]) or '0'}
+local status, issued, used, from, today, blocked =
+  tonumber(raw[1]), tonumber(raw[2]), tonumber(raw[3]), tonumber(raw[4]), tonumber(raw[5]), tonumber(raw[6])
 local now = tonumber(ARGV[9])
 redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', ARGV[10])
 local recv = redis.call('ZCARD', KEYS[6])
@@ -41,7 +41,7 @@ local ok = status == tonumber(ARGV[17]) and ARGV[13] == '1'
   and now >= blocked
   and recv < tonumber(ARGV[11])
 if not ok then
-  return {'refused', tostring(status), tostring(issued), tostring(used), tostring(from), tostring(today), tostring(blocked), tostring(recv)}
+  return {'refused', raw[1], raw[2], raw[3], raw[4], raw[5], raw[6], tostring(recv)}
 end
 local id = tostring(redis.call('INCR', KEYS[8]))
 redis.call('SET', ARGV[1] .. id, ARGV[14] .. id .. ARGV[15])
