@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"net"
 	"net/netip"
@@ -25,6 +27,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fixturePath := fs.String("fixture", "", "fixture `file` (YAML: merchants with their keys, stocks, users, abnormal IPs, the platform's signing identity; at most 16 MiB); default: generated from --seed and written out")
 	dayText := fs.String("day", "24h", "wall `duration` of one platform day, e.g. 10s (quotas, the 48 h claim window and expiry run that much faster)")
 	data := fs.String("data", "", "`dir`ectory for the durable store (bbolt, every answered send survives kill -9); default: in memory")
+	storeURL := fs.String("store", "memory", "where the platform's state lives: memory (or the directory --data names), or redis://HOST:PORT/DB, shared by every serve on that Redis so they act as one platform (docs/API.md, \"Redis store\")")
 	auth := fs.String("auth", "sign", "accepted signatures: sign (RSA and HMAC), rsa, hmac, none (no checks at all)")
 	trustProxy := fs.Bool("trust-proxy", false, "take the client IP for risk control (R17) from X-Forwarded-For: the rightmost address not added by a --trusted-proxies proxy")
 	maxConns := fs.Int("max-conns", mock.DefaultMaxConns, "connections open at once; more wait until one closes (raise it for load plans with more http.max_workers)")
@@ -64,13 +67,26 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return badInput(err)
 	}
 
-	f, where, err := serveFixture(*fixturePath, *data, *seed)
+	redisURL, err := serveStoreFlag(*storeURL, *data)
+	if err != nil {
+		return badInput(err)
+	}
+	var f *fixture.Fixture
+	var where string
+	if redisURL != "" {
+		f, where, err = serveRedisFixture(ctx, redisURL, *fixturePath, *seed)
+	} else {
+		f, where, err = serveFixture(*fixturePath, *data, *seed)
+	}
 	if err != nil {
 		return badInput(err)
 	}
 	var st mock.Store
 	storeName := "memory"
-	if *data != "" {
+	if redisURL != "" {
+		storeName = "redis " + redisURL
+		st, err = openServeRedis(ctx, redisURL, f, stderr)
+	} else if *data != "" {
 		storeName = "file " + filepath.Join(*data, mock.FileStoreName)
 		st, err = mock.OpenFileStore(ctx, *data, f)
 	} else {
@@ -142,6 +158,93 @@ func serve(ctx context.Context, cfg mock.Config, f *fixture.Fixture, st mock.Sto
 	}
 	fmt.Fprintln(stdout, "giftsim serve: stopped")
 	return nil
+}
+
+// serveStoreFlag checks --store against --data and returns the Redis URL
+// ("" for memory or the file store).
+func serveStoreFlag(store, data string) (string, error) {
+	switch {
+	case store == "memory" || store == "":
+		return "", nil
+	case strings.HasPrefix(store, "redis://"):
+		if data != "" {
+			return "", fmt.Errorf("--store %s and --data %s: the state lives in one place; drop --data (the fixture then comes from --fixture or --seed)", store, data)
+		}
+		return store, nil
+	}
+	return "", fmt.Errorf("--store %q: want memory or redis://HOST:PORT/DB (a directory is --data)", store)
+}
+
+// serveRedisFixture returns the fixture every serve on the Redis shares
+// (mock.SharedFixture): the stored one, or the --fixture file, or one
+// generated from seed, which the first serve stores. A generated
+// fixture's RSA keys are random, so two serves must not each generate one.
+func serveRedisFixture(ctx context.Context, url, path string, seed uint64) (*fixture.Fixture, string, error) {
+	where := "from the redis store"
+	b, stored, err := mock.SharedFixture(ctx, url, path != "", func() ([]byte, error) {
+		if path != "" {
+			return os.ReadFile(path)
+		}
+		var buf bytes.Buffer
+		if err := fixture.Generate(fixture.DefaultGenerateConfig(seed)).Write(&buf); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	if stored {
+		where = "stored in the redis store for every serve on it"
+	}
+	f, err := fixture.Load(bytes.NewReader(b), "redis fixture")
+	if err != nil {
+		return nil, "", err
+	}
+	// A copy for the load driver's plans, named by its content: every serve
+	// on the Redis writes the same file (through a rename, so none reads
+	// half of it).
+	out := filepath.Join(os.TempDir(), fmt.Sprintf("giftsim-fixture-redis-%016x.yaml", fnv64(b)))
+	tmp, err := os.CreateTemp(os.TempDir(), "giftsim-fixture-*.tmp")
+	if err != nil {
+		return nil, "", err
+	}
+	_, werr := tmp.Write(b)
+	if err := errors.Join(werr, tmp.Close(), os.Rename(tmp.Name(), out)); err != nil {
+		os.Remove(tmp.Name())
+		return nil, "", fmt.Errorf("write fixture copy: %w", err)
+	}
+	return f, out + " (" + where + ")", nil
+}
+
+// fnv64 is the FNV-1a hash of b.
+func fnv64(b []byte) uint64 {
+	h := fnv.New64a()
+	h.Write(b)
+	return h.Sum64()
+}
+
+// openServeRedis opens the Redis store and warns about what it does not
+// carry yet and about persistence weaker than appendfsync always.
+func openServeRedis(ctx context.Context, url string, f *fixture.Fixture, stderr io.Writer) (mock.Store, error) {
+	st, err := mock.OpenRedisStore(ctx, url, f)
+	if err != nil {
+		return nil, err
+	}
+	note, weak, err := st.Durability(ctx)
+	switch {
+	case err != nil:
+		fmt.Fprintf(stderr, "giftsim serve: WARNING: could not read Redis persistence settings (%v): acknowledged sends may not survive a Redis crash\n", err)
+	case weak:
+		fmt.Fprintf(stderr, "giftsim serve: WARNING: REDIS PERSISTENCE IS WEAK: %s\n", note)
+	default:
+		fmt.Fprintf(stderr, "giftsim serve: redis %s\n", note)
+	}
+	fmt.Fprintln(stderr, "giftsim serve: not supported on the redis store yet (answered 501 NOT_IMPLEMENTED):")
+	for _, r := range mock.RedisUnsupported {
+		fmt.Fprintf(stderr, "  %s\n", r)
+	}
+	return st, nil
 }
 
 func countUsers(f *fixture.Fixture, apps []string) int {

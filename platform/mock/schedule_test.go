@@ -9,6 +9,7 @@ import (
 
 	"giftsim/platform"
 	"giftsim/platform/api"
+	"giftsim/platform/fixture"
 )
 
 // schedule asks for a send of stock to openid at slot.
@@ -36,6 +37,12 @@ func (h *harness) scheduled(query string) api.ScheduledSendList {
 func TestScheduledSends(t *testing.T) {
 	f := testFixture(t, 10, 3)
 	st, _ := NewMemoryStore(f)
+	testScheduledSends(t, f, st)
+}
+
+// testScheduledSends is TestScheduledSends on st (a store for f, whose
+// filed merchant's quota is 3); redis_test.go runs it on Redis.
+func testScheduledSends(t *testing.T, f *fixture.Fixture, st Store) {
 	h := fastHarness(t, f, st, 4800*time.Millisecond, CallbackConfig{}) // a slot lasts 100 ms
 	clock := h.srv.Clock()
 	slot := platform.NextSlot(clock.Now().Add(2 * platform.SlotLength))
