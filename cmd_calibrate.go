@@ -40,6 +40,7 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	ensembleSize := fs.Int("ensemble", 20, "parameter sets to draw around the fit for the profile's ensemble (0: none)")
 	ensembleSweeps := fs.Int("ensemble-sweeps", 0, "sweeps of each of the ensemble's ten chains over the parameter groups, a quarter of them tuning (0: 4 per kept set per chain, 8 for 20 sets)")
 	ensembleNoise := fs.String("ensemble-noise", "shared", "random numbers the ensemble's proposals are judged under: shared (the calibration's seed, as the fit), chain (a seed per chain), proposal (fresh for every proposal)")
+	fitNoise := fs.Bool("ensemble-fit-noise", true, "spread the ensemble's sets by the fit's own simulation noise (delta method), so it also covers the fits other seeds would find")
 	cf := addClusterFlags(fs)
 	ensembleOnly := fs.Bool("ensemble-only", false, "do not fit: keep the profile's parameters (--profile, or the shipped one) and draw its ensemble anew; needs --out")
 	data := fs.String("data", "", "fit a merchant's absolute levels to its own export (docs/DATA.md) instead of measured effects; needs --scenario")
@@ -127,7 +128,7 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	prof := scenarios.Profile{Behaviour: res.Behaviour}
 	if *ensembleSize > 0 && *out != "" {
-		ens, err := calibrate.Ensemble(ctx, res.Behaviour, calibrate.DefaultParams(), targets, load, opts, calibrate.EnsembleOptions{Size: *ensembleSize, Steps: 10 * max(*ensembleSweeps, 0), Noise: noise})
+		ens, err := calibrate.Ensemble(ctx, res.Behaviour, calibrate.DefaultParams(), targets, load, opts, calibrate.EnsembleOptions{Size: *ensembleSize, Steps: 10 * max(*ensembleSweeps, 0), Noise: noise, FitNoise: *fitNoise})
 		if err != nil {
 			return badInput(err)
 		}

@@ -289,20 +289,12 @@ func (s *RedisStore) Redeem(ctx context.Context, op CouponOp) (Coupon, error) {
 	var out Coupon
 	err = s.watch(ctx, []string{rkCoupon + op.CouponID}, func(tx *redis.Tx) (func(redis.Pipeliner), error) {
 		c, err := couponOf(ctx, tx, op.MchID, op.CouponID, op.StockID, op.Now)
-		if err == nil && c.Holder != op.OpenID {
-			err = fmt.Errorf("%w: coupon %q is not held by openid %q", platform.ErrNotFound, op.CouponID, op.OpenID)
-		}
 		if err == nil {
-			err = c.Kind.CheckRedeemer(u.member)
-		}
-		var next platform.State
-		if err == nil {
-			next, err = platform.Next(c.State, platform.EventRedeem)
+			err = redeem(c, op.OpenID, u.member, op.Now)
 		}
 		if err != nil {
 			return nil, err
 		}
-		c.State, c.UsedAt = next, op.Now
 		out = *c
 		return func(p redis.Pipeliner) { putCoupon(ctx, p, c) }, nil
 	})

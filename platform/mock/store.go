@@ -686,22 +686,31 @@ func (e *engine) Redeem(ctx context.Context, op CouponOp) (Coupon, error) {
 	if err == nil {
 		c, err = e.coupon(op.MchID, op.CouponID, op.StockID, op.Now)
 	}
-	if err == nil && c.Holder != op.OpenID {
-		err = fmt.Errorf("%w: coupon %q is not held by openid %q", platform.ErrNotFound, op.CouponID, op.OpenID)
-	}
 	if err == nil {
-		err = c.Kind.CheckRedeemer(u.member)
-	}
-	var next platform.State
-	if err == nil {
-		next, err = platform.Next(c.State, platform.EventRedeem)
+		err = redeem(c, op.OpenID, u.member, op.Now)
 	}
 	if err != nil {
 		e.mu.Unlock()
 		return Coupon{}, err
 	}
-	c.State, c.UsedAt = next, op.Now
 	return e.done(ctx, c, e.persist(e.event(api.EventCouponUse, c, op.Now, couponRec(c))...))
+}
+
+// redeem uses c for openID, a member or not (R3), at now: the step both
+// stores take once they hold the coupon.
+func redeem(c *Coupon, openID string, member bool, now time.Time) error {
+	if c.Holder != openID {
+		return fmt.Errorf("%w: coupon %q is not held by openid %q", platform.ErrNotFound, c.ID, openID)
+	}
+	if err := c.Kind.CheckRedeemer(member); err != nil {
+		return err
+	}
+	next, err := platform.Next(c.State, platform.EventRedeem)
+	if err != nil {
+		return err
+	}
+	c.State, c.UsedAt = next, now
+	return nil
 }
 
 func (e *engine) Recover(ctx context.Context, op CouponOp) (Coupon, error) {
