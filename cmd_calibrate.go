@@ -133,7 +133,11 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return badInput(err)
 		}
 		prof.Ensemble = ens.Members
-		fmt.Fprintf(stdout, "ensemble: %d parameter sets (%d of %d proposals accepted; %d outside the bounds, %d turned down by the prior's ratio, %s; the fit met every target under %d of %d chains' random numbers, %d chains stranded)\n", len(ens.Members), ens.Accepted, ens.Proposed, ens.Outside, ens.Unlikely, missedText(ens.Missed), ens.CenterPasses, ens.CenterDraws, ens.Stranded)
+		chains := ""
+		if ens.CenterDraws > 0 {
+			chains = fmt.Sprintf("; the fit met every target under %d of %d chains' random numbers, %d chains stranded", ens.CenterPasses, ens.CenterDraws, ens.Stranded)
+		}
+		fmt.Fprintf(stdout, "ensemble: %d parameter sets (%d of %d proposals accepted; %d outside the bounds, %d turned down by the prior's ratio, %s%s)\n", len(ens.Members), ens.Accepted, ens.Proposed, ens.Outside, ens.Unlikely, missedText(ens.Missed), chains)
 	}
 	if *out != "" {
 		f, err := os.Create(*out)

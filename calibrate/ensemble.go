@@ -159,21 +159,21 @@ const kernelPrecision = 3
 //   - a proposal is accepted with the prior's ratio (drawn before any run)
 //     and only when every target is met; the group's own targets run
 //     first, the rest only if they pass;
-//   - each chain runs under its own seed (NoisePerChain). Under one
-//     seed's common random numbers the accepted region is shifted by that
-//     seed's noise, most where a tolerance is tight, and two calibrations'
-//     ensembles sit apart; pooling chains with different seeds averages
-//     the shift over the chains, while within a chain the common numbers
-//     keep the targets smooth, so the chain moves as freely as under one
-//     seed. A chain whose start misses a target under its seed (the
-//     target density there is zero) first walks towards the region: it
-//     moves to any proposal whose worst miss, in tolerances, is smaller
-//     (the shrinking tolerance of sequential ABC), and from the first
-//     state that meets every target on goes on as any other; one that
-//     never gets there keeps the fit and is counted as stranded. NoisePerProposal,
-//     fresh numbers for every proposal (a pseudo-marginal chain, Andrieu
-//     and Roberts, 2009), is exact but sticks: a state is left only as
-//     often as a run there meets every target, 30–50% at the fit;
+//   - every proposal is judged under the calibration's common random
+//     numbers (NoiseShared), so the targets are smooth in the parameters
+//     and the chain moves freely; the ensemble is then conditional on that
+//     seed's noise, and with EnsembleOptions.FitNoise its kept sets are
+//     spread by what that noise does to the fit (FitNoiseCov).
+//     NoisePerChain gives each chain its own seed (a chain whose start
+//     misses under its seed first walks towards the region, moving to any
+//     proposal whose worst miss, in tolerances, is smaller, as the
+//     shrinking tolerance of sequential ABC; one that never gets there
+//     keeps the fit and is counted as stranded); NoisePerProposal runs
+//     every proposal under fresh numbers (a pseudo-marginal chain, Andrieu
+//     and Roberts, 2009), exact but sticky: a state is left only as often
+//     as a run there meets every target, 30–50% at the fit. Both agreed
+//     less across two calibrations' seeds than the shared numbers with the
+//     spread (docs/MODEL.md);
 //   - Chains independent chains start from center, which must meet every
 //     target, advance together a sweep at a time, and their kept states
 //     (after Burn sweeps, with the scales fixed) are pooled.
