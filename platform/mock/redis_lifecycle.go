@@ -121,15 +121,9 @@ func (s *RedisStore) Gift(ctx context.Context, op GiftOp) (Coupon, error) {
 	var out Coupon
 	err = s.watch(ctx, []string{rkCoupon + op.CouponID, rkChat(op.OpenID), rkBlock(op.ToOpenID)}, func(tx *redis.Tx) (func(redis.Pipeliner), error) {
 		c, err := couponOf(ctx, tx, op.MchID, op.CouponID, "", op.Now)
-		if err == nil && c.Holder != op.OpenID {
-			err = fmt.Errorf("%w: coupon %q is not held by openid %q", platform.ErrNotFound, op.CouponID, op.OpenID)
-		}
-		if err == nil && op.ToOpenID == op.OpenID {
-			err = fmt.Errorf("%w: to_openid: a holder cannot gift a coupon to itself", platform.ErrInvalid)
-		}
 		var next platform.State
 		if err == nil {
-			next, err = platform.Next(c.State, platform.EventGift)
+			next, err = giftStep(c, op)
 		}
 		if err != nil {
 			return nil, err

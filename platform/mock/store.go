@@ -525,15 +525,9 @@ func (e *engine) Gift(ctx context.Context, op GiftOp) (Coupon, error) {
 		return Coupon{}, err
 	}
 	c, err := e.coupon(op.MchID, op.CouponID, "", op.Now)
-	if err == nil && c.Holder != op.OpenID {
-		err = fmt.Errorf("%w: coupon %q is not held by openid %q", platform.ErrNotFound, op.CouponID, op.OpenID)
-	}
-	if err == nil && op.ToOpenID == op.OpenID {
-		err = fmt.Errorf("%w: to_openid: a holder cannot gift a coupon to itself", platform.ErrInvalid)
-	}
 	var next platform.State
 	if err == nil {
-		next, err = platform.Next(c.State, platform.EventGift)
+		next, err = giftStep(c, op)
 	}
 	if err == nil {
 		s := e.stocks[c.StockID]
@@ -696,11 +690,32 @@ func (e *engine) Redeem(ctx context.Context, op CouponOp) (Coupon, error) {
 	return e.done(ctx, c, e.persist(e.event(api.EventCouponUse, c, op.Now, couponRec(c))...))
 }
 
+// holds refuses c unless openID holds it.
+func holds(c *Coupon, openID string) error {
+	if c.Holder != openID {
+		return fmt.Errorf("%w: coupon %q is not held by openid %q", platform.ErrNotFound, c.ID, openID)
+	}
+	return nil
+}
+
+// giftStep checks that op's holder may offer c to op.ToOpenID and returns
+// the state the offer moves c to: the check both stores make before their
+// own limits (C1, R15).
+func giftStep(c *Coupon, op GiftOp) (platform.State, error) {
+	if err := holds(c, op.OpenID); err != nil {
+		return 0, err
+	}
+	if op.ToOpenID == op.OpenID {
+		return 0, fmt.Errorf("%w: to_openid: a holder cannot gift a coupon to itself", platform.ErrInvalid)
+	}
+	return platform.Next(c.State, platform.EventGift)
+}
+
 // redeem uses c for openID, a member or not (R3), at now: the step both
 // stores take once they hold the coupon.
 func redeem(c *Coupon, openID string, member bool, now time.Time) error {
-	if c.Holder != openID {
-		return fmt.Errorf("%w: coupon %q is not held by openid %q", platform.ErrNotFound, c.ID, openID)
+	if err := holds(c, openID); err != nil {
+		return err
 	}
 	if err := c.Kind.CheckRedeemer(member); err != nil {
 		return err
